@@ -1,0 +1,41 @@
+/* cli - what every `portero` command shares */
+#include "cli.h"
+
+gboolean
+portero_cli_parse (PorteroCli *cli, int *argc, char ***argv, const GOptionEntry *entries, gboolean *json,
+                   int min_args, int max_args, GError **error)
+{
+  g_autofree char *param = g_strdup_printf ("- portero %s", cli->phrase);
+  g_autoptr (GOptionContext) ctx = g_option_context_new (param);
+  g_option_context_set_help_enabled (ctx, TRUE);
+  if (entries != NULL)
+    g_option_context_add_main_entries (ctx, entries, NULL);
+  if (json != NULL)
+    {
+      GOptionEntry json_entry[] = {
+        { "json", 0, 0, G_OPTION_ARG_NONE, json, "Print JSON for scripts", NULL },
+        { NULL },
+      };
+      g_option_context_add_main_entries (ctx, json_entry, NULL);
+    }
+  g_autoptr (GError) local = NULL;
+  if (!g_option_context_parse (ctx, argc, argv, &local))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "%s: %s", cli->phrase, local->message);
+      return FALSE;
+    }
+  int n = *argc - 1;
+  if (n < min_args || (max_args >= 0 && n > max_args))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "%s: %s arguments (see portero %s --help)",
+                   cli->phrase, n < min_args ? "missing" : "too many", cli->phrase);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+const char *
+portero_cli_word (PorteroCli *cli, const char *msp_word)
+{
+  return portero_config_word (cli->config, msp_word);
+}

@@ -1,0 +1,47 @@
+/* cli - what every `portero` command shares: its context and its table entry */
+#pragma once
+#include "../config.h"
+#include "../error.h"
+#include "../store.h"
+#include "../printer.h"
+
+typedef struct {
+  char *config_path;
+  PorteroConfig *config;   /* loaded when the command's flags ask for it */
+  PorteroStore *store;     /* opened likewise */
+  const char *phrase;      /* "customer domain add": for usage lines */
+} PorteroCli;
+
+typedef gboolean (*PorteroCommandFunc) (PorteroCli *cli, int argc, char **argv, GError **error);
+
+enum {
+  CMD_CONFIG = 1 << 0,       /* needs the configuration */
+  CMD_STORE_READ = 1 << 1,   /* needs the database, read-only */
+  CMD_STORE_WRITE = 1 << 2,  /* needs the database, writable */
+};
+
+typedef struct {
+  const char *phrase;        /* words after "portero", e.g. "customer domain add" */
+  int flags;
+  PorteroCommandFunc func;
+  const char *args;          /* usage after the phrase */
+  const char *summary;
+} PorteroCommand;
+
+/* Parse ARGV for a command: its ENTRIES (may be NULL) and, when JSON is not
+ * NULL, --json; then check the count of positional arguments. */
+gboolean portero_cli_parse (PorteroCli *cli, int *argc, char ***argv, const GOptionEntry *entries,
+                            gboolean *json, int min_args, int max_args, GError **error);
+
+/* A word in the configured mode: customer/site, contact/user. */
+const char *portero_cli_word (PorteroCli *cli, const char *msp_word);
+
+/* Commands (one function each). */
+gboolean portero_cmd_init (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_check (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_customer_add (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_customer_list (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_customer_domain_add (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_contact_list (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_ticket_list (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_ticket_show (PorteroCli *cli, int argc, char **argv, GError **error);

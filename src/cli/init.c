@@ -1,0 +1,157 @@
+/* init - portero init: the state directory, database, default customer, key file */
+#include "cli.h"
+#include "../keys.h"
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* USER[:GROUP] as ids; the group defaults to the user's own. */
+static gboolean
+parse_owner (const char *spec, uid_t *uid, gid_t *gid, GError **error)
+{
+  g_auto (GStrv) parts = g_strsplit (spec, ":", 2);
+  struct passwd *pw = getpwnam (parts[0]);
+  if (pw == NULL)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "--owner: no user \"%s\"", parts[0]);
+      return FALSE;
+    }
+  *uid = pw->pw_uid;
+  *gid = pw->pw_gid;
+  if (parts[1] != NULL && *parts[1] != '\0')
+    {
+      struct group *gr = getgrnam (parts[1]);
+      if (gr == NULL)
+        {
+          g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "--owner: no group \"%s\"", parts[1]);
+          return FALSE;
+        }
+      *gid = gr->gr_gid;
+    }
+  return TRUE;
+}
+
+/* Give PATH (if it exists) to UID:GID with MODE. */
+static gboolean
+settle (const char *path, uid_t uid, gid_t gid, gboolean chown_it, mode_t mode, GError **error)
+{
+  struct stat st;
+  if (lstat (path, &st) != 0)
+    return TRUE;
+  if ((chown_it && lchown (path, uid, gid) != 0) || chmod (path, mode) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "%s: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+portero_cmd_init (PorteroCli *cli, int argc, char **argv, GError **error)
+{
+  g_autofree char *owner = NULL;
+  GOptionEntry entries[] = {
+    { "owner", 0, 0, G_OPTION_ARG_STRING, &owner,
+      "Owner of the state (the delivery user of master.cf's user=), and the technicians' group", "USER[:GROUP]" },
+    { NULL },
+  };
+  if (!portero_cli_parse (cli, &argc, &argv, entries, NULL, 0, 0, error))
+    return FALSE;
+
+  if (g_file_test (cli->config_path, G_FILE_TEST_EXISTS))
+    {
+      cli->config = portero_config_load (cli->config_path, error);
+      if (cli->config == NULL)
+        return FALSE;
+    }
+  else
+    {
+      fprintf (stderr, "portero: %s does not exist; using the built-in defaults\n", cli->config_path);
+      cli->config = portero_config_new_default (cli->config_path);
+    }
+  const PorteroConfig *config = cli->config;
+
+  uid_t uid = getuid ();
+  gid_t gid = getgid ();
+  gboolean chown_it = FALSE;
+  g_autofree char *dir = g_path_get_dirname (config->database);
+  if (owner != NULL)
+    {
+      if (!parse_owner (owner, &uid, &gid, error))
+        return FALSE;
+      chown_it = TRUE;
+    }
+  else if (geteuid () == 0)
+    {
+      /* root adopts the owner of an existing state directory, so that it
+       * leaves nothing the delivery user cannot write. */
+      struct stat st;
+      if (stat (dir, &st) == 0 && st.st_uid != 0)
+        {
+          uid = st.st_uid;
+          gid = st.st_gid;
+          chown_it = TRUE;
+        }
+    }
+
+  gboolean made_dir = !g_file_test (dir, G_FILE_TEST_IS_DIR);
+  if (made_dir && g_mkdir_with_parents (dir, 0770) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "cannot create %s: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+  /* setgid: the -wal and -shm files SQLite makes later keep the group. */
+  if ((made_dir || chown_it) && !settle (dir, uid, gid, chown_it, 02770, error))
+    return FALSE;
+
+  gboolean made_key = FALSE;
+  if (!g_file_test (config->key_file, G_FILE_TEST_EXISTS))
+    {
+      if (!portero_keys_create (config->key_file, error))
+        return FALSE;
+      made_key = TRUE;
+    }
+  else
+    {
+      g_autoptr (PorteroKeys) keys = portero_keys_load (config->key_file, error);
+      if (keys == NULL)
+        return FALSE;
+    }
+
+  gboolean made_db = FALSE;
+  if (!g_file_test (config->database, G_FILE_TEST_EXISTS))
+    {
+      if (!portero_store_create (config->database, config->default_customer, error))
+        return FALSE;
+      made_db = TRUE;
+    }
+  else
+    {
+      /* An existing database is upgraded, never recreated. */
+      g_autoptr (PorteroStore) store = portero_store_open (config->database, PORTERO_STORE_WRITE,
+                                                            config->busy_timeout, error);
+      if (store == NULL)
+        return FALSE;
+    }
+
+  g_autofree char *wal = g_strconcat (config->database, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (config->database, "-shm", NULL);
+  if (!settle (config->database, uid, gid, chown_it, 0660, error)
+      || !settle (wal, uid, gid, chown_it, 0660, error)
+      || !settle (shm, uid, gid, chown_it, 0660, error)
+      || !settle (config->key_file, uid, gid, chown_it, 0640, error))
+    return FALSE;
+
+  printf ("database %s: %s (schema %d)\n", config->database, made_db ? "created" : "exists, up to date",
+          portero_store_schema_version ());
+  printf ("key file %s: %s\n", config->key_file, made_key ? "created" : "exists");
+  if (made_db)
+    printf ("default %s: %s\n", portero_cli_word (cli, "customer"), config->default_customer);
+  return TRUE;
+}

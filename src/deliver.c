@@ -1,0 +1,188 @@
+/* NAME
+ *	portero-deliver - turn one piped support e-mail into a ticket
+ * SUMMARY
+ *	portero-deliver [--config FILE] [--sender ADDR] [--recipient ADDR]
+ *		[--original-recipient ADDR] [--queue-id ID] < message
+ * DESCRIPTION
+ *	Reads one message on standard input to its end, parses it, finds or
+ *	creates the sender as a contact, files it under a customer by domain,
+ *	joins it to its ticket or opens one, and stores it all in one SQLite
+ *	transaction. Postfix's pipe(8) or procmail run it once per message.
+ * DIAGNOSTICS
+ *	Exit status per sysexits.h as Postfix reads it: 0 stored (duplicates
+ *	too), 65 empty or header-less input, 67 recipient not a support
+ *	address, 75 anything a retry or an administrator can fix (database,
+ *	configuration, key file, deadline). No other status. One line on
+ *	stderr says why; the same line goes to syslog with the queue id.
+ * SECURITY
+ *	Runs as the unprivileged user of master.cf's user=; refuses nothing
+ *	itself but never writes outside the database.
+ */
+#include "config.h"
+#include "error.h"
+#include "intake.h"
+#include "keys.h"
+#include "log.h"
+#include "mail.h"
+#include "store.h"
+#include <errno.h>
+#include <signal.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+/* The deadline's last resort, for a read or a call that never returns. The
+ * transaction is not committed, so SQLite discards it; Postfix retries. */
+static void
+on_alarm (int sig)
+{
+  static const char msg[] = "portero-deliver: deadline passed, try again later\n";
+  ssize_t ignored = write (STDERR_FILENO, msg, sizeof msg - 1);
+  (void) ignored;
+  _exit (EX_TEMPFAIL);
+}
+
+/* Read all of FD; NULL with errno's message on failure. */
+static GBytes *
+read_all (int fd, GError **error)
+{
+  g_autoptr (GByteArray) buf = g_byte_array_sized_new (64 * 1024);
+  guint8 chunk[64 * 1024];
+  for (;;)
+    {
+      ssize_t n = read (fd, chunk, sizeof chunk);
+      if (n == 0)
+        break;
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          int saved = errno;
+          g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "cannot read the message: %s",
+                       g_strerror (saved));
+          return NULL;
+        }
+      g_byte_array_append (buf, chunk, n);
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&buf));
+}
+
+/* The only place that turns an error into an exit status. */
+static int
+exit_status (const GError *error)
+{
+  if (error == NULL)
+    return EX_OK;
+  if (error->domain == PORTERO_ERROR && error->code == PORTERO_ERROR_DATA)
+    return EX_DATAERR;
+  if (error->domain == PORTERO_ERROR && error->code == PORTERO_ERROR_NOUSER)
+    return EX_NOUSER;
+  /* Everything else, a bad argument included, is the administrator's to
+   * fix: Postfix keeps the mail queued instead of bouncing it. */
+  return EX_TEMPFAIL;
+}
+
+static const char *
+or_env (const char *value, const char *variable)
+{
+  return value != NULL ? value : g_getenv (variable);
+}
+
+static gboolean
+deliver (int argc, char **argv, GError **error)
+{
+  g_autofree char *config_opt = NULL, *sender = NULL, *recipient = NULL, *original = NULL, *queue_id = NULL;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_opt, "Configuration file", "FILE" },
+    { "sender", 'f', 0, G_OPTION_ARG_STRING, &sender, "Envelope sender (Postfix ${sender})", "ADDR" },
+    { "recipient", 'r', 0, G_OPTION_ARG_STRING, &recipient, "Envelope recipient (${recipient})", "ADDR" },
+    { "original-recipient", 'o', 0, G_OPTION_ARG_STRING, &original, "Original recipient (${original_recipient})", "ADDR" },
+    { "queue-id", 'q', 0, G_OPTION_ARG_STRING, &queue_id, "Postfix queue id (${queue_id})", "ID" },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("< message");
+  g_option_context_set_summary (ctx, "Turn one support e-mail read on standard input into a ticket.");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) local = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &local))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG, "%s", local->message);
+      return FALSE;
+    }
+  if (argc > 1)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG, "unexpected argument \"%s\"", argv[1]);
+      return FALSE;
+    }
+  /* local(8) and procmail pass the envelope in the environment. */
+  PorteroEnvelope envelope = {
+    .sender = or_env (sender, "SENDER"),
+    .recipient = or_env (recipient, "RECIPIENT"),
+    .original_recipient = or_env (original, "ORIGINAL_RECIPIENT"),
+    .queue_id = or_env (queue_id, "QUEUE_ID"),
+  };
+  portero_log_set_queue_id (envelope.queue_id);
+
+  /* Read to the end first: stopping early and exiting 0 would count as delivered. */
+  g_autoptr (GBytes) raw = read_all (STDIN_FILENO, error);
+  if (raw == NULL)
+    return FALSE;
+
+  g_autofree char *config_path = portero_config_locate (config_opt);
+  g_autoptr (PorteroConfig) config = portero_config_load (config_path, error);
+  if (config == NULL)
+    return FALSE;
+  gint64 started = g_get_monotonic_time ();
+  alarm (config->deadline + 5);
+  g_autoptr (PorteroKeys) keys = portero_keys_load (config->key_file, error);
+  if (keys == NULL)
+    return FALSE;
+
+  g_autoptr (PorteroMail) mail = portero_intake_parse (config, raw, &envelope, error);
+  if (mail == NULL)
+    return FALSE;
+  g_autoptr (PorteroStore) store = portero_store_open (config->database, PORTERO_STORE_WRITE,
+                                                        config->busy_timeout, error);
+  if (store == NULL)
+    return FALSE;
+  portero_store_set_deadline (store, started + (gint64) config->deadline * G_USEC_PER_SEC);
+
+  PorteroIntakeResult result = { 0 };
+  gboolean ok = portero_intake_store (store, config, keys, mail, &envelope, &result, error);
+  if (ok)
+    portero_log_info ("from=<%s> to=<%s> message-id=<%s> outcome=%s ticket=%" G_GINT64_FORMAT
+                      " message=%" G_GINT64_FORMAT "%s%s%s%s",
+                      result.sender, envelope.recipient ? envelope.recipient : "",
+                      mail->message_id ? mail->message_id : "", portero_outcome_name (result.outcome),
+                      result.ticket, result.message, result.contact_created ? " contact=created" : "",
+                      result.matched_by ? " matched-by=" : "", result.matched_by ? result.matched_by : "",
+                      mail->auto_generated ? " auto" : "");
+  portero_intake_result_clear (&result);
+  return ok;
+}
+
+int
+main (int argc, char **argv)
+{
+  signal (SIGALRM, on_alarm);
+  signal (SIGPIPE, SIG_IGN);
+  /* A default deadline until the configuration names one. */
+  alarm (300);
+  portero_log_open ("portero-deliver");
+  if (sodium_init () < 0)
+    {
+      portero_log_error ("cannot initialise libsodium; try again later");
+      return EX_TEMPFAIL;
+    }
+  portero_mail_init ();
+
+  g_autoptr (GError) error = NULL;
+  deliver (argc, argv, &error);
+  int status = exit_status (error);
+  if (error != NULL)
+    portero_log_error ("%s%s", error->message,
+                       status == EX_TEMPFAIL ? " (will be retried)" : "");
+
+  portero_mail_shutdown ();
+  portero_log_close ();
+  return status;
+}

@@ -1,0 +1,105 @@
+/* html - readable text from an HTML body
+ *
+ * gmime turns text into HTML but not back; libxml2's HTML parser recovers
+ * from the broken markup that mail clients send. */
+#include "html.h"
+#include <libxml/HTMLparser.h>
+#include <string.h>
+
+static gboolean
+is_block (const char *name)
+{
+  static const char *const blocks[] = {
+    "p", "div", "br", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "pre", "hr", "ul", "ol", "dl", "dt", "dd", "section", "article",
+    "header", "footer", "title", "address", NULL,
+  };
+  for (const char *const *b = blocks; *b; b++)
+    if (g_ascii_strcasecmp (name, *b) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+newline (GString *out)
+{
+  if (out->len > 0 && out->str[out->len - 1] != '\n')
+    g_string_append_c (out, '\n');
+}
+
+static void
+walk (xmlNode *node, GString *out)
+{
+  for (; node != NULL; node = node->next)
+    {
+      if (node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE)
+        {
+          const char *text = (const char *) node->content;
+          if (text == NULL)
+            continue;
+          /* Collapse runs of white space as a browser would. */
+          for (const char *p = text; *p; p++)
+            {
+              if (g_ascii_isspace (*p))
+                {
+                  if (out->len > 0 && out->str[out->len - 1] != ' ' && out->str[out->len - 1] != '\n')
+                    g_string_append_c (out, ' ');
+                }
+              else
+                g_string_append_c (out, *p);
+            }
+        }
+      else if (node->type == XML_ELEMENT_NODE)
+        {
+          const char *name = (const char *) node->name;
+          if (g_ascii_strcasecmp (name, "script") == 0 || g_ascii_strcasecmp (name, "style") == 0
+              || g_ascii_strcasecmp (name, "head") == 0)
+            continue;
+          gboolean block = is_block (name);
+          if (block)
+            newline (out);
+          walk (node->children, out);
+          if (block)
+            newline (out);
+        }
+    }
+}
+
+char *
+portero_html_to_text (const char *html, gssize len)
+{
+  if (len < 0)
+    len = strlen (html);
+  if (len == 0)
+    return g_strdup ("");
+  htmlDocPtr doc = htmlReadMemory (html, (int) MIN (len, G_MAXINT), NULL, "UTF-8",
+                                   HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING
+                                   | HTML_PARSE_NONET);
+  if (doc == NULL)
+    return g_strdup ("");
+  GString *out = g_string_new (NULL);
+  xmlNode *root = xmlDocGetRootElement (doc);
+  if (root != NULL)
+    walk (root, out);
+  xmlFreeDoc (doc);
+  /* Trim spaces at line ends and keep at most one blank line. */
+  g_auto (GStrv) lines = g_strsplit (out->str, "\n", -1);
+  g_string_truncate (out, 0);
+  int blanks = 0;
+  for (char **l = lines; *l; l++)
+    {
+      g_strstrip (*l);
+      if (**l == '\0')
+        {
+          if (out->len > 0 && ++blanks == 1)
+            g_string_append_c (out, '\n');
+          continue;
+        }
+      blanks = 0;
+      g_string_append (out, *l);
+      g_string_append_c (out, '\n');
+    }
+  while (out->len > 0 && out->str[out->len - 1] == '\n')
+    g_string_truncate (out, out->len - 1);
+  return g_string_free (out, FALSE);
+}

@@ -1,0 +1,315 @@
+/* intake - one inbound message, from raw bytes to stored contact, ticket and message
+ *
+ * Parsing happens before the write transaction; every lookup that a
+ * concurrent delivery could change (the contact, the duplicate, the ticket)
+ * happens inside it, after BEGIN IMMEDIATE has taken the lock. */
+#include "intake.h"
+#include "address.h"
+#include "error.h"
+#include "msgid.h"
+#include <string.h>
+
+void
+portero_intake_result_clear (PorteroIntakeResult *result)
+{
+  g_free (result->sender);
+  memset (result, 0, sizeof *result);
+}
+
+const char *
+portero_outcome_name (PorteroOutcome outcome)
+{
+  switch (outcome)
+    {
+    case PORTERO_OUTCOME_NEW_TICKET: return "new-ticket";
+    case PORTERO_OUTCOME_FOLLOW_UP: return "follow-up";
+    case PORTERO_OUTCOME_NOTE: return "note";
+    case PORTERO_OUTCOME_UNFILED: return "unfiled";
+    case PORTERO_OUTCOME_DUPLICATE: return "duplicate";
+    }
+  return "?";
+}
+
+PorteroMail *
+portero_intake_parse (const PorteroConfig *config, GBytes *raw, const PorteroEnvelope *envelope,
+                      GError **error)
+{
+  PorteroMailOptions options = {
+    .envelope_sender = envelope ? envelope->sender : NULL,
+    .spam_headers = config->spam_headers,
+    .support_addresses = config->support_addresses,
+    .max_size = config->max_message_size,
+  };
+  return portero_mail_parse (raw, &options, error);
+}
+
+/* Whether the sender may add to TICKET: its requester, the same contact by
+ * another address, or a contact of the same (real, not default) customer. */
+static gboolean
+may_join (const PorteroMail *mail, const PorteroContactRef *contact, const PorteroTicketRef *ticket,
+          gint64 default_customer)
+{
+  if (ticket->id == 0 || mail->from_addr == NULL)
+    return FALSE;
+  if (g_strcmp0 (ticket->requester, mail->from_addr) == 0)
+    return TRUE;
+  if (contact->id == 0)
+    return FALSE;
+  if (ticket->contact_id == contact->id)
+    return TRUE;
+  return contact->customer_id == ticket->customer_id && ticket->customer_id != default_customer;
+}
+
+/* A ticket that our own signed Message-ID names, among the references and
+ * (for a delivery report) the reported message. */
+static gint64
+signed_ticket (const PorteroKeys *keys, const PorteroMail *mail)
+{
+  gint64 ticket = 0;
+  if (keys == NULL)
+    return 0;
+  if (mail->report_of != NULL && portero_msgid_verify (keys, mail->report_of, &ticket))
+    return ticket;
+  for (guint i = 0; i < mail->references->len; i++)
+    if (portero_msgid_verify (keys, g_ptr_array_index (mail->references, i), &ticket))
+      return ticket;
+  return 0;
+}
+
+/* Find the ticket this message belongs to, or 0. */
+static gboolean
+match_ticket (PorteroStore *store, const PorteroKeys *keys, const PorteroMail *mail,
+              const PorteroContactRef *contact, gint64 default_customer, gint64 *ticket,
+              const char **how, GError **error)
+{
+  PorteroTicketRef ref = { 0 };
+  *ticket = 0;
+  gint64 signed_id = signed_ticket (keys, mail);
+  if (signed_id != 0)
+    {
+      if (!portero_store_ticket_get (store, signed_id, &ref, error))
+        return FALSE;
+      *ticket = ref.id;
+      portero_ticket_ref_clear (&ref);
+      if (*ticket != 0)
+        {
+          *how = "signed message-id";
+          return TRUE;
+        }
+    }
+  /* A reference to a message stored on a ticket: the customer's own earlier
+   * mail, or a technician's reply sent by another program. */
+  for (guint i = 0; i < mail->references->len; i++)
+    {
+      gint64 candidate = 0;
+      if (!portero_store_ticket_for_message_id (store, g_ptr_array_index (mail->references, i), &candidate, error))
+        return FALSE;
+      if (candidate == 0)
+        continue;
+      if (!portero_store_ticket_get (store, candidate, &ref, error))
+        return FALSE;
+      gboolean ok = may_join (mail, contact, &ref, default_customer);
+      portero_ticket_ref_clear (&ref);
+      if (ok)
+        {
+          *ticket = candidate;
+          *how = "references";
+          return TRUE;
+        }
+    }
+  gint64 tag = portero_mail_subject_tag (mail->subject);
+  if (tag != 0)
+    {
+      if (!portero_store_ticket_get (store, tag, &ref, error))
+        return FALSE;
+      gboolean ok = may_join (mail, contact, &ref, default_customer);
+      portero_ticket_ref_clear (&ref);
+      if (ok)
+        {
+          *ticket = tag;
+          *how = "subject tag";
+        }
+    }
+  return TRUE;
+}
+
+/* The customer that owns the sender's domain, else the default one. */
+static gboolean
+customer_for (PorteroStore *store, const char *address, gint64 default_customer, gint64 *customer,
+              GError **error)
+{
+  *customer = 0;
+  if (address != NULL && !portero_store_customer_for_domain (store, portero_address_domain (address), customer, error))
+    return FALSE;
+  if (*customer == 0)
+    *customer = default_customer;
+  return TRUE;
+}
+
+static char *
+ticket_title (const PorteroConfig *config, const PorteroMail *mail)
+{
+  if (mail->subject != NULL && *mail->subject != '\0')
+    return g_strdup (mail->subject);
+  return g_strdup (g_strcmp0 (config->language, "es") == 0 ? "(sin asunto)" : "(no subject)");
+}
+
+gboolean
+portero_intake_store (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys,
+                      const PorteroMail *mail, const PorteroEnvelope *envelope,
+                      PorteroIntakeResult *result, GError **error)
+{
+  memset (result, 0, sizeof *result);
+  result->sender = g_strdup (mail->from_addr ? mail->from_addr : "");
+  g_autofree char *recipient = envelope && envelope->recipient ? portero_address_normalise (envelope->recipient) : NULL;
+  if (envelope && envelope->recipient && *envelope->recipient
+      && !portero_config_is_support_address (config, recipient))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOUSER,
+                   "%s is not a support address of this helpdesk", envelope->recipient);
+      return FALSE;
+    }
+
+  if (!portero_store_begin (store, error))
+    return FALSE;
+
+  gboolean duplicate = FALSE, id_seen = FALSE;
+  if (!portero_store_message_seen (store, mail->message_id, recipient, mail->content_hash, &duplicate, &id_seen, error))
+    goto fail;
+  if (duplicate)
+    {
+      portero_store_rollback (store);
+      result->outcome = PORTERO_OUTCOME_DUPLICATE;
+      return TRUE;
+    }
+
+  gint64 default_customer = 0;
+  PorteroContactRef contact = { 0 };
+  if (!portero_store_customer_default (store, &default_customer, error))
+    goto fail;
+  if (mail->from_addr != NULL && !portero_store_contact_find (store, mail->from_addr, &contact, error))
+    goto fail;
+
+  PorteroMessageRow row = {
+    .kind = "mail",
+    .message_id = mail->message_id,
+    .envelope_sender = envelope ? envelope->sender : NULL,
+    .envelope_recipient = recipient,
+    .original_recipient = envelope ? envelope->original_recipient : NULL,
+    .queue_id = envelope ? envelope->queue_id : NULL,
+    .from_addr = mail->from_addr,
+    .from_name = mail->from_name,
+    .subject = mail->subject,
+    .date = mail->date,
+    .body = mail->body,
+    .auto_generated = mail->auto_generated,
+    .auto_reason = mail->auto_reason,
+    .spam = mail->spam,
+    .id_reused = id_seen,
+    .content_hash = mail->content_hash,
+    .raw = mail->raw,
+    .attachments = mail->attachments,
+  };
+  const char *how = NULL;
+  gint64 ticket = 0;
+
+  if (mail->loop || (mail->is_report && mail->report_of != NULL))
+    {
+      /* Our own mail come back, or a report on it: a note on the ticket
+       * that sent it, never a ticket or a contact of its own. */
+      ticket = signed_ticket (keys, mail);
+      PorteroTicketRef ref = { 0 };
+      if (ticket != 0 && !portero_store_ticket_get (store, ticket, &ref, error))
+        goto fail;
+      ticket = ref.id;
+      portero_ticket_ref_clear (&ref);
+      if (ticket != 0 || mail->loop)
+        {
+          row.kind = "note";
+          row.ticket_id = ticket;
+          row.unfiled_reason = ticket == 0 ? "portero loop header" : NULL;
+          result->outcome = ticket ? PORTERO_OUTCOME_NOTE : PORTERO_OUTCOME_UNFILED;
+          result->unfiled_reason = row.unfiled_reason;
+          result->matched_by = ticket ? "signed message-id" : NULL;
+          goto insert;
+        }
+    }
+
+  if (!match_ticket (store, keys, mail, &contact, default_customer, &ticket, &how, error))
+    goto fail;
+
+  if (ticket == 0 && contact.id == 0 && mail->from_addr != NULL && config->auto_create_contacts
+      && !mail->auto_generated && !mail->spam)
+    {
+      int recent = 0;
+      const char *domain = portero_address_domain (mail->from_addr);
+      if (!portero_store_contacts_created_last_hour (store, domain, &recent, error))
+        goto fail;
+      if (recent < config->new_contacts_per_domain_hour)
+        {
+          gint64 customer = 0;
+          if (!customer_for (store, mail->from_addr, default_customer, &customer, error)
+              || !portero_store_contact_add (store, mail->from_addr, mail->from_name, customer, "email",
+                                             &contact.id, error))
+            goto fail;
+          contact.customer_id = customer;
+          contact.auto_tickets = TRUE;
+          result->contact_created = TRUE;
+        }
+    }
+  row.contact_id = contact.id;
+
+  if (ticket != 0)
+    {
+      row.ticket_id = ticket;
+      result->outcome = PORTERO_OUTCOME_FOLLOW_UP;
+      result->matched_by = how;
+      if (!portero_store_ticket_touch (store, ticket, !mail->auto_generated, error))
+        goto fail;
+    }
+  else if (mail->from_addr == NULL)
+    {
+      row.unfiled_reason = "no sender address";
+      result->outcome = PORTERO_OUTCOME_UNFILED;
+    }
+  else if (contact.id != 0 && !contact.auto_tickets)
+    {
+      row.unfiled_reason = "automatic ticket creation is off for this contact";
+      result->outcome = PORTERO_OUTCOME_UNFILED;
+    }
+  else
+    {
+      gint64 customer = contact.customer_id;
+      if (customer == 0 && !customer_for (store, mail->from_addr, default_customer, &customer, error))
+        goto fail;
+      g_autofree char *title = ticket_title (config, mail);
+      if (!portero_store_ticket_add (store, title, customer, contact.id, mail->from_addr, "email", &ticket, error))
+        goto fail;
+      row.ticket_id = ticket;
+      result->outcome = PORTERO_OUTCOME_NEW_TICKET;
+    }
+  result->unfiled_reason = row.unfiled_reason;
+
+insert:
+  if (!portero_store_message_add (store, &row, &result->message, error))
+    goto fail;
+  if (!portero_store_commit (store, error))
+    return FALSE;
+  result->ticket = row.ticket_id;
+  result->contact = row.contact_id;
+  return TRUE;
+
+fail:
+  portero_store_rollback (store);
+  return FALSE;
+}
+
+gboolean
+portero_intake_run (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys, GBytes *raw,
+                    const PorteroEnvelope *envelope, PorteroIntakeResult *result, GError **error)
+{
+  g_autoptr (PorteroMail) mail = portero_intake_parse (config, raw, envelope, error);
+  if (mail == NULL)
+    return FALSE;
+  return portero_intake_store (store, config, keys, mail, envelope, result, error);
+}

@@ -1,0 +1,857 @@
+/* store - the SQLite database: every SQL statement, migrations, transactions */
+#include "store.h"
+#include "error.h"
+#include "mail.h"
+#include <errno.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct _PorteroStore {
+  sqlite3 *db;
+  char *path;
+  GHashTable *stmts;   /* SQL text (static, by address) -> prepared statement */
+  gint64 deadline;
+  gboolean deadline_hit;
+};
+
+/* Migrations: entry N takes user_version N to N + 1. Never edit one that
+ * has shipped; add the next. */
+static const char *const migrations[] = {
+  /* 1: the first schema */
+  "CREATE TABLE customers ("
+  "  id INTEGER PRIMARY KEY,"
+  "  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+  "  is_default INTEGER NOT NULL DEFAULT 0,"
+  "  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+  "CREATE UNIQUE INDEX customers_one_default ON customers(is_default) WHERE is_default = 1;"
+  "CREATE TABLE domains ("
+  "  domain TEXT PRIMARY KEY,"
+  "  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE);"
+  "CREATE INDEX domains_customer ON domains(customer_id);"
+  "CREATE TABLE contacts ("
+  "  id INTEGER PRIMARY KEY,"
+  "  customer_id INTEGER NOT NULL REFERENCES customers(id),"
+  "  name TEXT NOT NULL DEFAULT '',"
+  "  main INTEGER NOT NULL DEFAULT 0,"
+  "  auto_tickets INTEGER NOT NULL DEFAULT 1,"
+  "  source TEXT NOT NULL CHECK (source IN ('email','manual','csv','azure-ad')),"
+  "  domain TEXT NOT NULL DEFAULT '',"
+  "  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+  "CREATE INDEX contacts_customer ON contacts(customer_id);"
+  "CREATE INDEX contacts_domain_created ON contacts(domain, created);"
+  "CREATE TABLE contact_emails ("
+  "  email TEXT PRIMARY KEY,"
+  "  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+  "  is_primary INTEGER NOT NULL DEFAULT 0);"
+  "CREATE INDEX contact_emails_contact ON contact_emails(contact_id);"
+  "CREATE TABLE tickets ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  title TEXT NOT NULL,"
+  "  status TEXT NOT NULL DEFAULT 'open',"
+  "  priority TEXT NOT NULL DEFAULT 'normal',"
+  "  customer_id INTEGER NOT NULL REFERENCES customers(id),"
+  "  contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,"
+  "  requester TEXT NOT NULL,"
+  "  source TEXT NOT NULL DEFAULT 'email',"
+  "  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+  "  updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+  "CREATE INDEX tickets_customer ON tickets(customer_id);"
+  "CREATE INDEX tickets_contact ON tickets(contact_id);"
+  "CREATE INDEX tickets_requester ON tickets(requester);"
+  "CREATE INDEX tickets_status ON tickets(status);"
+  "CREATE TABLE messages ("
+  "  id INTEGER PRIMARY KEY,"
+  "  ticket_id INTEGER REFERENCES tickets(id) ON DELETE SET NULL,"
+  "  contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,"
+  "  kind TEXT NOT NULL CHECK (kind IN ('mail','note','reply','auto')),"
+  "  message_id TEXT NOT NULL DEFAULT '',"
+  "  envelope_sender TEXT,"
+  "  envelope_recipient TEXT NOT NULL DEFAULT '',"
+  "  original_recipient TEXT,"
+  "  queue_id TEXT,"
+  "  from_addr TEXT NOT NULL DEFAULT '',"
+  "  from_name TEXT NOT NULL DEFAULT '',"
+  "  subject TEXT NOT NULL DEFAULT '',"
+  "  date TEXT NOT NULL,"
+  "  body TEXT NOT NULL DEFAULT '',"
+  "  auto INTEGER NOT NULL DEFAULT 0,"
+  "  auto_reason TEXT,"
+  "  spam INTEGER NOT NULL DEFAULT 0,"
+  "  id_reused INTEGER NOT NULL DEFAULT 0,"
+  "  unfiled_reason TEXT,"
+  "  content_hash TEXT NOT NULL DEFAULT '',"
+  "  raw BLOB,"
+  "  received TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+  /* The duplicate key of an MTA retry; '' stands for a missing Message-ID. */
+  "CREATE UNIQUE INDEX messages_dedupe ON messages(message_id, envelope_recipient, content_hash)"
+  "  WHERE kind = 'mail';"
+  "CREATE INDEX messages_ticket ON messages(ticket_id);"
+  "CREATE INDEX messages_unfiled ON messages(id) WHERE ticket_id IS NULL;"
+  "CREATE TABLE attachments ("
+  "  id INTEGER PRIMARY KEY,"
+  "  message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+  "  name TEXT NOT NULL DEFAULT '',"
+  "  type TEXT NOT NULL,"
+  "  size INTEGER NOT NULL);"
+  "CREATE INDEX attachments_message ON attachments(message_id);",
+};
+
+int
+portero_store_schema_version (void)
+{
+  return G_N_ELEMENTS (migrations);
+}
+
+/* Map a failed sqlite call to a GError that names the database. */
+static gboolean
+fail (PorteroStore *store, int rc, GError **error)
+{
+  int code = PORTERO_ERROR_TEMPFAIL;
+  if ((rc & 0xff) == SQLITE_CONSTRAINT)
+    code = PORTERO_ERROR_INVALID;
+  if ((rc & 0xff) == SQLITE_INTERRUPT && store->deadline_hit)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "deadline passed while writing %s",
+                   store->path);
+      return FALSE;
+    }
+  const char *what = store->db ? sqlite3_errmsg (store->db) : sqlite3_errstr (rc);
+  g_set_error (error, PORTERO_ERROR, code, "database %s: %s", store->path, what);
+  return FALSE;
+}
+
+static int
+progress (void *data)
+{
+  PorteroStore *store = data;
+  if (store->deadline > 0 && g_get_monotonic_time () > store->deadline)
+    {
+      store->deadline_hit = TRUE;
+      return 1;
+    }
+  return 0;
+}
+
+void
+portero_store_set_deadline (PorteroStore *store, gint64 deadline)
+{
+  store->deadline = deadline;
+  sqlite3_progress_handler (store->db, deadline > 0 ? 1000 : 0, deadline > 0 ? progress : NULL, store);
+}
+
+/* The cached statement for SQL (a string literal), reset and unbound. */
+static sqlite3_stmt *
+stmt (PorteroStore *store, const char *sql, GError **error)
+{
+  sqlite3_stmt *s = g_hash_table_lookup (store->stmts, sql);
+  if (s != NULL)
+    {
+      sqlite3_reset (s);
+      sqlite3_clear_bindings (s);
+      return s;
+    }
+  int rc = sqlite3_prepare_v3 (store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
+  if (rc != SQLITE_OK)
+    {
+      fail (store, rc, error);
+      return NULL;
+    }
+  g_hash_table_insert (store->stmts, (gpointer) sql, s);
+  return s;
+}
+
+static void
+bind_text (sqlite3_stmt *s, int i, const char *v)
+{
+  if (v == NULL)
+    sqlite3_bind_null (s, i);
+  else
+    sqlite3_bind_text (s, i, v, -1, SQLITE_STATIC);
+}
+
+static void
+bind_id (sqlite3_stmt *s, int i, gint64 v)
+{
+  if (v == 0)
+    sqlite3_bind_null (s, i);
+  else
+    sqlite3_bind_int64 (s, i, v);
+}
+
+/* Step S to completion (no rows expected). */
+static gboolean
+run (PorteroStore *store, sqlite3_stmt *s, GError **error)
+{
+  int rc = sqlite3_step (s);
+  sqlite3_reset (s);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    return fail (store, rc, error);
+  return TRUE;
+}
+
+/* Step S for one row; *ROW tells whether there was one. */
+static gboolean
+step_row (PorteroStore *store, sqlite3_stmt *s, gboolean *row, GError **error)
+{
+  int rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    {
+      *row = TRUE;
+      return TRUE;
+    }
+  sqlite3_reset (s);
+  *row = FALSE;
+  if (rc != SQLITE_DONE)
+    return fail (store, rc, error);
+  return TRUE;
+}
+
+static gboolean
+exec (PorteroStore *store, const char *sql, GError **error)
+{
+  int rc = sqlite3_exec (store->db, sql, NULL, NULL, NULL);
+  return rc == SQLITE_OK ? TRUE : fail (store, rc, error);
+}
+
+static gboolean
+user_version (PorteroStore *store, int *version, GError **error)
+{
+  sqlite3_stmt *s = stmt (store, "PRAGMA user_version", error);
+  gboolean row;
+  if (s == NULL || !step_row (store, s, &row, error))
+    return FALSE;
+  *version = row ? sqlite3_column_int (s, 0) : 0;
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+static void
+store_free_stmt (gpointer p)
+{
+  sqlite3_finalize (p);
+}
+
+void
+portero_store_close (PorteroStore *store)
+{
+  if (store == NULL)
+    return;
+  g_hash_table_unref (store->stmts);
+  sqlite3_close (store->db);
+  g_free (store->path);
+  g_free (store);
+}
+
+static PorteroStore *
+open_db (const char *path, int flags, int busy_timeout, GError **error)
+{
+  g_autoptr (PorteroStore) store = g_new0 (PorteroStore, 1);
+  store->path = g_strdup (path);
+  store->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, store_free_stmt);
+
+  /* sqlite would open a directory or create a missing file; say what is wrong instead. */
+  struct stat st;
+  if (!(flags & SQLITE_OPEN_CREATE))
+    {
+      if (stat (path, &st) != 0)
+        {
+          int saved = errno;
+          g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "database %s: %s%s", path,
+                       g_strerror (saved), saved == ENOENT ? " (run portero init)" : "");
+          return NULL;
+        }
+      if (!S_ISREG (st.st_mode))
+        {
+          g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "database %s: not a regular file", path);
+          return NULL;
+        }
+    }
+  int rc = sqlite3_open_v2 (path, &store->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      fail (store, rc, error);
+      return NULL;
+    }
+  sqlite3_extended_result_codes (store->db, 1);
+  sqlite3_busy_timeout (store->db, busy_timeout * 1000);
+  /* FULL: NORMAL in WAL mode may lose a commit we already answered 0 for. */
+  if (!exec (store, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;", error))
+    return NULL;
+  return g_steal_pointer (&store);
+}
+
+static gboolean
+migrate (PorteroStore *store, GError **error)
+{
+  int version = 0;
+  if (!portero_store_begin (store, error))
+    return FALSE;
+  if (!user_version (store, &version, error))
+    goto fail;
+  for (int v = version; v < (int) G_N_ELEMENTS (migrations); v++)
+    {
+      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version=%d", v + 1);
+      if (!exec (store, migrations[v], error) || !exec (store, bump, error))
+        goto fail;
+    }
+  return portero_store_commit (store, error);
+fail:
+  portero_store_rollback (store);
+  return FALSE;
+}
+
+gboolean
+portero_store_create (const char *path, const char *default_customer, GError **error)
+{
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "database %s exists already", path);
+      return FALSE;
+    }
+  g_autoptr (PorteroStore) store = open_db (path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 30, error);
+  if (store == NULL)
+    return FALSE;
+  /* WAL is a property of the file: set once here, kept by every later open. */
+  if (!exec (store, "PRAGMA journal_mode=WAL", error) || !migrate (store, error))
+    return FALSE;
+  gint64 id = 0;
+  if (!portero_store_begin (store, error))
+    return FALSE;
+  sqlite3_stmt *s = stmt (store, "INSERT INTO customers(name, is_default) VALUES (?, 1)", error);
+  if (s == NULL)
+    goto fail;
+  bind_text (s, 1, default_customer);
+  if (!run (store, s, error))
+    goto fail;
+  id = sqlite3_last_insert_rowid (store->db);
+  (void) id;
+  return portero_store_commit (store, error);
+fail:
+  portero_store_rollback (store);
+  return FALSE;
+}
+
+PorteroStore *
+portero_store_open (const char *path, PorteroStoreMode mode, int busy_timeout, GError **error)
+{
+  int flags = mode == PORTERO_STORE_WRITE ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+  g_autoptr (PorteroStore) store = open_db (path, flags, busy_timeout, error);
+  if (store == NULL)
+    return NULL;
+  int version = 0;
+  if (!user_version (store, &version, error))
+    return NULL;
+  if (version == 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL,
+                   "database %s is not initialised (run portero init)", path);
+      return NULL;
+    }
+  if (version > portero_store_schema_version ())
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_SCHEMA,
+                   "database %s has schema version %d, newer than this portero knows (%d): "
+                   "upgrade portero", path, version, portero_store_schema_version ());
+      return NULL;
+    }
+  if (version < portero_store_schema_version ())
+    {
+      if (mode != PORTERO_STORE_WRITE)
+        {
+          g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL,
+                       "database %s has schema version %d and needs an upgrade "
+                       "(run any writing portero command)", path, version);
+          return NULL;
+        }
+      if (!migrate (store, error))
+        return NULL;
+    }
+  return g_steal_pointer (&store);
+}
+
+gboolean
+portero_store_begin (PorteroStore *store, GError **error)
+{
+  sqlite3_stmt *s = stmt (store, "BEGIN IMMEDIATE", error);
+  return s != NULL && run (store, s, error);
+}
+
+gboolean
+portero_store_commit (PorteroStore *store, GError **error)
+{
+  sqlite3_stmt *s = stmt (store, "COMMIT", error);
+  if (s == NULL || !run (store, s, error))
+    {
+      portero_store_rollback (store);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+portero_store_rollback (PorteroStore *store)
+{
+  if (!sqlite3_get_autocommit (store->db))
+    {
+      /* A rollback must run even past the deadline. */
+      sqlite3_progress_handler (store->db, 0, NULL, NULL);
+      sqlite3_exec (store->db, "ROLLBACK", NULL, NULL, NULL);
+      portero_store_set_deadline (store, store->deadline);
+    }
+}
+
+/* One id from a query binding one text parameter; 0 when no row. */
+static gboolean
+lookup_id (PorteroStore *store, const char *sql, const char *arg, gint64 *id, GError **error)
+{
+  sqlite3_stmt *s = stmt (store, sql, error);
+  gboolean row;
+  if (s == NULL)
+    return FALSE;
+  bind_text (s, 1, arg);
+  if (!step_row (store, s, &row, error))
+    return FALSE;
+  *id = row ? sqlite3_column_int64 (s, 0) : 0;
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+gboolean
+portero_store_customer_find (PorteroStore *store, const char *name, gint64 *id, GError **error)
+{
+  return lookup_id (store, "SELECT id FROM customers WHERE name = ?", name, id, error);
+}
+
+gboolean
+portero_store_customer_default (PorteroStore *store, gint64 *id, GError **error)
+{
+  if (!lookup_id (store, "SELECT id FROM customers WHERE is_default = 1 AND ?1 IS NULL", NULL, id, error))
+    return FALSE;
+  if (*id == 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL,
+                   "database %s has no default customer (run portero init)", store->path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+portero_store_customer_for_domain (PorteroStore *store, const char *domain, gint64 *id, GError **error)
+{
+  return lookup_id (store, "SELECT customer_id FROM domains WHERE domain = ?", domain, id, error);
+}
+
+gboolean
+portero_store_customer_add (PorteroStore *store, const char *name, gint64 *id, GError **error)
+{
+  gint64 existing = 0;
+  if (!portero_store_customer_find (store, name, &existing, error))
+    return FALSE;
+  if (existing != 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "\"%s\" exists already", name);
+      return FALSE;
+    }
+  sqlite3_stmt *s = stmt (store, "INSERT INTO customers(name) VALUES (?)", error);
+  if (s == NULL)
+    return FALSE;
+  bind_text (s, 1, name);
+  if (!run (store, s, error))
+    return FALSE;
+  if (id)
+    *id = sqlite3_last_insert_rowid (store->db);
+  return TRUE;
+}
+
+gboolean
+portero_store_domain_add (PorteroStore *store, gint64 customer_id, const char *domain, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+                          "SELECT c.id, c.name FROM domains d JOIN customers c ON c.id = d.customer_id "
+                          "WHERE d.domain = ?", error);
+  gboolean row;
+  if (s == NULL)
+    return FALSE;
+  bind_text (s, 1, domain);
+  if (!step_row (store, s, &row, error))
+    return FALSE;
+  if (row)
+    {
+      gboolean same = sqlite3_column_int64 (s, 0) == customer_id;
+      g_autofree char *owner = g_strdup ((const char *) sqlite3_column_text (s, 1));
+      sqlite3_reset (s);
+      if (same)
+        return TRUE;
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "domain %s belongs to \"%s\" already",
+                   domain, owner);
+      return FALSE;
+    }
+  s = stmt (store, "INSERT INTO domains(domain, customer_id) VALUES (?, ?)", error);
+  if (s == NULL)
+    return FALSE;
+  bind_text (s, 1, domain);
+  sqlite3_bind_int64 (s, 2, customer_id);
+  return run (store, s, error);
+}
+
+gboolean
+portero_store_contact_find (PorteroStore *store, const char *address, PorteroContactRef *out, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+                          "SELECT c.id, c.customer_id, c.auto_tickets, c.main FROM contact_emails e "
+                          "JOIN contacts c ON c.id = e.contact_id WHERE e.email = ?", error);
+  gboolean row;
+  memset (out, 0, sizeof *out);
+  if (s == NULL)
+    return FALSE;
+  bind_text (s, 1, address);
+  if (!step_row (store, s, &row, error))
+    return FALSE;
+  if (row)
+    {
+      out->id = sqlite3_column_int64 (s, 0);
+      out->customer_id = sqlite3_column_int64 (s, 1);
+      out->auto_tickets = sqlite3_column_int (s, 2) != 0;
+      out->main = sqlite3_column_int (s, 3) != 0;
+      sqlite3_reset (s);
+    }
+  return TRUE;
+}
+
+gboolean
+portero_store_contact_add (PorteroStore *store, const char *address, const char *name, gint64 customer_id,
+                           const char *source, gint64 *id, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+                          "INSERT INTO contacts(customer_id, name, source, domain) VALUES (?, ?, ?, ?)", error);
+  if (s == NULL)
+    return FALSE;
+  const char *at = strrchr (address, '@');
+  sqlite3_bind_int64 (s, 1, customer_id);
+  bind_text (s, 2, name ? name : "");
+  bind_text (s, 3, source);
+  bind_text (s, 4, at ? at + 1 : "");
+  if (!run (store, s, error))
+    return FALSE;
+  gint64 contact = sqlite3_last_insert_rowid (store->db);
+  s = stmt (store, "INSERT INTO contact_emails(email, contact_id, is_primary) VALUES (?, ?, 1)", error);
+  if (s == NULL)
+    return FALSE;
+  bind_text (s, 1, address);
+  sqlite3_bind_int64 (s, 2, contact);
+  if (!run (store, s, error))
+    return FALSE;
+  if (id)
+    *id = contact;
+  return TRUE;
+}
+
+gboolean
+portero_store_contacts_created_last_hour (PorteroStore *store, const char *domain, int *count, GError **error)
+{
+  gint64 n = 0;
+  if (!lookup_id (store,
+                  "SELECT count(*) FROM contacts WHERE domain = ? AND source = 'email' "
+                  "AND created >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 hour')",
+                  domain, &n, error))
+    return FALSE;
+  *count = (int) n;
+  return TRUE;
+}
+
+void
+portero_ticket_ref_clear (PorteroTicketRef *ref)
+{
+  g_clear_pointer (&ref->requester, g_free);
+  g_clear_pointer (&ref->status, g_free);
+  memset (ref, 0, sizeof *ref);
+}
+
+gboolean
+portero_store_ticket_get (PorteroStore *store, gint64 id, PorteroTicketRef *out, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+                          "SELECT id, customer_id, contact_id, requester, status FROM tickets WHERE id = ?",
+                          error);
+  gboolean row;
+  portero_ticket_ref_clear (out);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, id);
+  if (!step_row (store, s, &row, error))
+    return FALSE;
+  if (row)
+    {
+      out->id = sqlite3_column_int64 (s, 0);
+      out->customer_id = sqlite3_column_int64 (s, 1);
+      out->contact_id = sqlite3_column_int64 (s, 2);
+      out->requester = g_strdup ((const char *) sqlite3_column_text (s, 3));
+      out->status = g_strdup ((const char *) sqlite3_column_text (s, 4));
+      sqlite3_reset (s);
+    }
+  return TRUE;
+}
+
+gboolean
+portero_store_ticket_for_message_id (PorteroStore *store, const char *message_id, gint64 *ticket, GError **error)
+{
+  return lookup_id (store,
+                    "SELECT ticket_id FROM messages WHERE message_id = ? AND ticket_id IS NOT NULL "
+                    "ORDER BY id DESC LIMIT 1",
+                    message_id, ticket, error);
+}
+
+gboolean
+portero_store_ticket_add (PorteroStore *store, const char *title, gint64 customer_id, gint64 contact_id,
+                          const char *requester, const char *source, gint64 *id, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+                          "INSERT INTO tickets(title, customer_id, contact_id, requester, source) "
+                          "VALUES (?, ?, ?, ?, ?)", error);
+  if (s == NULL)
+    return FALSE;
+  bind_text (s, 1, title);
+  sqlite3_bind_int64 (s, 2, customer_id);
+  bind_id (s, 3, contact_id);
+  bind_text (s, 4, requester);
+  bind_text (s, 5, source);
+  if (!run (store, s, error))
+    return FALSE;
+  *id = sqlite3_last_insert_rowid (store->db);
+  return TRUE;
+}
+
+gboolean
+portero_store_ticket_touch (PorteroStore *store, gint64 ticket, gboolean reopen, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+                          "UPDATE tickets SET updated = strftime('%Y-%m-%dT%H:%M:%SZ','now'),"
+                          " status = CASE WHEN ?2 AND status IN ('closed','resolved') THEN 'open' ELSE status END"
+                          " WHERE id = ?1", error);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, ticket);
+  sqlite3_bind_int (s, 2, reopen);
+  return run (store, s, error);
+}
+
+gboolean
+portero_store_message_seen (PorteroStore *store, const char *message_id, const char *recipient,
+                            const char *hash, gboolean *duplicate, gboolean *id_seen, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+                          "SELECT max(content_hash = ?3 AND envelope_recipient = ?2), count(*) FROM messages "
+                          "WHERE kind = 'mail' AND message_id = ?1 AND (?1 <> '' OR content_hash = ?3)",
+                          error);
+  gboolean row;
+  if (s == NULL)
+    return FALSE;
+  bind_text (s, 1, message_id ? message_id : "");
+  bind_text (s, 2, recipient ? recipient : "");
+  bind_text (s, 3, hash);
+  if (!step_row (store, s, &row, error))
+    return FALSE;
+  *duplicate = row && sqlite3_column_int (s, 0) == 1;
+  *id_seen = row && message_id != NULL && sqlite3_column_int (s, 1) > 0;
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+gboolean
+portero_store_message_add (PorteroStore *store, const PorteroMessageRow *r, gint64 *id, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+                          "INSERT INTO messages(ticket_id, contact_id, kind, message_id, envelope_sender,"
+                          " envelope_recipient, original_recipient, queue_id, from_addr, from_name, subject,"
+                          " date, body, auto, auto_reason, spam, id_reused, unfiled_reason, content_hash, raw)"
+                          " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", error);
+  if (s == NULL)
+    return FALSE;
+  bind_id (s, 1, r->ticket_id);
+  bind_id (s, 2, r->contact_id);
+  bind_text (s, 3, r->kind);
+  bind_text (s, 4, r->message_id ? r->message_id : "");
+  bind_text (s, 5, r->envelope_sender);
+  bind_text (s, 6, r->envelope_recipient ? r->envelope_recipient : "");
+  bind_text (s, 7, r->original_recipient);
+  bind_text (s, 8, r->queue_id);
+  bind_text (s, 9, r->from_addr ? r->from_addr : "");
+  bind_text (s, 10, r->from_name ? r->from_name : "");
+  bind_text (s, 11, r->subject ? r->subject : "");
+  bind_text (s, 12, r->date);
+  bind_text (s, 13, r->body ? r->body : "");
+  sqlite3_bind_int (s, 14, r->auto_generated);
+  bind_text (s, 15, r->auto_reason);
+  sqlite3_bind_int (s, 16, r->spam);
+  sqlite3_bind_int (s, 17, r->id_reused);
+  bind_text (s, 18, r->unfiled_reason);
+  bind_text (s, 19, r->content_hash ? r->content_hash : "");
+  if (r->raw != NULL)
+    {
+      gsize len = 0;
+      gconstpointer data = g_bytes_get_data (r->raw, &len);
+      sqlite3_bind_blob64 (s, 20, data ? data : "", len, SQLITE_STATIC);
+    }
+  else
+    sqlite3_bind_null (s, 20);
+  if (!run (store, s, error))
+    return FALSE;
+  gint64 message = sqlite3_last_insert_rowid (store->db);
+  for (guint i = 0; r->attachments && i < r->attachments->len; i++)
+    {
+      const PorteroAttachment *a = g_ptr_array_index (r->attachments, i);
+      s = stmt (store, "INSERT INTO attachments(message_id, name, type, size) VALUES (?, ?, ?, ?)", error);
+      if (s == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (s, 1, message);
+      bind_text (s, 2, a->name);
+      bind_text (s, 3, a->type);
+      sqlite3_bind_int64 (s, 4, a->size);
+      if (!run (store, s, error))
+        return FALSE;
+    }
+  if (id)
+    *id = message;
+  return TRUE;
+}
+
+GBytes *
+portero_store_message_raw (PorteroStore *store, gint64 id, GError **error)
+{
+  sqlite3_stmt *s = stmt (store, "SELECT raw FROM messages WHERE id = ?", error);
+  gboolean row;
+  if (s == NULL)
+    return NULL;
+  sqlite3_bind_int64 (s, 1, id);
+  if (!step_row (store, s, &row, error))
+    return NULL;
+  if (!row)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no message %" G_GINT64_FORMAT, id);
+      return NULL;
+    }
+  GBytes *raw = g_bytes_new (sqlite3_column_blob (s, 0), sqlite3_column_bytes (s, 0));
+  sqlite3_reset (s);
+  return raw;
+}
+
+/* Run a query whose one row and column is JSON text made by SQLite's JSON
+ * functions, and parse it. */
+static JsonNode *
+query_json (PorteroStore *store, sqlite3_stmt *s, GError **error)
+{
+  gboolean row;
+  if (!step_row (store, s, &row, error))
+    return NULL;
+  const char *text = row ? (const char *) sqlite3_column_text (s, 0) : NULL;
+  JsonNode *node = text ? json_from_string (text, error) : NULL;
+  if (row)
+    sqlite3_reset (s);
+  if (node == NULL && error && *error == NULL)
+    g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "not found");
+  return node;
+}
+
+#define JSON_BOOL(expr) "json(CASE WHEN " expr " THEN 'true' ELSE 'false' END)"
+
+JsonNode *
+portero_store_customers_json (PorteroStore *store, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT json_group_array(json_object("
+    " 'name', c.name,"
+    " 'domains', json((SELECT json_group_array(domain) FROM"
+    "   (SELECT domain FROM domains WHERE customer_id = c.id ORDER BY domain))),"
+    " 'contacts', (SELECT count(*) FROM contacts WHERE customer_id = c.id),"
+    " 'default', " JSON_BOOL ("c.is_default") "))"
+    " FROM (SELECT * FROM customers ORDER BY is_default DESC, name) c", error);
+  return s ? query_json (store, s, error) : NULL;
+}
+
+JsonNode *
+portero_store_contacts_json (PorteroStore *store, const char *customer, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT json_group_array(json_object("
+    " 'email', (SELECT email FROM contact_emails WHERE contact_id = c.id ORDER BY is_primary DESC, email LIMIT 1),"
+    " 'emails', json((SELECT json_group_array(email) FROM"
+    "   (SELECT email FROM contact_emails WHERE contact_id = c.id ORDER BY is_primary DESC, email))),"
+    " 'name', c.name, 'customer', cu.name,"
+    " 'main', " JSON_BOOL ("c.main") ","
+    " 'source', c.source,"
+    " 'auto_tickets', " JSON_BOOL ("c.auto_tickets") ","
+    " 'created', c.created))"
+    " FROM (SELECT * FROM contacts ORDER BY id) c JOIN customers cu ON cu.id = c.customer_id"
+    " WHERE ?1 IS NULL OR cu.name = ?1", error);
+  if (s == NULL)
+    return NULL;
+  bind_text (s, 1, customer);
+  return query_json (store, s, error);
+}
+
+#define TICKET_FIELDS \
+  " 'id', t.id, 'title', t.title, 'status', t.status, 'priority', t.priority," \
+  " 'customer', cu.name, 'requester', t.requester, 'source', t.source," \
+  " 'messages', (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.kind IN ('mail','reply'))," \
+  " 'created', t.created, 'updated', t.updated"
+
+JsonNode *
+portero_store_tickets_json (PorteroStore *store, const PorteroTicketFilter *f, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT json_group_array(json_object(" TICKET_FIELDS "))"
+    " FROM (SELECT * FROM tickets t0"
+    "   WHERE (?1 IS NULL OR t0.status = ?1)"
+    "   AND (?2 IS NULL OR t0.customer_id = (SELECT id FROM customers WHERE name = ?2))"
+    "   AND (?3 IS NULL OR t0.requester = ?3 OR t0.contact_id ="
+    "        (SELECT contact_id FROM contact_emails WHERE email = ?3))"
+    "   ORDER BY t0.id LIMIT ?4) t"
+    " JOIN customers cu ON cu.id = t.customer_id", error);
+  if (s == NULL)
+    return NULL;
+  bind_text (s, 1, f ? f->status : NULL);
+  bind_text (s, 2, f ? f->customer : NULL);
+  bind_text (s, 3, f ? f->contact : NULL);
+  sqlite3_bind_int64 (s, 4, f && f->limit > 0 ? f->limit : -1);
+  return query_json (store, s, error);
+}
+
+JsonNode *
+portero_store_ticket_json (PorteroStore *store, gint64 id, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT json_object(" TICKET_FIELDS ","
+    " 'thread', json((SELECT json_group_array(json_object("
+    "   'id', m.id, 'kind', m.kind, 'from', m.from_addr, 'name', m.from_name, 'date', m.date,"
+    "   'subject', m.subject, 'body', m.body,"
+    "   'attachments', json((SELECT json_group_array(json_object('name', a.name, 'type', a.type, 'size', a.size))"
+    "      FROM (SELECT * FROM attachments WHERE message_id = m.id ORDER BY id) a)),"
+    "   'auto', " JSON_BOOL ("m.auto") ", 'spam', " JSON_BOOL ("m.spam") "))"
+    "   FROM (SELECT * FROM messages WHERE ticket_id = t.id ORDER BY id) m)))"
+    " FROM tickets t JOIN customers cu ON cu.id = t.customer_id WHERE t.id = ?", error);
+  if (s == NULL)
+    return NULL;
+  sqlite3_bind_int64 (s, 1, id);
+  g_autoptr (GError) local = NULL;
+  JsonNode *node = query_json (store, s, &local);
+  if (node == NULL)
+    {
+      if (g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND))
+        g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no ticket %" G_GINT64_FORMAT, id);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+    }
+  return node;
+}
+
+JsonNode *
+portero_store_unfiled_json (PorteroStore *store, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT json_group_array(json_object('id', id, 'from', from_addr, 'date', date,"
+    " 'subject', subject, 'reason', unfiled_reason))"
+    " FROM (SELECT * FROM messages WHERE ticket_id IS NULL ORDER BY id)", error);
+  return s ? query_json (store, s, error) : NULL;
+}

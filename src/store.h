@@ -1,0 +1,138 @@
+/* store - the SQLite database: every SQL statement, migrations, transactions
+ *
+ * Nothing outside this module speaks SQL, so that another backend can be put
+ * behind the same functions. Every failure of the database itself (busy past
+ * the timeout, read-only, disk full, I/O, missing file) is reported as
+ * PORTERO_ERROR_TEMPFAIL: an administrator or a retry can fix it. */
+#pragma once
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+typedef struct _PorteroStore PorteroStore;
+
+typedef enum {
+  PORTERO_STORE_READ,
+  PORTERO_STORE_WRITE,
+} PorteroStoreMode;
+
+/* Create a new database at PATH (refusing an existing file), apply every
+ * migration and add the default customer DEFAULT_CUSTOMER. */
+gboolean portero_store_create (const char *path, const char *default_customer, GError **error);
+
+/* Open an existing, initialised database. BUSY_TIMEOUT in seconds. */
+PorteroStore *portero_store_open (const char *path, PorteroStoreMode mode, int busy_timeout,
+                                  GError **error);
+void portero_store_close (PorteroStore *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PorteroStore, portero_store_close)
+
+/* After DEADLINE (g_get_monotonic_time () microseconds) every statement is
+ * interrupted and fails with PORTERO_ERROR_TEMPFAIL. 0 turns it off. */
+void portero_store_set_deadline (PorteroStore *store, gint64 deadline);
+
+/* The schema version this program writes. */
+int portero_store_schema_version (void);
+
+/* Write transactions: BEGIN IMMEDIATE, so that the lock is taken (or the
+ * busy timeout spent) before any work, never half-way through it. */
+gboolean portero_store_begin (PorteroStore *store, GError **error);
+gboolean portero_store_commit (PorteroStore *store, GError **error);
+void portero_store_rollback (PorteroStore *store);
+
+/* Customers and domains. Ids are 0 when not found. */
+gboolean portero_store_customer_add (PorteroStore *store, const char *name, gint64 *id, GError **error);
+gboolean portero_store_customer_find (PorteroStore *store, const char *name, gint64 *id, GError **error);
+gboolean portero_store_customer_default (PorteroStore *store, gint64 *id, GError **error);
+gboolean portero_store_customer_for_domain (PorteroStore *store, const char *domain, gint64 *id,
+                                            GError **error);
+/* DOMAIN must be normalised. A domain that belongs to a customer already is
+ * PORTERO_ERROR_INVALID, naming that customer. */
+gboolean portero_store_domain_add (PorteroStore *store, gint64 customer_id, const char *domain,
+                                   GError **error);
+
+/* Contacts. */
+typedef struct {
+  gint64 id;           /* 0: no such contact */
+  gint64 customer_id;
+  gboolean auto_tickets;
+  gboolean main;
+} PorteroContactRef;
+
+gboolean portero_store_contact_find (PorteroStore *store, const char *address, PorteroContactRef *out,
+                                     GError **error);
+/* SOURCE is "email", "manual", "csv" or "azure-ad". */
+gboolean portero_store_contact_add (PorteroStore *store, const char *address, const char *name,
+                                    gint64 customer_id, const char *source, gint64 *id, GError **error);
+/* Contacts created from mail of DOMAIN within the last hour. */
+gboolean portero_store_contacts_created_last_hour (PorteroStore *store, const char *domain, int *count,
+                                                   GError **error);
+
+/* Tickets. */
+typedef struct {
+  gint64 id;           /* 0: no such ticket */
+  gint64 customer_id;
+  gint64 contact_id;   /* 0: none */
+  char *requester;
+  char *status;
+} PorteroTicketRef;
+
+void portero_ticket_ref_clear (PorteroTicketRef *ref);
+gboolean portero_store_ticket_get (PorteroStore *store, gint64 id, PorteroTicketRef *out, GError **error);
+/* The ticket of a stored message with MESSAGE_ID (0 when none). */
+gboolean portero_store_ticket_for_message_id (PorteroStore *store, const char *message_id, gint64 *ticket,
+                                              GError **error);
+gboolean portero_store_ticket_add (PorteroStore *store, const char *title, gint64 customer_id,
+                                   gint64 contact_id, const char *requester, const char *source,
+                                   gint64 *id, GError **error);
+/* Record activity on TICKET; a closed or resolved ticket is reopened. */
+gboolean portero_store_ticket_touch (PorteroStore *store, gint64 ticket, gboolean reopen, GError **error);
+
+/* Messages. */
+typedef struct {
+  gint64 ticket_id;            /* 0: unfiled */
+  gint64 contact_id;           /* 0: none */
+  const char *kind;            /* "mail", "note", "reply", "auto" */
+  const char *message_id;
+  const char *envelope_sender;
+  const char *envelope_recipient;
+  const char *original_recipient;
+  const char *queue_id;
+  const char *from_addr;
+  const char *from_name;
+  const char *subject;
+  const char *date;
+  const char *body;
+  gboolean auto_generated;
+  const char *auto_reason;
+  gboolean spam;
+  gboolean id_reused;          /* same Message-ID seen before with other content */
+  const char *unfiled_reason;  /* why no ticket, NULL when filed */
+  const char *content_hash;
+  GBytes *raw;
+  GPtrArray *attachments;      /* of PorteroAttachment, may be NULL */
+} PorteroMessageRow;
+
+/* Whether a message with MESSAGE_ID (may be NULL) for RECIPIENT (may be
+ * NULL) and HASH is stored already (*DUPLICATE), and whether another message
+ * with that Message-ID is (*ID_SEEN). */
+gboolean portero_store_message_seen (PorteroStore *store, const char *message_id, const char *recipient,
+                                     const char *hash, gboolean *duplicate, gboolean *id_seen,
+                                     GError **error);
+gboolean portero_store_message_add (PorteroStore *store, const PorteroMessageRow *row, gint64 *id,
+                                    GError **error);
+/* The raw bytes of message ID, or NULL with PORTERO_ERROR_NOT_FOUND. */
+GBytes *portero_store_message_raw (PorteroStore *store, gint64 id, GError **error);
+
+/* Listings, as JSON in the shapes of the manual (field names in English). */
+JsonNode *portero_store_customers_json (PorteroStore *store, GError **error);
+JsonNode *portero_store_contacts_json (PorteroStore *store, const char *customer, GError **error);
+typedef struct {
+  const char *status;
+  const char *customer;
+  const char *contact;   /* an address of the requester */
+  gint64 limit;          /* 0: no limit */
+} PorteroTicketFilter;
+JsonNode *portero_store_tickets_json (PorteroStore *store, const PorteroTicketFilter *filter, GError **error);
+/* One ticket with its thread; NULL with PORTERO_ERROR_NOT_FOUND when absent. */
+JsonNode *portero_store_ticket_json (PorteroStore *store, gint64 id, GError **error);
+/* Messages that made no ticket. */
+JsonNode *portero_store_unfiled_json (PorteroStore *store, GError **error);

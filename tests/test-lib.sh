@@ -1,0 +1,134 @@
+# tests/test-lib.sh - sourced by tests/T*.sh; prints TAP.
+#
+# Each subtest: `begin "behaviour"`, then commands, then `check COND...` or
+# the expect_* helpers; `skip "reason"` for what cannot run here. The
+# programs run through $PORTERO_WRAPPER when set (valgrind), and the
+# sanitizer pass runs the same scripts against its own build.
+set -u
+
+: "${PORTERO_BUILDDIR:=$(cd "$(dirname "$0")/.." && pwd)/_build}"
+: "${PORTERO_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${PORTERO_WRAPPER:=}"
+export LC_ALL=C.UTF-8 G_SLICE=always-malloc
+unset PORTERO_CONFIG SENDER RECIPIENT ORIGINAL_RECIPIENT QUEUE_ID
+
+PORTERO_BIN=$PORTERO_BUILDDIR/portero
+DELIVER_BIN=$PORTERO_BUILDDIR/portero-deliver
+TESTS_DIR=$PORTERO_SRCDIR/tests
+SHARED_CORPUS=$PORTERO_SRCDIR/../shared/corpus/public
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/portero-test.XXXXXX")
+chmod 755 "$TMP"
+trap 'test_cleanup' EXIT
+_cleanups=()
+at_exit() { _cleanups+=("$*"); }
+test_cleanup() {
+  local c
+  for c in "${_cleanups[@]+"${_cleanups[@]}"}"; do eval "$c" || true; done
+  rm -rf "$TMP"
+}
+
+_n=0
+_failed=0
+_current=""
+_current_failed=0
+_open=0
+
+_finish_subtest() {
+  [ $_open -eq 1 ] || return 0
+  _open=0
+  if [ $_current_failed -eq 0 ]; then
+    echo "ok $_n - $_current"
+  else
+    echo "not ok $_n - $_current"
+    _failed=$((_failed + 1))
+  fi
+}
+
+begin() {
+  _finish_subtest
+  _n=$((_n + 1))
+  _current=$1
+  _current_failed=0
+  _open=1
+}
+
+# fail "why": mark the current subtest failed with a diagnostic.
+fail() {
+  echo "# $_current: $*" >&2
+  echo "# $*"
+  _current_failed=1
+}
+
+# skip "why": the current subtest cannot run here.
+skip() {
+  _open=0
+  echo "ok $_n - $_current # SKIP $*"
+}
+
+check() {
+  if ! "$@"; then fail "check failed: $*"; fi
+}
+
+expect_eq() {
+  if [ "$1" != "$2" ]; then fail "expected [$2], got [$1]${3:+ ($3)}"; fi
+}
+
+# expect_code N command...
+expect_code() {
+  local want=$1; shift
+  local got=0
+  "$@" >"$TMP/last.out" 2>"$TMP/last.err" || got=$?
+  if [ "$got" != "$want" ]; then
+    fail "exit $got, expected $want: $* :: $(head -c 400 "$TMP/last.err")"
+  fi
+}
+
+test_done() {
+  _finish_subtest
+  echo "1..$_n"
+  [ $_failed -eq 0 ]
+}
+
+portero() { $PORTERO_WRAPPER "$PORTERO_BIN" "$@"; }
+deliver() { $PORTERO_WRAPPER "$DELIVER_BIN" "$@"; }
+
+# new_state DIR [extra config lines...]: a config and an initialised database.
+new_state() {
+  local dir=$1; shift
+  mkdir -p "$dir"
+  cat > "$dir/portero.conf" <<CONF
+[portero]
+database=portero.db
+language=en
+busy-timeout=2
+[mail]
+support-addresses=support@helpdesk.example;soporte@helpdesk.example
+from=Support <support@helpdesk.example>
+[smtp]
+transport=maildir
+maildir=sent
+CONF
+  local line
+  for line in "$@"; do printf '%s\n' "$line" >> "$dir/portero.conf"; done
+  "$PORTERO_BIN" --config "$dir/portero.conf" init >/dev/null
+}
+
+# sql DIR QUERY: run QUERY on DIR's database.
+sql() { sqlite3 -batch -noheader "$1/portero.db" "$2"; }
+
+# mail FROM SUBJECT [HEADER...]: a small message on stdout.
+mail() {
+  local from=$1 subject=$2; shift 2
+  printf 'From: %s\r\nTo: support@helpdesk.example\r\nSubject: %s\r\nDate: Tue, 24 Nov 2026 10:00:00 +0100\r\nMessage-ID: <%s@test.example>\r\n' \
+    "$from" "$subject" "$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+  local h
+  for h in "$@"; do printf '%s\r\n' "$h"; done
+  printf '\r\nHello,\r\nthis is a test.\r\n'
+}
+
+# deliver_to DIR [deliver args...] < message
+deliver_to() {
+  local dir=$1; shift
+  deliver --config "$dir/portero.conf" --recipient support@helpdesk.example "$@"
+}
