@@ -235,10 +235,9 @@ portero_intake_store (PorteroStore *store, const PorteroConfig *config, const Po
         }
     }
 
-  if (!match_ticket (store, keys, mail, &contact, default_customer, &ticket, &how, error))
-    goto fail;
-
-  if (ticket == 0 && contact.id == 0 && mail->from_addr != NULL && config->auto_create_contacts
+  /* A new sender becomes a contact before matching, so that a colleague
+   * from a customer's domain may answer on a ticket of that customer. */
+  if (contact.id == 0 && mail->from_addr != NULL && config->auto_create_contacts
       && !mail->auto_generated && !mail->spam)
     {
       int recent = 0;
@@ -257,6 +256,9 @@ portero_intake_store (PorteroStore *store, const PorteroConfig *config, const Po
           result->contact_created = TRUE;
         }
     }
+  if (!match_ticket (store, keys, mail, &contact, default_customer, &ticket, &how, error))
+    goto fail;
+
   row.contact_id = contact.id;
 
   if (ticket != 0)

@@ -11,6 +11,8 @@ struct _PorteroStore {
   sqlite3 *db;
   char *path;
   GHashTable *stmts;   /* SQL text (static, by address) -> prepared statement */
+  gint64 busy_timeout;  /* microseconds */
+  gint64 busy_since;    /* when the current wait for the lock began */
   gint64 deadline;
   gboolean deadline_hit;
 };
@@ -110,7 +112,7 @@ fail (PorteroStore *store, int rc, GError **error)
   int code = PORTERO_ERROR_TEMPFAIL;
   if ((rc & 0xff) == SQLITE_CONSTRAINT)
     code = PORTERO_ERROR_INVALID;
-  if ((rc & 0xff) == SQLITE_INTERRUPT && store->deadline_hit)
+  if (((rc & 0xff) == SQLITE_INTERRUPT || (rc & 0xff) == SQLITE_BUSY) && store->deadline_hit)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "deadline passed while writing %s",
                    store->path);
@@ -131,6 +133,26 @@ progress (void *data)
       return 1;
     }
   return 0;
+}
+
+/* Wait for the lock with short sleeps, but never past the busy timeout nor
+ * the delivery's deadline: sqlite's own handler knows only the former. */
+static int
+busy_wait (void *data, int count)
+{
+  PorteroStore *store = data;
+  gint64 now = g_get_monotonic_time ();
+  if (count == 0)
+    store->busy_since = now;
+  if (now - store->busy_since >= store->busy_timeout)
+    return 0;
+  if (store->deadline > 0 && now >= store->deadline)
+    {
+      store->deadline_hit = TRUE;
+      return 0;
+    }
+  g_usleep (MIN (count + 1, 50) * 1000);
+  return 1;
 }
 
 void
@@ -274,7 +296,8 @@ open_db (const char *path, int flags, int busy_timeout, GError **error)
       return NULL;
     }
   sqlite3_extended_result_codes (store->db, 1);
-  sqlite3_busy_timeout (store->db, busy_timeout * 1000);
+  store->busy_timeout = (gint64) busy_timeout * G_USEC_PER_SEC;
+  sqlite3_busy_handler (store->db, busy_wait, store);
   /* FULL: NORMAL in WAL mode may lose a commit we already answered 0 for. */
   if (!exec (store, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;", error))
     return NULL;
@@ -642,7 +665,7 @@ portero_store_message_seen (PorteroStore *store, const char *message_id, const c
                             const char *hash, gboolean *duplicate, gboolean *id_seen, GError **error)
 {
   sqlite3_stmt *s = stmt (store,
-                          "SELECT max(content_hash = ?3 AND envelope_recipient = ?2), count(*) FROM messages "
+                          "SELECT max(content_hash = ?3 AND envelope_recipient = ?2), sum(content_hash <> ?3) FROM messages "
                           "WHERE kind = 'mail' AND message_id = ?1 AND (?1 <> '' OR content_hash = ?3)",
                           error);
   gboolean row;
