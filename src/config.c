@@ -192,8 +192,8 @@ set_value (PorteroConfig *config, const KeySpec *spec, const char *value,
           }
         g_ptr_array_add (list, NULL);
         g_strfreev (*(char ***) field);
+        /* Hands the strings over: free_segment FALSE frees none of them. */
         *(char ***) field = (char **) g_ptr_array_free (list, FALSE);
-        g_ptr_array_set_free_func (list, NULL);
       }
       break;
     case T_ENUM:

@@ -123,14 +123,25 @@ clean_line (const char *s)
   return g_string_free (out, FALSE);
 }
 
-/* Length of the leading mbox "From " line, or 0. */
+/* Length of what comes before the header: blank lines and an mbox "From "
+ * line, which some mail carries and which must not make it unreadable. */
 static gsize
 mbox_line_length (const char *data, gsize len)
 {
-  if (len < 5 || memcmp (data, "From ", 5) != 0)
-    return 0;
-  const char *nl = memchr (data, '\n', len);
-  return nl ? (gsize) (nl - data) + 1 : len;
+  gsize pos = 0;
+  for (;;)
+    {
+      const char *line = data + pos;
+      const char *nl = memchr (line, '\n', len - pos);
+      gsize n = nl ? (gsize) (nl - line) + 1 : len - pos;
+      gboolean blank = TRUE;
+      for (gsize i = 0; i < n && blank; i++)
+        blank = g_ascii_isspace (line[i]);
+      if (n > 0 && (blank || (n >= 5 && memcmp (line, "From ", 5) == 0)) && nl != NULL)
+        pos += n;
+      else
+        return pos;
+    }
 }
 
 /* TRUE when DATA begins with something shaped like a header field. */
@@ -379,6 +390,18 @@ value_is (const char *v, const char *word)
   return g_ascii_strncasecmp (v, word, n) == 0 && (v[n] == '\0' || v[n] == ';' || v[n] == '(' || g_ascii_isspace (v[n]));
 }
 
+static gboolean
+precedence_is_bulk (const char *value)
+{
+  static const char *const bulk[] = { "bulk", "junk", "list", "auto_reply", NULL };
+  if (value == NULL)
+    return FALSE;
+  for (const char *const *b = bulk; *b; b++)
+    if (value_is (value, *b))
+      return TRUE;
+  return FALSE;
+}
+
 /* RFC 3834 and the conventions of list servers and autoresponders. */
 static void
 detect_auto (PorteroMail *mail, GMimeMessage *msg, const PorteroMailOptions *options)
@@ -397,8 +420,7 @@ detect_auto (PorteroMail *mail, GMimeMessage *msg, const PorteroMailOptions *opt
     reason = "null envelope sender";
   else if ((v = g_mime_object_get_header (obj, "Auto-Submitted")) != NULL && !value_is (v, "no"))
     reason = "Auto-Submitted";
-  else if ((v = g_mime_object_get_header (obj, "Precedence")) != NULL
-           && (strstr (v, "bulk") || strstr (v, "junk") || strstr (v, "list") || strstr (v, "auto_reply")))
+  else if (precedence_is_bulk (g_mime_object_get_header (obj, "Precedence")))
     reason = "Precedence";
   else if (g_mime_object_get_header (obj, "List-Id") != NULL)
     reason = "List-Id";

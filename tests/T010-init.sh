@@ -1,1 +1,111 @@
-echo "1..0 # SKIP todo"
+#!/usr/bin/env bash
+# portero init and portero check: the state folder, its modes and owners,
+# and a configuration that names what is wrong.
+. "$(dirname "$0")/test-lib.sh"
+
+S=$TMP/state
+mkdir -p "$S"
+cat > "$S/portero.conf" <<'CONF'
+[portero]
+database=var/portero.db
+CONF
+
+begin "init creates the state folder, the database with the default customer, and the key file"
+expect_code 0 portero --config "$S/portero.conf" init
+check [ -d "$S/var" ]
+check [ -f "$S/var/portero.db" ]
+check [ -f "$S/var/portero.key" ]
+expect_eq "$(sql "$S/var" "select name, is_default from customers")" "Unassigned|1"
+expect_eq "$(sql "$S/var" "pragma journal_mode")" "wal"
+expect_eq "$(sql "$S/var" "pragma user_version")" "1"
+
+begin "database 0660, key file 0640, state folder 2770"
+expect_eq "$(stat -c %a "$S/var/portero.db")" "660"
+expect_eq "$(stat -c %a "$S/var/portero.key")" "640"
+expect_eq "$(stat -c %a "$S/var")" "2770"
+
+begin "init a second time keeps the database and the key"
+sql "$S/var" "insert into customers(name) values ('Keep me')"
+keybefore=$(sha256sum < "$S/var/portero.key")
+expect_code 0 portero --config "$S/portero.conf" init
+expect_eq "$(sql "$S/var" "select count(*) from customers where name='Keep me'")" "1"
+expect_eq "$(sha256sum < "$S/var/portero.key")" "$keybefore"
+
+begin "init --owner gives the state to the delivery user and the technicians' group"
+if [ "$(id -u)" -ne 0 ]; then
+  skip "needs root to change owners"
+else
+  O=$TMP/owned
+  mkdir -p "$O"
+  printf '[portero]\ndatabase=state/portero.db\n' > "$O/portero.conf"
+  expect_code 0 portero --config "$O/portero.conf" init --owner nobody:nogroup
+  expect_eq "$(stat -c %U:%G "$O/state" "$O/state/portero.db" "$O/state/portero.key" | sort -u)" "nobody:nogroup"
+  # root running a command later leaves no root-owned file behind
+  expect_code 0 portero --config "$O/portero.conf" customer add "Acme"
+  expect_eq "$(find "$O/state" -user root | wc -l)" "0"
+  # the delivery user can deliver
+  mail "a@b.example" "as nobody" > "$TMP/m"
+  chmod 644 "$TMP/m"
+  expect_code 0 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    "$DELIVER_BIN" --config "$O/portero.conf" < "$TMP/m"
+  expect_eq "$(sql "$O/state" "select count(*) from tickets")" "1"
+fi
+
+begin "init --owner with an unknown user is a user error"
+expect_code 1 portero --config "$S/portero.conf" init --owner no-such-user-here
+check grep -q "no-such-user-here" "$TMP/last.err"
+
+begin "check validates the configuration, key file and database"
+expect_code 0 portero --config "$S/portero.conf" check
+check grep -q "portero.db: ok" "$TMP/last.out"
+
+begin "check --show lists every setting with its default"
+expect_code 0 portero --config "$S/portero.conf" check --show
+check grep -q "^mail.auto-create-contacts = true$" "$TMP/last.out"
+check grep -q "^smtp.starttls = if-available$" "$TMP/last.out"
+check grep -q "^portero.database = $S/var/portero.db$" "$TMP/last.out"
+
+begin "an unknown key is an error naming file, group and key"
+printf '[portero]\ndatabase=var/portero.db\n[mail]\nauto-create-contact=true\n' > "$TMP/bad.conf"
+expect_code 1 portero --config "$TMP/bad.conf" check
+check grep -q "bad.conf: \[mail\] auto-create-contact: unknown key" "$TMP/last.err"
+
+begin "an unknown group is an error"
+printf '[smpt]\nhost=x\n' > "$TMP/bad.conf"
+expect_code 1 portero --config "$TMP/bad.conf" check
+check grep -q "\[smpt\]: unknown group" "$TMP/last.err"
+
+begin "bad values are errors naming the key"
+for bad in "mode=msq" "language=fr" "busy-timeout=0" "deadline=ten"; do
+  printf '[portero]\n%s\n' "$bad" > "$TMP/bad.conf"
+  expect_code 1 portero --config "$TMP/bad.conf" check
+  check grep -q "\[portero\] ${bad%%=*}:" "$TMP/last.err"
+done
+printf '[mail]\nsupport-addresses=ok@example.com;not an address\n' > "$TMP/bad.conf"
+expect_code 1 portero --config "$TMP/bad.conf" check
+check grep -q "support-addresses: \"not an address\" is not a mail address" "$TMP/last.err"
+printf '[credentials]\nargon2-memlimit=1024\n' > "$TMP/bad.conf"
+expect_code 1 portero --config "$TMP/bad.conf" check
+printf '[mail]\nwelcome-email=maybe\n' > "$TMP/bad.conf"
+expect_code 1 portero --config "$TMP/bad.conf" check
+
+begin "a missing configuration file is reported"
+expect_code 1 portero --config "$TMP/none.conf" check
+check grep -q "none.conf" "$TMP/last.err"
+
+begin "a database newer than this program is refused clearly"
+cp -r "$S" "$TMP/newer"
+sql "$TMP/newer/var" "pragma user_version=99"
+expect_code 1 portero --config "$TMP/newer/portero.conf" ticket list
+check grep -q "newer than this portero" "$TMP/last.err"
+mail "x@y.example" "newer" | expect_code 75 deliver --config "$TMP/newer/portero.conf"
+
+begin "a database without schema is an uninitialised one"
+mkdir -p "$TMP/empty/var"
+printf '[portero]\ndatabase=var/portero.db\n' > "$TMP/empty/portero.conf"
+sqlite3 "$TMP/empty/var/portero.db" "create table x(y)"
+cp "$S/var/portero.key" "$TMP/empty/var/"
+mail "x@y.example" "uninit" | expect_code 75 deliver --config "$TMP/empty/portero.conf"
+check grep -q "portero init" "$TMP/last.err"
+
+test_done

@@ -1,2 +1,224 @@
-#include <glib.h>
-int main (int argc, char **argv) { g_test_init (&argc, &argv, NULL); return g_test_run (); }
+/* test-mail - parsing one message: identity, subject, body, marks */
+#include "../src/error.h"
+#include "../src/mail.h"
+#include <string.h>
+
+static char *const spam_headers[] = { "X-Spam-Flag", "X-Spam-Status", NULL };
+static char *const support[] = { "support@helpdesk.example", NULL };
+
+static PorteroMail *
+parse_env (const char *text, const char *envelope, GError **error)
+{
+  PorteroMailOptions options = { envelope, spam_headers, support, 1024 * 1024 };
+  g_autoptr (GBytes) raw = g_bytes_new (text, strlen (text));
+  return portero_mail_parse (raw, &options, error);
+}
+
+static PorteroMail *
+parse (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  PorteroMail *mail = parse_env (text, "sender@example.net", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (mail);
+  return mail;
+}
+
+static void
+test_identity (void)
+{
+  g_autoptr (PorteroMail) a = parse ("From: =?utf-8?q?Jos=C3=A9?= <Jose@Example.COM>\nSubject: x\n\nbody\n");
+  g_assert_cmpstr (a->from_addr, ==, "jose@example.com");
+  g_assert_cmpstr (a->from_name, ==, "José");
+  g_assert_cmpstr (a->identity_source, ==, "from");
+
+  g_autoptr (PorteroMail) b = parse ("From: undisclosed-recipients:;\nSender: s@example.org\nReply-To: evil@x.example\n\nx\n");
+  g_assert_cmpstr (b->from_addr, ==, "s@example.org");
+  g_assert_cmpstr (b->identity_source, ==, "sender");
+
+  g_autoptr (PorteroMail) c = parse ("Reply-To: evil@x.example\nSubject: none\n\nx\n");
+  g_assert_cmpstr (c->from_addr, ==, "sender@example.net");
+  g_assert_cmpstr (c->identity_source, ==, "envelope");
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PorteroMail) d = parse_env ("Subject: nobody\n\nx\n", "", &error);
+  g_assert_null (d->from_addr);
+  g_assert_true (d->auto_generated);
+
+  /* A group's first member */
+  g_autoptr (PorteroMail) e = parse ("From: Team: Ann <ann@example.com>, bob@example.com;\n\nx\n");
+  g_assert_cmpstr (e->from_addr, ==, "ann@example.com");
+}
+
+static void
+test_subject (void)
+{
+  g_autoptr (PorteroMail) a = parse ("From: a@b.example\nSubject: =?ISO-8859-1?Q?Caf=E9?=\n =?KOI8-R?B?8NLJ18XU?=  and\n\tmore\n\nx\n");
+  g_assert_cmpstr (a->subject, ==, "CaféПривет and more");
+  g_autoptr (PorteroMail) b = parse ("From: a@b.example\nSubject: =?iso-8859-1?q?en_dash_=96_here?=\n\nx\n");
+  g_assert_cmpstr (b->subject, ==, "en dash – here");
+  g_autoptr (PorteroMail) c = parse ("From: a@b.example\nSubject: raw \xc3\xb1 utf8 and \xf1 latin1\n\nx\n");
+  g_assert_true (g_utf8_validate (c->subject, -1, NULL));
+  g_autoptr (PorteroMail) d = parse ("From: a@b.example\n\nx\n");
+  g_assert_cmpstr (d->subject, ==, "");
+}
+
+static void
+test_body (void)
+{
+  g_autoptr (PorteroMail) a = parse (
+      "From: a@b.example\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=b\n\n"
+      "--b\nContent-Type: text/html\n\n<p>html</p>\n--b\nContent-Type: text/plain; charset=iso-8859-1\n"
+      "Content-Transfer-Encoding: quoted-printable\n\nPlain =E9t=E9\n--b--\n");
+  g_assert_cmpstr (g_strstrip (a->body), ==, "Plain été");
+
+  g_autoptr (PorteroMail) b = parse (
+      "From: a@b.example\nContent-Type: text/html; charset=utf-8\n\n"
+      "<html><body><div>One</div><div>Two &amp; <i>three</i></div><script>x</script></body></html>\n");
+  g_assert_cmpstr (b->body, ==, "One\nTwo & three");
+
+  g_autoptr (PorteroMail) c = parse (
+      "From: a@b.example\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
+      "--b\nContent-Type: text/plain\n\nsee file\n--b\nContent-Type: text/plain; name=notes.txt\n"
+      "Content-Disposition: attachment; filename=notes.txt\n\nnot the body\n--b\n"
+      "Content-Type: image/jpeg\nContent-Transfer-Encoding: base64\n\n/9j/4AAQ\n--b--\n");
+  g_assert_cmpstr (g_strstrip (c->body), ==, "see file");
+  g_assert_cmpuint (c->attachments->len, ==, 2);
+  PorteroAttachment *t = g_ptr_array_index (c->attachments, 0);
+  PorteroAttachment *j = g_ptr_array_index (c->attachments, 1);
+  g_assert_cmpstr (t->name, ==, "notes.txt");
+  g_assert_cmpstr (t->type, ==, "text/plain");
+  g_assert_cmpstr (j->name, ==, "");
+  g_assert_cmpstr (j->type, ==, "image/jpeg");
+  g_assert_cmpint (j->size, ==, 6);
+}
+
+static void
+test_auto (void)
+{
+  static const struct { const char *headers; const char *envelope; const char *reason; } cases[] = {
+    { "Auto-Submitted: auto-replied\n", "x@y.example", "Auto-Submitted" },
+    { "Auto-Submitted: no\n", "x@y.example", NULL },
+    { "Precedence: bulk\n", "x@y.example", "Precedence" },
+    { "Precedence: LIST\n", "x@y.example", "Precedence" },
+    { "List-Id: <a.b>\n", "x@y.example", "List-Id" },
+    { "X-Loop: x\n", "x@y.example", "X-Loop" },
+    { "X-Autoreply: yes\n", "x@y.example", "X-Autoreply" },
+    { "X-Auto-Response-Suppress: All\n", "x@y.example", "X-Auto-Response-Suppress" },
+    { "", "", "null envelope sender" },
+    { "", "MAILER-DAEMON", "null envelope sender" },
+    { "X-Portero-Loop: h\n", "x@y.example", "portero loop header" },
+    { "", "x@y.example", NULL },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("From: person@example.com\n%sSubject: s\n\nx\n", cases[i].headers);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PorteroMail) m = parse_env (text, cases[i].envelope, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (m->auto_reason, ==, cases[i].reason);
+      g_assert_true (m->auto_generated == (cases[i].reason != NULL));
+    }
+  g_autoptr (PorteroMail) robot = parse ("From: MAILER-DAEMON@mx.example\n\nx\n");
+  g_assert_cmpstr (robot->auto_reason, ==, "robot sender address");
+  g_autoptr (PorteroMail) own = parse ("From: Support <support+x@helpdesk.example>\n\nx\n");
+  g_assert_cmpstr (own->auto_reason, ==, "sent from a support address");
+}
+
+static void
+test_spam (void)
+{
+  g_autoptr (PorteroMail) a = parse ("From: a@b.example\nX-Spam-Status: Yes, score=9\n\nx\n");
+  g_autoptr (PorteroMail) b = parse ("From: a@b.example\nX-Spam-Status: No, score=0\n\nx\n");
+  g_assert_true (a->spam);
+  g_assert_false (b->spam);
+}
+
+static void
+test_references (void)
+{
+  g_autoptr (PorteroMail) m = parse ("From: a@b.example\nMessage-ID: <me@x>\nIn-Reply-To: <c@x>\n"
+                                     "References: <a@x> <b@x>\n <c@x>\n\nx\n");
+  g_assert_cmpstr (m->message_id, ==, "me@x");
+  g_assert_cmpuint (m->references->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (m->references, 0), ==, "c@x");
+  g_assert_cmpstr (g_ptr_array_index (m->references, 1), ==, "b@x");
+  g_assert_cmpstr (g_ptr_array_index (m->references, 2), ==, "a@x");
+  g_autoptr (PorteroMail) empty = parse ("From: a@b.example\nIn-Reply-To:\n\nx\n");
+  g_assert_cmpuint (empty->references->len, ==, 0);
+}
+
+static void
+test_report (void)
+{
+  g_autoptr (PorteroMail) m = parse (
+      "From: MAILER-DAEMON@mx.example\nMIME-Version: 1.0\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=r\n\n"
+      "--r\nContent-Type: text/plain\n\nfailed\n--r\nContent-Type: message/delivery-status\n\nStatus: 5.0.0\n"
+      "--r\nContent-Type: message/rfc822\n\nFrom: support@helpdesk.example\nMessage-ID: <orig@helpdesk.example>\n"
+      "Subject: hi\n\nbody\n--r--\n");
+  g_assert_true (m->is_report);
+  g_assert_true (m->auto_generated);
+  g_assert_cmpstr (m->report_of, ==, "orig@helpdesk.example");
+  g_assert_cmpstr (g_strstrip (m->body), ==, "failed");
+}
+
+static void
+test_hash (void)
+{
+  g_autoptr (PorteroMail) a = parse ("From: a@b.example\nSubject: s\n\nbody\n");
+  g_autoptr (PorteroMail) b = parse ("Received: from x by y\n\tfor z\nReturn-Path: <a@b.example>\n"
+                                     "From: a@b.example\nDelivered-To: s@h\nSubject: s\n\nbody\n");
+  g_autoptr (PorteroMail) c = parse ("From: a@b.example\nSubject: s\n\nbody!\n");
+  g_assert_cmpstr (a->content_hash, ==, b->content_hash);
+  g_assert_cmpstr (a->content_hash, !=, c->content_hash);
+}
+
+static void
+test_not_a_message (void)
+{
+  static const char *const inputs[] = { "", "\n\n  \r\n", "hello world\n", ": no name\n\nx\n" };
+  for (gsize i = 0; i < G_N_ELEMENTS (inputs); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PorteroMail) m = parse_env (inputs[i], NULL, &error);
+      g_assert_null (m);
+      g_assert_error (error, PORTERO_ERROR, PORTERO_ERROR_DATA);
+    }
+  /* An mbox From line or leading blank lines do not make it unreadable. */
+  g_autoptr (PorteroMail) mbox = parse ("From someone Tue Nov 24 10:00:00 2026\nFrom: a@b.example\nSubject: mbox\n\nx\n");
+  g_assert_cmpstr (mbox->subject, ==, "mbox");
+  g_autoptr (PorteroMail) blank = parse ("   \n\nFrom: a@b.example\nSubject: blank\n\nx\n");
+  g_assert_cmpstr (blank->subject, ==, "blank");
+}
+
+static void
+test_tag (void)
+{
+  g_assert_cmpint (portero_mail_subject_tag ("Re: [#123] hi"), ==, 123);
+  g_assert_cmpint (portero_mail_subject_tag ("AW: hi [#7]"), ==, 7);
+  g_assert_cmpint (portero_mail_subject_tag ("[#] [#x] [#12"), ==, 0);
+  g_assert_cmpint (portero_mail_subject_tag ("[#0] [#5]"), ==, 5);
+  g_assert_cmpint (portero_mail_subject_tag ("[#99999999999999999999]"), ==, 0);
+  g_assert_cmpint (portero_mail_subject_tag (NULL), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  portero_mail_init ();
+  g_test_add_func ("/mail/identity", test_identity);
+  g_test_add_func ("/mail/subject", test_subject);
+  g_test_add_func ("/mail/body", test_body);
+  g_test_add_func ("/mail/auto-generated", test_auto);
+  g_test_add_func ("/mail/spam", test_spam);
+  g_test_add_func ("/mail/references", test_references);
+  g_test_add_func ("/mail/report", test_report);
+  g_test_add_func ("/mail/content-hash", test_hash);
+  g_test_add_func ("/mail/not-a-message", test_not_a_message);
+  g_test_add_func ("/mail/subject-tag", test_tag);
+  int rc = g_test_run ();
+  portero_mail_shutdown ();
+  return rc;
+}
