@@ -40,7 +40,7 @@ static const KeySpec keys[] = {
   { "mail", "welcome-email", T_BOOL, OFF (welcome_email), "true", NOB },
   { "mail", "welcome-template", T_STRING, OFF (welcome_template), "welcome", NOB },
   { "mail", "from", T_STRING, OFF (from), "Soporte <soporte@example.com>", NOB },
-  { "mail", "max-message-size", T_INT64, OFF (max_message_size), "52428800", I (1024, G_GINT64_CONSTANT (4294967296)) },
+  { "mail", "max-message-size", T_INT64, OFF (max_message_size), "52428800", I (1024, 900000000) },
   { "mail", "spam-headers", T_LIST, OFF (spam_headers), "X-Spam-Flag;X-Spam-Status", NOB },
   { "mail", "new-contacts-per-domain-hour", T_INT, OFF (new_contacts_per_domain_hour), "20", I (0, 1000000) },
   { "mail", "auto-mail-per-day", T_INT, OFF (auto_mail_per_day), "40", I (0, 1000000) },
@@ -114,10 +114,11 @@ resolve_path (const char *base_dir, const char *value)
 }
 
 static gboolean
-set_value (PorteroConfig *config, const KeySpec *spec, const char *value,
+set_value (PorteroConfig *config, const KeySpec *spec, const char *raw_value,
            const char *base_dir, GError **error)
 {
   gpointer field = (char *) config + spec->offset;
+  g_autofree char *value = g_strstrip (g_strdup (raw_value));
 #define BAD(...) \
   do { \
     g_autofree char *why_ = g_strdup_printf (__VA_ARGS__); \
@@ -380,7 +381,7 @@ portero_config_word (const PorteroConfig *config, const char *msp_word)
     { "contact", "user" }, { "contacts", "users" },
     { "Customer", "Site" }, { "Customers", "Sites" },
     { "Contact", "User" }, { "Contacts", "Users" },
-    { "CUSTOMER", "SITE" }, { "CONTACT", "USER" },
+    { "CUSTOMER", "SITE" }, { "CONTACT", "USER" }, { "CONTACTS", "USERS" },
   };
   if (config == NULL || config->mode == PORTERO_MODE_MSP)
     return msp_word;

@@ -122,17 +122,18 @@ deliver (int argc, char **argv, GError **error)
   };
   portero_log_set_queue_id (envelope.queue_id);
 
-  /* Read to the end first: stopping early and exiting 0 would count as delivered. */
-  g_autoptr (GBytes) raw = read_all (STDIN_FILENO, error);
-  if (raw == NULL)
-    return FALSE;
-
   g_autofree char *config_path = portero_config_locate (config_opt);
   g_autoptr (PorteroConfig) config = portero_config_load (config_path, error);
   if (config == NULL)
     return FALSE;
   gint64 started = g_get_monotonic_time ();
   alarm (config->deadline + 5);
+
+  /* Read to the end before acting: stopping early and exiting 0 would count
+   * as delivered. */
+  g_autoptr (GBytes) raw = read_all (STDIN_FILENO, error);
+  if (raw == NULL)
+    return FALSE;
   g_autoptr (PorteroKeys) keys = portero_keys_load (config->key_file, error);
   if (keys == NULL)
     return FALSE;

@@ -159,6 +159,8 @@ portero_intake_store (PorteroStore *store, const PorteroConfig *config, const Po
                       const PorteroMail *mail, const PorteroEnvelope *envelope,
                       PorteroIntakeResult *result, GError **error)
 {
+  /* Declared before the first goto: cleanup must never see an unset pointer. */
+  g_autoptr (GBytes) header_only = NULL;
   memset (result, 0, sizeof *result);
   result->sender = g_strdup (mail->from_addr ? mail->from_addr : "");
   g_autofree char *recipient = envelope && envelope->recipient ? portero_address_normalise (envelope->recipient) : NULL;
@@ -208,8 +210,12 @@ portero_intake_store (PorteroStore *store, const PorteroConfig *config, const Po
     .id_reused = id_seen,
     .content_hash = mail->content_hash,
     .raw = mail->raw,
+    .raw_size = g_bytes_get_size (mail->raw),
     .attachments = mail->attachments,
   };
+  /* Over max-message-size: keep the header and the text, not the attachments. */
+  if (mail->oversize)
+    row.raw = header_only = g_bytes_new_from_bytes (mail->raw, 0, mail->header_end);
   const char *how = NULL;
   gint64 ticket = 0;
 
@@ -295,6 +301,23 @@ portero_intake_store (PorteroStore *store, const PorteroConfig *config, const Po
 insert:
   if (!portero_store_message_add (store, &row, &result->message, error))
     goto fail;
+  if (mail->oversize)
+    {
+      gboolean es = g_strcmp0 (config->language, "es") == 0;
+      g_autofree char *text = g_strdup_printf (
+          es ? "Este mensaje de %" G_GSIZE_FORMAT " bytes supera max-message-size (%" G_GINT64_FORMAT
+               " bytes): se guardaron su cabecera y su texto; sus adjuntos se descartaron."
+             : "This message of %" G_GSIZE_FORMAT " bytes is larger than max-message-size (%" G_GINT64_FORMAT
+               " bytes): its header and text were kept, its attachments were dropped.",
+          g_bytes_get_size (mail->raw), config->max_message_size);
+      PorteroMessageRow note = {
+        .ticket_id = row.ticket_id, .contact_id = row.contact_id, .kind = "note",
+        .from_addr = "", .subject = mail->subject, .date = mail->date, .body = text,
+        .unfiled_reason = row.unfiled_reason,
+      };
+      if (!portero_store_message_add (store, &note, NULL, error))
+        goto fail;
+    }
   if (!portero_store_commit (store, error))
     return FALSE;
   result->ticket = row.ticket_id;

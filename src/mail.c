@@ -175,7 +175,7 @@ is_trace_header (const char *line, gsize len)
 /* SHA-256 of the message without its trace headers, which differ between
  * two deliveries of one message (an MTA retry). */
 static char *
-content_hash (const char *data, gsize len)
+content_hash (const char *data, gsize len, gsize *header_end)
 {
   g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
   gsize pos = mbox_line_length (data, len);
@@ -200,6 +200,7 @@ content_hash (const char *data, gsize len)
         }
       pos += n;
     }
+  *header_end = pos;
   if (pos < len)
     g_checksum_update (sum, (const guchar *) data + pos, len - pos);
   return g_strdup (g_checksum_get_string (sum));
@@ -320,7 +321,7 @@ walk_part (GMimeObject *parent, GMimeObject *part, gpointer user_data)
           && g_mime_message_get_message_id (inner) != NULL)
         w->mail->report_of = g_utf8_make_valid (g_mime_message_get_message_id (inner), -1);
       gint64 size = 0;
-      if (inner != NULL && !w->mail->oversize)
+      if (inner != NULL)
         {
           g_autoptr (GMimeStream) null = g_mime_stream_null_new ();
           size = MAX (g_mime_object_write_to_stream (GMIME_OBJECT (inner), NULL, null), 0);
@@ -361,7 +362,7 @@ walk_part (GMimeObject *parent, GMimeObject *part, gpointer user_data)
     }
   if (!is_text || attachment)
     add_attachment (w->mail, filename ? filename : "", ct,
-                    w->mail->oversize ? -1 : wrapper_size (g_mime_part_get_content (leaf)));
+                    wrapper_size (g_mime_part_get_content (leaf)));
 }
 
 static gboolean
@@ -402,6 +403,16 @@ precedence_is_bulk (const char *value)
   return FALSE;
 }
 
+/* Exchange's X-Auto-Response-Suppress: All, OOF or AutoReply in its list. */
+static gboolean
+suppresses_replies (const char *value)
+{
+  if (value == NULL)
+    return FALSE;
+  g_autofree char *lower = g_ascii_strdown (value, -1);
+  return strstr (lower, "all") || strstr (lower, "oof") || strstr (lower, "autoreply");
+}
+
 /* RFC 3834 and the conventions of list servers and autoresponders. */
 static void
 detect_auto (PorteroMail *mail, GMimeMessage *msg, const PorteroMailOptions *options)
@@ -429,8 +440,7 @@ detect_auto (PorteroMail *mail, GMimeMessage *msg, const PorteroMailOptions *opt
   else if (g_mime_object_get_header (obj, "X-Autoreply") != NULL
            || g_mime_object_get_header (obj, "X-Autorespond") != NULL)
     reason = "X-Autoreply";
-  else if ((v = g_mime_object_get_header (obj, "X-Auto-Response-Suppress")) != NULL
-           && (strstr (v, "All") || strstr (v, "OOF") || strstr (v, "AutoReply")))
+  else if (suppresses_replies (g_mime_object_get_header (obj, "X-Auto-Response-Suppress")))
     reason = "X-Auto-Response-Suppress";
   else if (mail->is_report)
     reason = "delivery report";
@@ -477,7 +487,7 @@ portero_mail_parse (GBytes *raw, const PorteroMailOptions *options, GError **err
   mail->raw = g_bytes_ref (raw);
   mail->attachments = g_ptr_array_new_with_free_func (attachment_free);
   mail->references = g_ptr_array_new_with_free_func (g_free);
-  mail->content_hash = content_hash (data, len);
+  mail->content_hash = content_hash (data, len, &mail->header_end);
   mail->oversize = options->max_size > 0 && (gint64) len > options->max_size;
 
   g_autoptr (GMimeStream) stream = g_mime_stream_mem_new_with_buffer (data + skip, len - skip);

@@ -27,7 +27,8 @@ typedef struct {
   char *auto_reason;         /* why auto_generated, NULL otherwise */
   gboolean spam;
   gboolean loop;             /* carries portero's own loop header */
-  gboolean oversize;         /* larger than max-message-size: attachments not read */
+  gboolean oversize;         /* larger than max-message-size */
+  gsize header_end;          /* offset in raw of the blank line after the header */
 } PorteroMail;
 
 #define PORTERO_LOOP_HEADER "X-Portero-Loop"

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct _PorteroStore {
   sqlite3 *db;
@@ -84,10 +85,11 @@ static const char *const migrations[] = {
   "  unfiled_reason TEXT,"
   "  content_hash TEXT NOT NULL DEFAULT '',"
   "  raw BLOB,"
+  "  raw_size INTEGER NOT NULL DEFAULT 0,"
   "  received TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
   /* The duplicate key of an MTA retry; '' stands for a missing Message-ID. */
   "CREATE UNIQUE INDEX messages_dedupe ON messages(message_id, envelope_recipient, content_hash)"
-  "  WHERE kind = 'mail';"
+  "  WHERE content_hash <> '';"
   "CREATE INDEX messages_ticket ON messages(ticket_id);"
   "CREATE INDEX messages_unfiled ON messages(id) WHERE ticket_id IS NULL;"
   "CREATE TABLE attachments ("
@@ -293,6 +295,15 @@ open_db (const char *path, int flags, int busy_timeout, GError **error)
   if (rc != SQLITE_OK)
     {
       fail (store, rc, error);
+      return NULL;
+    }
+  /* sqlite falls back to read-only silently; a writer must fail before it
+   * reads, or the -wal and -shm it makes inherit the read-only mode. */
+  if ((flags & SQLITE_OPEN_READWRITE) && sqlite3_db_readonly (store->db, "main") == 1)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL,
+                   "database %s is read-only for uid %u (check its owner and mode, and its folder's)",
+                   path, (unsigned) geteuid ());
       return NULL;
     }
   sqlite3_extended_result_codes (store->db, 1);
@@ -666,7 +677,7 @@ portero_store_message_seen (PorteroStore *store, const char *message_id, const c
 {
   sqlite3_stmt *s = stmt (store,
                           "SELECT max(content_hash = ?3 AND envelope_recipient = ?2), sum(content_hash <> ?3) FROM messages "
-                          "WHERE kind = 'mail' AND message_id = ?1 AND (?1 <> '' OR content_hash = ?3)",
+                          "WHERE content_hash <> '' AND message_id = ?1 AND (?1 <> '' OR content_hash = ?3)",
                           error);
   gboolean row;
   if (s == NULL)
@@ -688,8 +699,8 @@ portero_store_message_add (PorteroStore *store, const PorteroMessageRow *r, gint
   sqlite3_stmt *s = stmt (store,
                           "INSERT INTO messages(ticket_id, contact_id, kind, message_id, envelope_sender,"
                           " envelope_recipient, original_recipient, queue_id, from_addr, from_name, subject,"
-                          " date, body, auto, auto_reason, spam, id_reused, unfiled_reason, content_hash, raw)"
-                          " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", error);
+                          " date, body, auto, auto_reason, spam, id_reused, unfiled_reason, content_hash, raw, raw_size)"
+                          " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", error);
   if (s == NULL)
     return FALSE;
   bind_id (s, 1, r->ticket_id);
@@ -719,6 +730,7 @@ portero_store_message_add (PorteroStore *store, const PorteroMessageRow *r, gint
     }
   else
     sqlite3_bind_null (s, 20);
+  sqlite3_bind_int64 (s, 21, r->raw_size);
   if (!run (store, s, error))
     return FALSE;
   gint64 message = sqlite3_last_insert_rowid (store->db);
@@ -851,7 +863,8 @@ portero_store_ticket_json (PorteroStore *store, gint64 id, GError **error)
     "   'subject', m.subject, 'body', m.body,"
     "   'attachments', json((SELECT json_group_array(json_object('name', a.name, 'type', a.type, 'size', a.size))"
     "      FROM (SELECT * FROM attachments WHERE message_id = m.id ORDER BY id) a)),"
-    "   'auto', " JSON_BOOL ("m.auto") ", 'spam', " JSON_BOOL ("m.spam") "))"
+    "   'auto', " JSON_BOOL ("m.auto") ", 'spam', " JSON_BOOL ("m.spam") ","
+    "   'id_reused', " JSON_BOOL ("m.id_reused") "))"
     "   FROM (SELECT * FROM messages WHERE ticket_id = t.id ORDER BY id) m)))"
     " FROM tickets t JOIN customers cu ON cu.id = t.customer_id WHERE t.id = ?", error);
   if (s == NULL)

@@ -108,6 +108,7 @@ typedef struct {
   const char *unfiled_reason;  /* why no ticket, NULL when filed */
   const char *content_hash;
   GBytes *raw;
+  gint64 raw_size;             /* size of the message as received */
   GPtrArray *attachments;      /* of PorteroAttachment, may be NULL */
 } PorteroMessageRow;
 

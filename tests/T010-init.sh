@@ -51,6 +51,31 @@ else
   expect_eq "$(sql "$O/state" "select count(*) from tickets")" "1"
 fi
 
+begin "a read-only database gives 75, and delivery works again once it is fixed"
+if [ "$(id -u)" -ne 0 ]; then
+  skip "needs root to deliver as another user"
+else
+  chmod 0440 "$O/state/portero.db"
+  rm -f "$O/state/portero.db-wal" "$O/state/portero.db-shm"
+  mail "ro@b.example" "read-only" > "$TMP/ro"
+  chmod 644 "$TMP/ro"
+  expect_code 75 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    "$DELIVER_BIN" --config "$O/portero.conf" < "$TMP/ro"
+  check grep -q "read-only" "$TMP/last.err"
+  # nothing left behind that would keep it failing after the fix
+  check [ ! -e "$O/state/portero.db-shm" ]
+  chmod 0660 "$O/state/portero.db"
+  expect_code 0 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    "$DELIVER_BIN" --config "$O/portero.conf" < "$TMP/ro"
+fi
+
+begin "init creates missing parent folders that the delivery user can pass through"
+P=$TMP/deep
+mkdir -p "$P"
+printf '[portero]\ndatabase=%s/a/b/state/portero.db\n' "$P" > "$P/portero.conf"
+expect_code 0 portero --config "$P/portero.conf" init
+expect_eq "$(stat -c %a "$P/a" "$P/a/b" | sort -u)" "755"
+
 begin "init --owner with an unknown user is a user error"
 expect_code 1 portero --config "$S/portero.conf" init --owner no-such-user-here
 check grep -q "no-such-user-here" "$TMP/last.err"
@@ -88,6 +113,12 @@ printf '[credentials]\nargon2-memlimit=1024\n' > "$TMP/bad.conf"
 expect_code 1 portero --config "$TMP/bad.conf" check
 printf '[mail]\nwelcome-email=maybe\n' > "$TMP/bad.conf"
 expect_code 1 portero --config "$TMP/bad.conf" check
+
+begin "values may carry white space around them"
+printf '[portero]\ndatabase=var/portero.db   \nbusy-timeout= 30 \n[mail]\nwelcome-email=true \n' > "$TMP/ws.conf"
+cp -r "$S/var" "$TMP/var"
+expect_code 0 portero --config "$TMP/ws.conf" check --show
+check grep -q "^portero.database = $TMP/var/portero.db$" "$TMP/last.out"
 
 begin "a missing configuration file is reported"
 expect_code 1 portero --config "$TMP/none.conf" check

@@ -151,6 +151,10 @@ expect_code 0 deliver_to "$S" --sender "" < "$TMP/dsn"
 expect_eq "$(sql "$S" "select kind, ticket_id from messages where message_id='dsn1@mx.example.net'")" "note|1"
 expect_eq "$(sql "$S" "select count(*) from tickets")" "$tickets"
 
+begin "a delivery report delivered twice is stored once"
+expect_code 0 deliver_to "$S" --sender "" < "$TMP/dsn"
+expect_eq "$(sql "$S" "select count(*) from messages where message_id='dsn1@mx.example.net'")" "1"
+
 begin "with auto-create off, the ticket has the address as requester and no contact"
 S2=$TMP/state2
 new_state "$S2" "[mail]" 
@@ -204,6 +208,18 @@ printf 'From: a@att.example\r\nSubject: att\r\nMIME-Version: 1.0\r\nContent-Type
 expect_code 0 deliver_to "$S" < "$TMP/att"
 expect_eq "$(sql "$S" "select a.name, a.type, a.size from attachments a join messages m on m.id=a.message_id where m.from_addr='a@att.example'")" "informe año.pdf|application/pdf|11"
 expect_eq "$(sql "$S" "select body from messages where from_addr='a@att.example'")" "see attached"
+
+begin "a message over max-message-size keeps header and text, drops attachments, with a note"
+S5=$TMP/state5
+new_state "$S5"
+sed -i 's/^\[mail\]$/[mail]\nmax-message-size=1024/' "$S5/portero.conf"
+{ printf 'From: big@big.example\r\nSubject: big\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nthe text\r\n--x\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=blob.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+  head -c 3000 /dev/zero | base64; printf '\r\n--x--\r\n'; } > "$TMP/big"
+expect_code 0 deliver_to "$S5" < "$TMP/big"
+expect_eq "$(sql "$S5" "select kind, body like '%the text%', raw_size = $(stat -c %s "$TMP/big"), coalesce(length(raw) < 400, 0) from messages order by id")" "mail|1|1|1
+note|0|0|0"
+expect_eq "$(sql "$S5" "select name, size from attachments")" "blob.bin|3000"
+expect_eq "$(sql "$S5" "select count(distinct ticket_id) from messages")" "1"
 
 begin "a locked database gives 75 and a retry succeeds afterwards"
 mail "locked@example.net" "while locked" > "$TMP/lk"

@@ -55,6 +55,12 @@ sql "$S" "update tickets set status='closed' where id=2"
 expect_eq "$(portero --config "$C" ticket list --status open --json | jq_py '[t["id"] for t in d]')" "[1, 3]"
 expect_eq "$(portero --config "$C" ticket list --limit 1 --json | jq_py '[t["id"] for t in d]')" "[1]"
 
+begin "--contact takes the address in any case; an unknown --customer is a user error"
+expect_eq "$(portero --config "$C" ticket list --contact BEN@Else.Example --json | jq_py '[t["id"] for t in d]')" "[2]"
+expect_code 1 portero --config "$C" ticket list --customer "Nobody"
+check grep -q 'no customer named "Nobody"' "$TMP/last.err"
+expect_code 1 portero --config "$C" contact list --customer "Nobody"
+
 begin "ticket show --json adds the thread"
 mail "ann@acme.example" "Re: [#1] more" | deliver_to "$S"
 portero --config "$C" ticket show 1 --json > "$TMP/t1.json"
@@ -80,7 +86,7 @@ done
 begin "IT mode speaks of sites and users and accepts both nouns"
 sed -i 's/^\[portero\]$/[portero]\nmode=it/' "$C"
 expect_code 0 portero --config "$C" site list
-check grep -q "^SITE" "$TMP/last.out"
+check grep -q "^SITE *USERS" "$TMP/last.out"
 expect_code 0 portero --config "$C" user list
 check grep -q "SITE" "$TMP/last.out"
 expect_code 0 portero --config "$C" customer add "Branch"

@@ -34,6 +34,23 @@ portero_cli_parse (PorteroCli *cli, int *argc, char ***argv, const GOptionEntry 
   return TRUE;
 }
 
+gboolean
+portero_cli_check_customer (PorteroCli *cli, const char *name, GError **error)
+{
+  gint64 id = 0;
+  if (name == NULL)
+    return TRUE;
+  if (!portero_store_customer_find (cli->store, name, &id, error))
+    return FALSE;
+  if (id == 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no %s named \"%s\"",
+                   portero_cli_word (cli, "customer"), name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 const char *
 portero_cli_word (PorteroCli *cli, const char *msp_word)
 {

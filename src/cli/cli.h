@@ -33,6 +33,9 @@ typedef struct {
 gboolean portero_cli_parse (PorteroCli *cli, int *argc, char ***argv, const GOptionEntry *entries,
                             gboolean *json, int min_args, int max_args, GError **error);
 
+/* FALSE with PORTERO_ERROR_NOT_FOUND when NAME (if not NULL) names no customer. */
+gboolean portero_cli_check_customer (PorteroCli *cli, const char *name, GError **error);
+
 /* A word in the configured mode: customer/site, contact/user. */
 const char *portero_cli_word (PorteroCli *cli, const char *msp_word);
 

@@ -13,6 +13,8 @@ portero_cmd_contact_list (PorteroCli *cli, int argc, char **argv, GError **error
   };
   if (!portero_cli_parse (cli, &argc, &argv, entries, &json, 0, 0, error))
     return FALSE;
+  if (!portero_cli_check_customer (cli, customer, error))
+    return FALSE;
   g_autoptr (JsonNode) node = portero_store_contacts_json (cli->store, customer, error);
   if (node == NULL)
     return FALSE;

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "../keys.h"
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -100,7 +101,9 @@ portero_cmd_init (PorteroCli *cli, int argc, char **argv, GError **error)
     }
 
   gboolean made_dir = !g_file_test (dir, G_FILE_TEST_IS_DIR);
-  if (made_dir && g_mkdir_with_parents (dir, 0770) != 0)
+  /* Parents the delivery user must be able to pass through: 0755. */
+  g_autofree char *parent = g_path_get_dirname (dir);
+  if (made_dir && (g_mkdir_with_parents (parent, 0755) != 0 || g_mkdir (dir, 0770) != 0))
     {
       int saved = errno;
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "cannot create %s: %s", dir, g_strerror (saved));

@@ -1,5 +1,6 @@
 /* ticket - portero ticket list | show */
 #include "cli.h"
+#include "../address.h"
 #include <stdio.h>
 
 gboolean
@@ -24,7 +25,15 @@ portero_cmd_ticket_list (PorteroCli *cli, int argc, char **argv, GError **error)
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "--limit must not be negative");
       return FALSE;
     }
-  PorteroTicketFilter filter = { status, customer, contact, limit };
+  g_autofree char *address = contact ? portero_address_normalise (contact) : NULL;
+  if (contact != NULL && address == NULL)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "\"%s\" is not a mail address", contact);
+      return FALSE;
+    }
+  if (!portero_cli_check_customer (cli, customer, error))
+    return FALSE;
+  PorteroTicketFilter filter = { status, customer, address, limit };
   g_autoptr (JsonNode) node = portero_store_tickets_json (cli->store, &filter, error);
   if (node == NULL)
     return FALSE;
