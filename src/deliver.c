@@ -24,6 +24,8 @@
 #include "keys.h"
 #include "log.h"
 #include "mail.h"
+#include "outbox.h"
+#include "rules.h"
 #include "store.h"
 #include <errno.h>
 #include <signal.h>
@@ -147,8 +149,23 @@ deliver (int argc, char **argv, GError **error)
     return FALSE;
   portero_store_set_deadline (store, started + (gint64) config->deadline * G_USEC_PER_SEC);
 
+  /* A broken rule never stops intake: it is skipped, and said so loudly. */
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (PorteroRuleSet) rules = portero_rules_load (config->rules, problems);
+  for (guint i = 0; i < problems->len; i++)
+    portero_log_warn ("rule skipped: %s", (const char *) g_ptr_array_index (problems, i));
+
+  /* argon2id before the write lock, when a credential mail is likely. */
+  gboolean known = FALSE;
+  PorteroPreparedPassword password = { 0 };
+  if (!portero_intake_sender_known (store, mail, &known, error)
+      || !portero_automation_prepare (config, rules, mail, known, &password, error))
+    return FALSE;
+
+  PorteroIntakeOptions options = { .rules = rules, .password = &password };
   PorteroIntakeResult result = { 0 };
-  gboolean ok = portero_intake_store (store, config, keys, mail, &envelope, &result, error);
+  gboolean ok = portero_intake_store (store, config, keys, mail, &envelope, &options, &result, error);
+  portero_prepared_password_clear (&password);
   if (ok)
     portero_log_info ("from=<%s> to=<%s> message-id=<%s> outcome=%s ticket=%" G_GINT64_FORMAT
                       " message=%" G_GINT64_FORMAT "%s%s%s%s",
@@ -157,6 +174,22 @@ deliver (int argc, char **argv, GError **error)
                       result.ticket, result.message, result.contact_created ? " contact=created" : "",
                       result.matched_by ? " matched-by=" : "", result.matched_by ? result.matched_by : "",
                       mail->auto_generated ? " auto" : "");
+  for (guint i = 0; ok && i < result.report->len; i++)
+    portero_log_info ("%s", (const char *) g_ptr_array_index (result.report, i));
+
+  /* The mail is stored: from here on nothing changes the exit status. What
+   * cannot be sent within the budget stays queued for portero maintain. */
+  if (ok && result.queued->len > 0 && config->smtp_send_budget > 0)
+    {
+      /* Committed: a late alarm would only cause a retry that finds a duplicate. */
+      alarm (config->smtp_send_budget + 10);
+      gint64 budget = g_get_monotonic_time () + (gint64) config->smtp_send_budget * G_USEC_PER_SEC;
+      gint64 deadline = started + (gint64) config->deadline * G_USEC_PER_SEC;
+      PorteroOutboxTally tally;
+      g_autoptr (GError) send_error = NULL;
+      if (!portero_outbox_send (store, config, keys, result.queued, MIN (budget, deadline), &tally, &send_error))
+        portero_log_warn ("outbox: %s; the mail stays queued", send_error->message);
+    }
   portero_intake_result_clear (&result);
   return ok;
 }

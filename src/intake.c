@@ -13,6 +13,10 @@ void
 portero_intake_result_clear (PorteroIntakeResult *result)
 {
   g_free (result->sender);
+  if (result->queued)
+    g_array_unref (result->queued);
+  if (result->report)
+    g_ptr_array_unref (result->report);
   memset (result, 0, sizeof *result);
 }
 
@@ -155,14 +159,29 @@ ticket_title (const PorteroConfig *config, const PorteroMail *mail)
 }
 
 gboolean
+portero_intake_sender_known (PorteroStore *store, const PorteroMail *mail, gboolean *known, GError **error)
+{
+  PorteroContactRef contact = { 0 };
+  *known = FALSE;
+  if (mail->from_addr == NULL)
+    return TRUE;
+  if (!portero_store_contact_find (store, mail->from_addr, &contact, error))
+    return FALSE;
+  *known = contact.id != 0;
+  return TRUE;
+}
+
+gboolean
 portero_intake_store (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys,
                       const PorteroMail *mail, const PorteroEnvelope *envelope,
-                      PorteroIntakeResult *result, GError **error)
+                      const PorteroIntakeOptions *options, PorteroIntakeResult *result, GError **error)
 {
   /* Declared before the first goto: cleanup must never see an unset pointer. */
   g_autoptr (GBytes) header_only = NULL;
   memset (result, 0, sizeof *result);
   result->sender = g_strdup (mail->from_addr ? mail->from_addr : "");
+  result->queued = g_array_new (FALSE, FALSE, sizeof (gint64));
+  result->report = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *recipient = envelope && envelope->recipient ? portero_address_normalise (envelope->recipient) : NULL;
   if (envelope && envelope->recipient && *envelope->recipient
       && !portero_config_is_support_address (config, recipient))
@@ -234,6 +253,8 @@ portero_intake_store (PorteroStore *store, const PorteroConfig *config, const Po
           row.kind = "note";
           row.ticket_id = ticket;
           row.unfiled_reason = ticket == 0 ? "portero loop header" : NULL;
+          if (mail->report_of != NULL && !portero_store_outbox_bounced (store, mail->report_of, error))
+            goto fail;
           result->outcome = ticket ? PORTERO_OUTCOME_NOTE : PORTERO_OUTCOME_UNFILED;
           result->unfiled_reason = row.unfiled_reason;
           result->matched_by = ticket ? "signed message-id" : NULL;
@@ -262,7 +283,7 @@ portero_intake_store (PorteroStore *store, const PorteroConfig *config, const Po
           result->contact_created = TRUE;
         }
     }
-  if (!match_ticket (store, keys, mail, &contact, default_customer, &ticket, &how, error))
+  if (!(options && options->as_new) && !match_ticket (store, keys, mail, &contact, default_customer, &ticket, &how, error))
     goto fail;
 
   row.contact_id = contact.id;
@@ -318,10 +339,42 @@ insert:
       if (!portero_store_message_add (store, &note, NULL, error))
         goto fail;
     }
-  if (!portero_store_commit (store, error))
-    return FALSE;
   result->ticket = row.ticket_id;
   result->contact = row.contact_id;
+
+  if (options != NULL && options->rules != NULL && g_strcmp0 (row.kind, "mail") == 0)
+    {
+      PorteroEvent events[2];
+      guint n = 0;
+      PorteroEvent base = {
+        .ticket = row.ticket_id, .contact = row.contact_id, .mail = mail,
+        .destination = envelope && envelope->original_recipient && *envelope->original_recipient
+                       ? envelope->original_recipient : recipient,
+        .may_mail = !mail->auto_generated && !mail->spam && !mail->loop,
+        .authenticated = portero_automation_authenticated (config, mail),
+      };
+      if (result->contact_created)
+        {
+          events[n] = base;
+          events[n++].trigger = PORTERO_TRIGGER_CONTACT_CREATED;
+        }
+      if (result->outcome == PORTERO_OUTCOME_NEW_TICKET || result->outcome == PORTERO_OUTCOME_FOLLOW_UP)
+        {
+          events[n] = base;
+          events[n++].trigger = result->outcome == PORTERO_OUTCOME_NEW_TICKET ? PORTERO_TRIGGER_TICKET_CREATED
+                                                                                : PORTERO_TRIGGER_REQUESTER_RESPONDED;
+        }
+      if (!portero_automation_run (store, config, keys, options->rules, events, n, options->password,
+                                   options->dry_run, result->queued, result->report, error))
+        goto fail;
+    }
+  if (options != NULL && options->dry_run)
+    {
+      portero_store_rollback (store);
+      return TRUE;
+    }
+  if (!portero_store_commit (store, error))
+    return FALSE;
   return TRUE;
 
 fail:
@@ -336,5 +389,5 @@ portero_intake_run (PorteroStore *store, const PorteroConfig *config, const Port
   g_autoptr (PorteroMail) mail = portero_intake_parse (config, raw, envelope, error);
   if (mail == NULL)
     return FALSE;
-  return portero_intake_store (store, config, keys, mail, envelope, result, error);
+  return portero_intake_store (store, config, keys, mail, envelope, NULL, result, error);
 }

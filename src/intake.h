@@ -2,7 +2,9 @@
 #pragma once
 #include "config.h"
 #include "keys.h"
+#include "automation.h"
 #include "mail.h"
+#include "rules.h"
 #include "store.h"
 
 typedef struct {
@@ -29,7 +31,17 @@ typedef struct {
   const char *matched_by;         /* "signed message-id", "references", "subject tag" or NULL */
   const char *unfiled_reason;
   char *sender;                   /* the identity used, for logs */
+  GArray *queued;                 /* outbox ids of the mail it queued */
+  GPtrArray *report;              /* what the automation did and why, for people */
 } PorteroIntakeResult;
+
+/* What runs besides storing: NULL rules is none. */
+typedef struct {
+  const PorteroRuleSet *rules;
+  PorteroPreparedPassword *password;  /* made before the transaction, or NULL */
+  gboolean dry_run;                   /* roll back at the end: `portero rule test` */
+  gboolean as_new;                    /* match no existing ticket */
+} PorteroIntakeOptions;
 
 void portero_intake_result_clear (PorteroIntakeResult *result);
 
@@ -42,7 +54,10 @@ PorteroMail *portero_intake_parse (const PorteroConfig *config, GBytes *raw,
  * no support address. */
 gboolean portero_intake_store (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys,
                                const PorteroMail *mail, const PorteroEnvelope *envelope,
-                               PorteroIntakeResult *result, GError **error);
+                               const PorteroIntakeOptions *options, PorteroIntakeResult *result, GError **error);
+
+/* Whether MAIL's sender is a known contact (a read before the transaction). */
+gboolean portero_intake_sender_known (PorteroStore *store, const PorteroMail *mail, gboolean *known, GError **error);
 
 /* Both steps, as portero-deliver runs them. */
 gboolean portero_intake_run (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys,

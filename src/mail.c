@@ -7,13 +7,9 @@
 #include "address.h"
 #include "error.h"
 #include "html.h"
-#include <gmime/gmime.h>
+#include "gmime-compat.h"
 #include <string.h>
 
-/* gmime 3.2 does not declare these itself. */
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeStream, g_object_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeParser, g_object_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeMessage, g_object_unref)
 
 static GMimeParserOptions *parser_options;
 
@@ -61,6 +57,7 @@ portero_mail_free (PorteroMail *mail)
   g_free (mail->body);
   g_ptr_array_unref (mail->attachments);
   g_ptr_array_unref (mail->references);
+  g_ptr_array_unref (mail->auth_results);
   g_free (mail->report_of);
   g_free (mail->auto_reason);
   g_free (mail);
@@ -129,7 +126,7 @@ static gsize
 mbox_line_length (const char *data, gsize len)
 {
   gsize pos = 0;
-  for (;;)
+  while (pos < len)
     {
       const char *line = data + pos;
       const char *nl = memchr (line, '\n', len - pos);
@@ -142,6 +139,7 @@ mbox_line_length (const char *data, gsize len)
       else
         return pos;
     }
+  return pos;
 }
 
 /* TRUE when DATA begins with something shaped like a header field. */
@@ -487,6 +485,7 @@ portero_mail_parse (GBytes *raw, const PorteroMailOptions *options, GError **err
   mail->raw = g_bytes_ref (raw);
   mail->attachments = g_ptr_array_new_with_free_func (attachment_free);
   mail->references = g_ptr_array_new_with_free_func (g_free);
+  mail->auth_results = g_ptr_array_new_with_free_func (g_free);
   mail->content_hash = content_hash (data, len, &mail->header_end);
   mail->oversize = options->max_size > 0 && (gint64) len > options->max_size;
 
@@ -564,6 +563,13 @@ portero_mail_parse (GBytes *raw, const PorteroMailOptions *options, GError **err
   g_free (w.html);
 
   mail->spam = header_says_yes (GMIME_OBJECT (msg), options->spam_headers);
+  GMimeHeaderList *headers = g_mime_object_get_header_list (GMIME_OBJECT (msg));
+  for (int i = 0; i < g_mime_header_list_get_count (headers); i++)
+    {
+      GMimeHeader *h = g_mime_header_list_get_header_at (headers, i);
+      if (g_ascii_strcasecmp (g_mime_header_get_name (h), "Authentication-Results") == 0)
+        g_ptr_array_add (mail->auth_results, clean_line (g_mime_header_get_value (h)));
+    }
   detect_auto (mail, msg, options);
   return g_steal_pointer (&mail);
 }

@@ -28,7 +28,8 @@ typedef struct {
   gboolean spam;
   gboolean loop;             /* carries portero's own loop header */
   gboolean oversize;         /* larger than max-message-size */
-  gsize header_end;          /* offset in raw of the blank line after the header */
+  gsize header_end;
+  GPtrArray *auth_results;   /* values of every Authentication-Results header */          /* offset in raw of the blank line after the header */
 } PorteroMail;
 
 #define PORTERO_LOOP_HEADER "X-Portero-Loop"

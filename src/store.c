@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <sodium.h>
 
 struct _PorteroStore {
   sqlite3 *db;
@@ -40,6 +41,9 @@ static const char *const migrations[] = {
   "  auto_tickets INTEGER NOT NULL DEFAULT 1,"
   "  source TEXT NOT NULL CHECK (source IN ('email','manual','csv','azure-ad')),"
   "  domain TEXT NOT NULL DEFAULT '',"
+  /* argon2id hashes only: the current password and one pending, issued by automatic mail */
+  "  password_hash TEXT,"
+  "  pending_hash TEXT,"
   "  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
   "CREATE INDEX contacts_customer ON contacts(customer_id);"
   "CREATE INDEX contacts_domain_created ON contacts(domain, created);"
@@ -98,7 +102,35 @@ static const char *const migrations[] = {
   "  name TEXT NOT NULL DEFAULT '',"
   "  type TEXT NOT NULL,"
   "  size INTEGER NOT NULL);"
-  "CREATE INDEX attachments_message ON attachments(message_id);",
+  "CREATE INDEX attachments_message ON attachments(message_id);"
+  "CREATE TABLE reset_tokens ("
+  "  contact_id INTEGER PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE,"
+  "  token_hash TEXT NOT NULL,"
+  "  expires TEXT NOT NULL);"
+  "CREATE TABLE outbox ("
+  "  id INTEGER PRIMARY KEY,"
+  "  ticket_id INTEGER REFERENCES tickets(id) ON DELETE SET NULL,"
+  "  contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,"
+  "  kind TEXT NOT NULL,"
+  "  automatic INTEGER NOT NULL DEFAULT 1,"
+  "  credential INTEGER NOT NULL DEFAULT 0,"
+  "  recipient TEXT NOT NULL,"
+  "  envelope_from TEXT NOT NULL DEFAULT '',"
+  "  subject TEXT NOT NULL DEFAULT '',"
+  "  message_id TEXT NOT NULL,"
+  /* body: the whole message; nonce and secretbox when sealed; NULL once sent */
+  "  sealed INTEGER NOT NULL DEFAULT 0,"
+  "  body BLOB,"
+  "  status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued','sent','failed','bounced')),"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  next_attempt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+  "  last_error TEXT,"
+  "  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+  "  sent TEXT);"
+  "CREATE INDEX outbox_due ON outbox(status, next_attempt);"
+  "CREATE INDEX outbox_recipient ON outbox(recipient, created);"
+  "CREATE INDEX outbox_contact ON outbox(contact_id, created);"
+  "CREATE INDEX outbox_message_id ON outbox(message_id);",
 };
 
 int
@@ -890,4 +922,361 @@ portero_store_unfiled_json (PorteroStore *store, GError **error)
     " 'subject', subject, 'reason', unfiled_reason))"
     " FROM (SELECT * FROM messages WHERE ticket_id IS NULL ORDER BY id)", error);
   return s ? query_json (store, s, error) : NULL;
+}
+
+gboolean
+portero_store_contact_info (PorteroStore *store, gint64 id, PorteroContactInfo *out, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT c.id, c.name, (SELECT email FROM contact_emails WHERE contact_id = c.id"
+    "   ORDER BY is_primary DESC, email LIMIT 1),"
+    " c.customer_id, cu.name, c.main, c.password_hash, c.pending_hash, cu.is_default"
+    " FROM contacts c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?", error);
+  gboolean row;
+  portero_contact_info_clear (out);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, id);
+  if (!step_row (store, s, &row, error))
+    return FALSE;
+  if (!row)
+    return TRUE;
+  out->id = sqlite3_column_int64 (s, 0);
+  out->name = g_strdup ((const char *) sqlite3_column_text (s, 1));
+  out->email = g_strdup ((const char *) sqlite3_column_text (s, 2));
+  out->customer_id = sqlite3_column_int64 (s, 3);
+  out->customer = g_strdup ((const char *) sqlite3_column_text (s, 4));
+  out->main = sqlite3_column_int (s, 5) != 0;
+  out->password_hash = g_strdup ((const char *) sqlite3_column_text (s, 6));
+  out->pending_hash = g_strdup ((const char *) sqlite3_column_text (s, 7));
+  out->default_customer = sqlite3_column_int (s, 8) != 0;
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+void
+portero_contact_info_clear (PorteroContactInfo *info)
+{
+  g_free (info->name);
+  g_free (info->email);
+  g_free (info->customer);
+  if (info->password_hash)
+    sodium_memzero (info->password_hash, strlen (info->password_hash));
+  g_free (info->password_hash);
+  g_free (info->pending_hash);
+  memset (info, 0, sizeof *info);
+}
+
+gboolean
+portero_store_contact_set_password (PorteroStore *store, gint64 contact, const char *hash,
+                                    PorteroPasswordKind kind, GError **error)
+{
+  /* Automatic mail adds a pending password beside a current one; the first
+   * password, a technician's reset and a used pending one replace both. */
+  sqlite3_stmt *s = stmt (store,
+    "UPDATE contacts SET"
+    " password_hash = CASE WHEN ?2 = 1 AND password_hash IS NOT NULL THEN password_hash ELSE ?1 END,"
+    " pending_hash = CASE WHEN ?2 = 1 AND password_hash IS NOT NULL THEN ?1 ELSE NULL END"
+    " WHERE id = ?3", error);
+  if (s == NULL)
+    return FALSE;
+  bind_text (s, 1, hash);
+  sqlite3_bind_int (s, 2, kind == PORTERO_PASSWORD_PENDING);
+  sqlite3_bind_int64 (s, 3, contact);
+  return run (store, s, error);
+}
+
+gboolean
+portero_store_reset_token_set (PorteroStore *store, gint64 contact, const char *token_hash, int minutes,
+                               GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "INSERT OR REPLACE INTO reset_tokens(contact_id, token_hash, expires)"
+    " VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+' || ?3 || ' minutes'))", error);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, contact);
+  bind_text (s, 2, token_hash);
+  sqlite3_bind_int (s, 3, minutes);
+  return run (store, s, error);
+}
+
+gboolean
+portero_store_reset_token_take (PorteroStore *store, gint64 contact, const char *token_hash, gboolean *valid,
+                                GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "DELETE FROM reset_tokens WHERE contact_id = ?1 AND token_hash = ?2"
+    " AND expires > strftime('%Y-%m-%dT%H:%M:%SZ','now')", error);
+  if (s == NULL || !run (store, s, error))
+    return FALSE;
+  *valid = sqlite3_changes (store->db) == 1;
+  return TRUE;
+}
+
+gboolean
+portero_store_outbox_add (PorteroStore *store, const PorteroOutboxRow *r, gint64 *id, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "INSERT INTO outbox(ticket_id, contact_id, kind, automatic, credential, recipient, envelope_from,"
+    " subject, message_id, sealed, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)", error);
+  if (s == NULL)
+    return FALSE;
+  bind_id (s, 1, r->ticket_id);
+  bind_id (s, 2, r->contact_id);
+  bind_text (s, 3, r->kind);
+  sqlite3_bind_int (s, 4, r->automatic);
+  sqlite3_bind_int (s, 5, r->credential);
+  bind_text (s, 6, r->recipient);
+  bind_text (s, 7, r->envelope_from ? r->envelope_from : "");
+  bind_text (s, 8, r->subject ? r->subject : "");
+  bind_text (s, 9, r->message_id);
+  sqlite3_bind_int (s, 10, r->sealed);
+  gsize len = 0;
+  gconstpointer data = g_bytes_get_data (r->body, &len);
+  sqlite3_bind_blob64 (s, 11, data ? data : "", len, SQLITE_STATIC);
+  if (!run (store, s, error))
+    return FALSE;
+  if (id)
+    *id = sqlite3_last_insert_rowid (store->db);
+  return TRUE;
+}
+
+gboolean
+portero_store_outbox_recent (PorteroStore *store, const char *recipient, gint64 contact, int hours,
+                             gboolean credential_only, int *count, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT count(*) FROM outbox WHERE automatic = 1"
+    " AND (?1 IS NULL OR recipient = ?1) AND (?2 IS NULL OR contact_id = ?2)"
+    " AND (?4 = 0 OR credential = 1) AND status <> 'failed'"
+    " AND created >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || ?3 || ' hours')", error);
+  gboolean row;
+  if (s == NULL)
+    return FALSE;
+  bind_text (s, 1, recipient);
+  bind_id (s, 2, contact);
+  sqlite3_bind_int (s, 3, hours);
+  sqlite3_bind_int (s, 4, credential_only);
+  if (!step_row (store, s, &row, error))
+    return FALSE;
+  *count = row ? sqlite3_column_int (s, 0) : 0;
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+gboolean
+portero_store_outbox_due (PorteroStore *store, gboolean all, GArray *ids, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT id FROM outbox WHERE status = 'queued'"
+    " AND (?1 OR next_attempt <= strftime('%Y-%m-%dT%H:%M:%SZ','now')) ORDER BY id", error);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int (s, 1, all);
+  int rc;
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (s, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (s);
+  return rc == SQLITE_DONE ? TRUE : fail (store, rc, error);
+}
+
+void
+portero_outbox_row_clear (PorteroOutboxRow *r)
+{
+  g_free ((char *) r->kind);
+  g_free ((char *) r->recipient);
+  g_free ((char *) r->envelope_from);
+  g_free ((char *) r->subject);
+  g_free ((char *) r->message_id);
+  g_free ((char *) r->status);
+  g_clear_pointer (&r->body, g_bytes_unref);
+  memset (r, 0, sizeof *r);
+}
+
+gboolean
+portero_store_outbox_get (PorteroStore *store, gint64 id, PorteroOutboxRow *r, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT id, ticket_id, contact_id, kind, automatic, credential, recipient, envelope_from, subject,"
+    " message_id, sealed, body, status, attempts FROM outbox WHERE id = ?", error);
+  gboolean row;
+  portero_outbox_row_clear (r);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, id);
+  if (!step_row (store, s, &row, error))
+    return FALSE;
+  if (!row)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no outbox mail %" G_GINT64_FORMAT, id);
+      return FALSE;
+    }
+  r->id = sqlite3_column_int64 (s, 0);
+  r->ticket_id = sqlite3_column_int64 (s, 1);
+  r->contact_id = sqlite3_column_int64 (s, 2);
+  r->kind = g_strdup ((const char *) sqlite3_column_text (s, 3));
+  r->automatic = sqlite3_column_int (s, 4);
+  r->credential = sqlite3_column_int (s, 5);
+  r->recipient = g_strdup ((const char *) sqlite3_column_text (s, 6));
+  r->envelope_from = g_strdup ((const char *) sqlite3_column_text (s, 7));
+  r->subject = g_strdup ((const char *) sqlite3_column_text (s, 8));
+  r->message_id = g_strdup ((const char *) sqlite3_column_text (s, 9));
+  r->sealed = sqlite3_column_int (s, 10);
+  if (sqlite3_column_type (s, 11) != SQLITE_NULL)
+    r->body = g_bytes_new (sqlite3_column_blob (s, 11), sqlite3_column_bytes (s, 11));
+  r->status = g_strdup ((const char *) sqlite3_column_text (s, 12));
+  r->attempts = sqlite3_column_int (s, 13);
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+gboolean
+portero_store_outbox_update (PorteroStore *store, gint64 id, const char *status, const char *last_error,
+                             int retry_seconds, GError **error)
+{
+  /* A sent mail keeps no body: a delivered credential is gone from the
+   * database (secure_delete makes that true of the file as well). */
+  sqlite3_stmt *s = stmt (store,
+    "UPDATE outbox SET status = ?2, last_error = ?3,"
+    " attempts = attempts + (?2 <> 'bounced'),"
+    " body = CASE WHEN ?2 IN ('sent','bounced') THEN NULL ELSE body END,"
+    " sent = CASE WHEN ?2 = 'sent' THEN strftime('%Y-%m-%dT%H:%M:%SZ','now') ELSE sent END,"
+    " next_attempt = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+' || ?4 || ' seconds')"
+    " WHERE id = ?1", error);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, id);
+  bind_text (s, 2, status);
+  bind_text (s, 3, last_error);
+  sqlite3_bind_int (s, 4, retry_seconds);
+  return run (store, s, error);
+}
+
+gboolean
+portero_store_outbox_bounced (PorteroStore *store, const char *message_id, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "UPDATE outbox SET status = 'bounced', body = NULL WHERE message_id = ?", error);
+  if (s == NULL)
+    return FALSE;
+  bind_text (s, 1, message_id);
+  return run (store, s, error);
+}
+
+JsonNode *
+portero_store_outbox_json (PorteroStore *store, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT json_group_array(json_object('id', id, 'to', recipient, 'subject', subject, 'status', status,"
+    " 'attempts', attempts, 'kind', kind, 'ticket', ticket_id, 'created', created, 'next_attempt', next_attempt,"
+    " 'last_error', last_error)) FROM (SELECT * FROM outbox ORDER BY id)", error);
+  return s ? query_json (store, s, error) : NULL;
+}
+
+gboolean
+portero_store_secure_delete (PorteroStore *store, GError **error)
+{
+  return exec (store, "PRAGMA secure_delete=ON", error);
+}
+
+gboolean
+portero_store_ticket_info (PorteroStore *store, gint64 id, PorteroTicketInfo *out, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT t.id, t.title, t.status, t.priority, t.source, cu.name, t.requester,"
+    " coalesce(c.name, ''), t.customer_id, t.contact_id"
+    " FROM tickets t JOIN customers cu ON cu.id = t.customer_id"
+    " LEFT JOIN contacts c ON c.id = t.contact_id WHERE t.id = ?", error);
+  gboolean row;
+  portero_ticket_info_clear (out);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, id);
+  if (!step_row (store, s, &row, error))
+    return FALSE;
+  if (!row)
+    return TRUE;
+  out->id = sqlite3_column_int64 (s, 0);
+  out->title = g_strdup ((const char *) sqlite3_column_text (s, 1));
+  out->status = g_strdup ((const char *) sqlite3_column_text (s, 2));
+  out->priority = g_strdup ((const char *) sqlite3_column_text (s, 3));
+  out->source = g_strdup ((const char *) sqlite3_column_text (s, 4));
+  out->customer = g_strdup ((const char *) sqlite3_column_text (s, 5));
+  out->requester = g_strdup ((const char *) sqlite3_column_text (s, 6));
+  out->requester_name = g_strdup ((const char *) sqlite3_column_text (s, 7));
+  out->customer_id = sqlite3_column_int64 (s, 8);
+  out->contact_id = sqlite3_column_int64 (s, 9);
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+void
+portero_ticket_info_clear (PorteroTicketInfo *info)
+{
+  g_free (info->title);
+  g_free (info->status);
+  g_free (info->priority);
+  g_free (info->source);
+  g_free (info->customer);
+  g_free (info->requester);
+  g_free (info->requester_name);
+  memset (info, 0, sizeof *info);
+}
+
+gboolean
+portero_store_ticket_update (PorteroStore *store, gint64 id, const char *status, const char *priority,
+                             gint64 customer_id, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "UPDATE tickets SET status = coalesce(?2, status), priority = coalesce(?3, priority),"
+    " customer_id = coalesce(?4, customer_id),"
+    " updated = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1", error);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, id);
+  bind_text (s, 2, status);
+  bind_text (s, 3, priority);
+  bind_id (s, 4, customer_id);
+  return run (store, s, error);
+}
+
+gboolean
+portero_store_open_tickets (PorteroStore *store, gint64 contact, gint64 customer, GPtrArray *lines, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT t.id, t.title, t.status, t.updated, t.requester FROM tickets t"
+    " WHERE t.status NOT IN ('closed','resolved')"
+    " AND ((?1 IS NOT NULL AND t.contact_id = ?1) OR (?2 IS NOT NULL AND t.customer_id = ?2))"
+    " ORDER BY t.id", error);
+  if (s == NULL)
+    return FALSE;
+  bind_id (s, 1, contact);
+  bind_id (s, 2, customer);
+  int rc;
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    g_ptr_array_add (lines, g_strdup_printf ("[#%" G_GINT64_FORMAT "] %s (%s, %s%s%s)",
+                                             (gint64) sqlite3_column_int64 (s, 0),
+                                             (const char *) sqlite3_column_text (s, 1),
+                                             (const char *) sqlite3_column_text (s, 2),
+                                             (const char *) sqlite3_column_text (s, 3),
+                                             customer ? ", " : "",
+                                             customer ? (const char *) sqlite3_column_text (s, 4) : ""));
+  sqlite3_reset (s);
+  return rc == SQLITE_DONE ? TRUE : fail (store, rc, error);
+}
+
+gboolean
+portero_store_contact_by_address (PorteroStore *store, const char *address, gint64 *id, GError **error)
+{
+  return lookup_id (store, "SELECT contact_id FROM contact_emails WHERE email = ?", address, id, error);
+}
+
+gboolean
+portero_store_maintain (PorteroStore *store, GError **error)
+{
+  return exec (store, "PRAGMA secure_delete=ON; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);", error);
 }

@@ -137,3 +137,99 @@ JsonNode *portero_store_tickets_json (PorteroStore *store, const PorteroTicketFi
 JsonNode *portero_store_ticket_json (PorteroStore *store, gint64 id, GError **error);
 /* Messages that made no ticket. */
 JsonNode *portero_store_unfiled_json (PorteroStore *store, GError **error);
+
+/* A contact with what mail about it needs. */
+typedef struct {
+  gint64 id;              /* 0: no such contact */
+  char *name;
+  char *email;            /* primary address */
+  gint64 customer_id;
+  char *customer;
+  gboolean main;
+  gboolean default_customer;
+  char *password_hash;
+  char *pending_hash;
+} PorteroContactInfo;
+
+void portero_contact_info_clear (PorteroContactInfo *info);
+gboolean portero_store_contact_info (PorteroStore *store, gint64 id, PorteroContactInfo *out, GError **error);
+gboolean portero_store_contact_by_address (PorteroStore *store, const char *address, gint64 *id, GError **error);
+
+typedef enum {
+  PORTERO_PASSWORD_CURRENT,   /* replaces current and pending at once */
+  PORTERO_PASSWORD_PENDING,   /* beside the current one until first used (the first password is current) */
+} PorteroPasswordKind;
+
+gboolean portero_store_contact_set_password (PorteroStore *store, gint64 contact, const char *hash,
+                                             PorteroPasswordKind kind, GError **error);
+
+/* One reset token per contact: a newer one voids the older. */
+gboolean portero_store_reset_token_set (PorteroStore *store, gint64 contact, const char *token_hash,
+                                        int minutes, GError **error);
+/* Use up the token: *VALID when it matched and had not expired. */
+gboolean portero_store_reset_token_take (PorteroStore *store, gint64 contact, const char *token_hash,
+                                         gboolean *valid, GError **error);
+
+/* Outgoing mail. */
+typedef struct {
+  gint64 id;
+  gint64 ticket_id;
+  gint64 contact_id;
+  const char *kind;          /* welcome, rule, reply, reset */
+  gboolean automatic;
+  gboolean credential;
+  const char *recipient;
+  const char *envelope_from;
+  const char *subject;
+  const char *message_id;
+  gboolean sealed;
+  GBytes *body;
+  const char *status;
+  int attempts;
+} PorteroOutboxRow;
+
+/* For rows filled by portero_store_outbox_get (which owns their strings). */
+void portero_outbox_row_clear (PorteroOutboxRow *row);
+gboolean portero_store_outbox_add (PorteroStore *store, const PorteroOutboxRow *row, gint64 *id, GError **error);
+gboolean portero_store_outbox_get (PorteroStore *store, gint64 id, PorteroOutboxRow *row, GError **error);
+/* Ids of queued mail due now (or all queued mail when ALL). */
+gboolean portero_store_outbox_due (PorteroStore *store, gboolean all, GArray *ids, GError **error);
+/* Record an attempt: STATUS queued (retry in RETRY_SECONDS), sent, failed. */
+gboolean portero_store_outbox_update (PorteroStore *store, gint64 id, const char *status, const char *last_error,
+                                      int retry_seconds, GError **error);
+/* A delivery report came back for the mail with MESSAGE_ID. */
+gboolean portero_store_outbox_bounced (PorteroStore *store, const char *message_id, GError **error);
+/* Automatic mail to RECIPIENT and/or for CONTACT (NULL/0: any) in the last HOURS. */
+gboolean portero_store_outbox_recent (PorteroStore *store, const char *recipient, gint64 contact, int hours,
+                                      gboolean credential_only, int *count, GError **error);
+JsonNode *portero_store_outbox_json (PorteroStore *store, GError **error);
+/* What cron runs: PRAGMA optimize and a WAL checkpoint (which also takes
+ * wiped bodies out of the -wal file). */
+gboolean portero_store_maintain (PorteroStore *store, GError **error);
+
+/* Deleted content is overwritten in the file, not only unlinked. */
+gboolean portero_store_secure_delete (PorteroStore *store, GError **error);
+
+/* A ticket with what rules and templates read of it. */
+typedef struct {
+  gint64 id;             /* 0: no such ticket */
+  char *title;
+  char *status;
+  char *priority;
+  char *source;
+  char *customer;
+  char *requester;
+  char *requester_name;
+  gint64 customer_id;
+  gint64 contact_id;
+} PorteroTicketInfo;
+
+void portero_ticket_info_clear (PorteroTicketInfo *info);
+gboolean portero_store_ticket_info (PorteroStore *store, gint64 id, PorteroTicketInfo *out, GError **error);
+/* Change what is not NULL (0 for the customer). */
+gboolean portero_store_ticket_update (PorteroStore *store, gint64 id, const char *status, const char *priority,
+                                      gint64 customer_id, GError **error);
+/* "[#N] title (status, updated)" lines of the open tickets of CONTACT, or of
+ * CUSTOMER (with the requester) when CONTACT is 0. */
+gboolean portero_store_open_tickets (PorteroStore *store, gint64 contact, gint64 customer, GPtrArray *lines,
+                                     GError **error);

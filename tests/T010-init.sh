@@ -5,9 +5,11 @@
 
 S=$TMP/state
 mkdir -p "$S"
-cat > "$S/portero.conf" <<'CONF'
+cat > "$S/portero.conf" <<CONF
 [portero]
 database=var/portero.db
+rules=$PORTERO_SRCDIR/filters
+templates=$PORTERO_SRCDIR/templates
 CONF
 
 begin "init creates the state folder, the database with the default customer, and the key file"
@@ -115,7 +117,7 @@ printf '[mail]\nwelcome-email=maybe\n' > "$TMP/bad.conf"
 expect_code 1 portero --config "$TMP/bad.conf" check
 
 begin "values may carry white space around them"
-printf '[portero]\ndatabase=var/portero.db   \nbusy-timeout= 30 \n[mail]\nwelcome-email=true \n' > "$TMP/ws.conf"
+printf '[portero]\ndatabase=var/portero.db   \nbusy-timeout= 30 \ntemplates= %s \n[mail]\nwelcome-email=true \n' "$PORTERO_SRCDIR/templates" > "$TMP/ws.conf"
 cp -r "$S/var" "$TMP/var"
 expect_code 0 portero --config "$TMP/ws.conf" check --show
 check grep -q "^portero.database = $TMP/var/portero.db$" "$TMP/last.out"

@@ -64,7 +64,7 @@ expect_code 1 portero --config "$C" contact list --customer "Nobody"
 begin "ticket show --json adds the thread"
 mail "ann@acme.example" "Re: [#1] more" | deliver_to "$S"
 portero --config "$C" ticket show 1 --json > "$TMP/t1.json"
-expect_eq "$(jq_py '(d["id"], d["messages"], [(m["from"], m["subject"], m["auto"], m["attachments"]) for m in d["thread"]])' < "$TMP/t1.json")" \
+expect_eq "$(jq_py '(d["id"], d["messages"], [(m["from"], m["subject"], m["auto"], m["attachments"]) for m in d["thread"] if m["kind"] == "mail"])' < "$TMP/t1.json")" \
   "(1, 2, [('ann@acme.example', 'Broken laptop', False, []), ('ann@acme.example', 'Re: [#1] more', False, [])])"
 check grep -q '"date" : "2026-11-24T09:00:00Z"' "$TMP/t1.json"
 

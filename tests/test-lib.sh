@@ -102,6 +102,8 @@ new_state() {
 database=portero.db
 language=en
 busy-timeout=2
+rules=$PORTERO_SRCDIR/filters
+templates=$PORTERO_SRCDIR/templates
 [mail]
 support-addresses=support@helpdesk.example;soporte@helpdesk.example
 from=Support <support@helpdesk.example>

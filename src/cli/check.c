@@ -1,6 +1,8 @@
 /* check - portero check: configuration, key file, database, rule and template folders */
 #include "cli.h"
 #include "../keys.h"
+#include "../rules.h"
+#include "../template.h"
 #include <stdio.h>
 
 gboolean
@@ -33,14 +35,33 @@ portero_cmd_check (PorteroCli *cli, int argc, char **argv, GError **error)
   if (store == NULL)
     return FALSE;
   printf ("%s: ok (schema %d)\n", config->database, portero_store_schema_version ());
-  gboolean ok = TRUE;
   if (!g_file_test (config->rules, G_FILE_TEST_IS_DIR))
-    {
-      printf ("%s: warning: rules folder does not exist\n", config->rules);
-    }
+    printf ("%s: warning: rules folder does not exist\n", config->rules);
   if (!g_file_test (config->templates, G_FILE_TEST_IS_DIR))
+    printf ("%s: warning: templates folder does not exist\n", config->templates);
+
+  /* Every problem as FILE:LINE: message, then one line that sums them up. */
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (PorteroRuleSet) rules = portero_rules_load (config->rules, problems);
+  portero_rules_check_templates (rules, config->templates, config->language, problems);
+  portero_template_check_dir (config->templates, problems);
+  if (config->welcome_email)
     {
-      printf ("%s: warning: templates folder does not exist\n", config->templates);
+      g_autoptr (GError) local = NULL;
+      g_autoptr (PorteroTemplate) t = portero_template_find (config->templates, config->welcome_template,
+                                                             config->language, &local);
+      if (t == NULL)
+        g_ptr_array_add (problems, g_strdup_printf ("%s:0: [mail] welcome-template: %s", config->path, local->message));
     }
-  return ok;
+  for (guint i = 0; i < problems->len; i++)
+    fprintf (stderr, "%s\n", (const char *) g_ptr_array_index (problems, i));
+  if (problems->len > 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG, "%u problem%s in rules and templates",
+                   problems->len, problems->len == 1 ? "" : "s");
+      return FALSE;
+    }
+  printf ("%s: %u rule%s ok\n", config->rules, portero_rules_count (rules), portero_rules_count (rules) == 1 ? "" : "s");
+  printf ("%s: ok\n", config->templates);
+  return TRUE;
 }

@@ -48,3 +48,10 @@ gboolean portero_cmd_customer_domain_add (PorteroCli *cli, int argc, char **argv
 gboolean portero_cmd_contact_list (PorteroCli *cli, int argc, char **argv, GError **error);
 gboolean portero_cmd_ticket_list (PorteroCli *cli, int argc, char **argv, GError **error);
 gboolean portero_cmd_ticket_show (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_rule_list (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_rule_test (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_outbox_list (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_outbox_flush (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_outbox_retry (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_maintain (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_auth (PorteroCli *cli, int argc, char **argv, GError **error);

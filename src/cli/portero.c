@@ -33,6 +33,16 @@ static const PorteroCommand commands[] = {
     "[--status S] [--customer NAME] [--contact EMAIL] [--limit N] [--json]", "list tickets" },
   { "ticket show", CMD_CONFIG | CMD_STORE_READ, portero_cmd_ticket_show, "ID [--json]",
     "show a ticket and its thread" },
+  { "rule list", CMD_CONFIG, portero_cmd_rule_list, "", "list the rules in force, in order" },
+  { "rule test", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_rule_test, "MESSAGE.eml [--as-new]",
+    "run intake and every rule on a message, writing and sending nothing" },
+  { "outbox list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_outbox_list, "[--json]", "list outgoing mail" },
+  { "outbox flush", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_outbox_flush, "", "send every queued mail now" },
+  { "outbox retry", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_outbox_retry, "ID", "send one queued or failed mail now" },
+  { "maintain", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_maintain, "",
+    "what cron runs: send due mail, optimise and checkpoint the database" },
+  { "auth", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_auth, "USERNAME",
+    "check the portal password read on stdin: exit 0 when it matches, 1 when not" },
 };
 
 /* IT mode's nouns are the same commands. */

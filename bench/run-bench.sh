@@ -1,0 +1,328 @@
+#!/bin/bash
+# bench/run-bench.sh - what `make bench` runs; docs/performance.md explains it.
+#
+# Pipes generated support mail through the BUILT portero-deliver, one process
+# a message as Postfix's pipe(8) does, 1, 2 and 8 at a time, into a state
+# made by `portero init` and pre-filled by bench-gen; then the same messages
+# through Debian's maildrop into a Maildir, the reference. Prints one table
+# and the targets with PASS or MISS.
+#
+# Exit status: 0 unless a delivery failed (exit status not 0, or a crash) or
+# a message was filed other than its case says. Timing never fails the run.
+#
+# Settings (environment, or make variables of the same name):
+#   BENCH_SCALE   pre-filled tickets, one state each       "0 100000 1000000"
+#   BENCH_SIZES   extra message sizes, on the first scale  "1k 20m"
+#   BENCH_JOBS    concurrent deliveries                    "1 2 8"
+#   BENCH_CASES   cases                                    "reply new-ticket new-contact"
+#   BENCH_N       messages a run (at most 1000)            200
+#   BENCH_N_LARGE messages a run for sizes over 1 MB       8
+#   BENCH_BUDGET  seconds after which a run starts no new message (once 20 are done)  60
+#   BENCH_CACHE   pre-filled states and scratch space      $srcdir/bench/cache
+set -euo pipefail
+export LC_ALL=C.UTF-8 G_SLICE=always-malloc
+unset PORTERO_CONFIG SENDER RECIPIENT ORIGINAL_RECIPIENT QUEUE_ID
+
+builddir=${BENCH_BUILDDIR:?set BENCH_BUILDDIR (make bench does)}
+srcdir=${BENCH_SRCDIR:?set BENCH_SRCDIR (make bench does)}
+scales=${BENCH_SCALE:-0 100000 1000000}
+sizes=${BENCH_SIZES-1k 20m}
+jobs_list=${BENCH_JOBS:-1 2 8}
+cases=${BENCH_CASES:-reply new-ticket new-contact}
+count=${BENCH_N:-200}
+count_large=${BENCH_N_LARGE:-8}
+budget=${BENCH_BUDGET:-60}
+cache=${BENCH_CACHE:-$srcdir/bench/cache}
+
+portero=$builddir/portero
+deliver=$builddir/portero-deliver
+gen=$builddir/bench/bench-gen
+drive=$builddir/bench/bench-drive
+maildrop=$(command -v maildrop || true)
+
+for p in "$portero" "$deliver" "$gen" "$drive"; do
+  [ -x "$p" ] || { echo "run-bench: $p is not built (run make bench)" >&2; exit 1; }
+done
+command -v sqlite3 >/dev/null || { echo "run-bench: sqlite3 is needed to check the outcomes (apt-get install sqlite3)" >&2; exit 1; }
+if [ "$count" -gt 1000 ]; then
+  # new-contact senders are numbered per run; 1000 also keeps every sender
+  # domain under new-contacts-per-domain-hour (20) for the whole bench.
+  echo "run-bench: BENCH_N is at most 1000" >&2; exit 1
+fi
+
+mkdir -p "$cache"
+work=$cache/work
+results=$cache/results.tsv
+report=$cache/last-report.txt
+rm -rf "$work"
+mkdir -p "$work"
+: > "$results"
+trouble=0
+seed=0
+
+say() { printf '%s\n' "$*" >&2; }
+
+bytes_of() {
+  case $1 in
+    mix) echo 0 ;;
+    *[kK]) echo $(( ${1%[kK]} * 1024 )) ;;
+    *[mM]) echo $(( ${1%[mM]} * 1024 * 1024 )) ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# The configuration of a benchmark state. Rules and the welcome mail are off:
+# these cases measure intake. (The rule and credential cases come later.)
+write_config() {
+  mkdir -p "$1/filters" "$1/sent"
+  cat > "$1/portero.conf" <<CONF
+# written by bench/run-bench.sh
+[portero]
+database=portero.db
+language=es
+# empty: the rule cases come later
+rules=filters
+templates=$srcdir/templates
+[mail]
+support-addresses=soporte@helpdesk.example;help@helpdesk.example
+from=Soporte <soporte@helpdesk.example>
+welcome-email=false
+[smtp]
+transport=maildir
+maildir=sent
+CONF
+}
+
+# The cached pre-filled state of SCALE tickets: made once, then copied.
+cached_state() {
+  local scale=$1 key dir
+  key=$("$gen" version | tr ' ' '-')
+  dir=$cache/state-$scale-$key
+  if [ ! -f "$dir/bench.info" ]; then
+    rm -rf "$dir.tmp"
+    mkdir -p "$dir.tmp"
+    write_config "$dir.tmp"
+    "$portero" --config "$dir.tmp/portero.conf" init >/dev/null
+    say "pre-filling $scale tickets into $dir (once; cached)"
+    local t0=$SECONDS
+    "$gen" prefill "$dir.tmp" "$scale" >&2
+    say "pre-fill of $scale took $((SECONDS - t0)) s, $(du -sh "$dir.tmp" | cut -f1)"
+    mv "$dir.tmp" "$dir"
+  fi
+  echo "$dir"
+}
+
+sql() { sqlite3 -batch -noheader -separator $'\t' "$work/state/portero.db" "$1"; }
+
+kv() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# record SCALE SIZE CASE JOBS AGENT DRIVE-OUTPUT LARGEST
+record() {
+  local o=$6
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" \
+    "$(kv n "$o")" "$(kv failed "$o")" "$(kv rate "$o")" "$(kv mean_ms "$o")" "$(kv median_ms "$o")" \
+    "$(kv p99_ms "$o")" "$(kv cpu_ms "$o")" "$(kv maxrss_kb "$o")" "$7" >> "$results"
+}
+
+# Every message delivered must be where its case says: a reply on its ticket,
+# a new ticket by a known contact, a new ticket by a new contact.
+verify() {
+  local list=$1 mbefore=$2 tbefore=$3 cbefore=$4 delivered=$5 label=$6 wrong
+  wrong=$(sql "SELECT message_id, coalesce(ticket_id, 0), coalesce(contact_id, 0) FROM messages
+               WHERE id > $mbefore AND kind = 'mail'" |
+    awk -F'\t' -v t0="$tbefore" -v c0="$cbefore" -v n="$delivered" '
+      NR == FNR { ticket[$1] = $2; contact[$1] = $3; next }
+      FNR > n { next }
+      {
+        id = $6; v = $5; why = ""
+        if (!(id in ticket)) why = "not stored"
+        else if (v ~ /^reply/ && ticket[id] != $7) why = "on ticket " ticket[id] ", not " $7
+        else if (v == "new-ticket" && (ticket[id] <= t0 || contact[id] == 0 || contact[id] > c0)) why = "ticket " ticket[id] " contact " contact[id]
+        else if (v == "new-contact" && (ticket[id] <= t0 || contact[id] <= c0)) why = "ticket " ticket[id] " contact " contact[id]
+        if (why != "") { bad++; if (bad <= 3) printf "%s (%s): %s\n", $1, v, why > "/dev/stderr" }
+      }
+      END { print bad + 0 }' - "$list")
+  if [ "$wrong" != 0 ]; then
+    say "run-bench: $label: $wrong message(s) filed wrongly"
+    trouble=1
+  fi
+}
+
+# run_case SCALE SIZE CASE JOBS
+run_case() {
+  local scale=$1 size=$2 kase=$3 jobs=$4 bytes n msgs largest out rc ids
+  bytes=$(bytes_of "$size")
+  n=$count
+  [ "$bytes" -gt 1048576 ] && n=$count_large
+  seed=$((seed + 1))
+  msgs=$work/msgs-$seed
+  largest=$("$gen" mail "$work/state" "$kase" "$n" "$seed" "$msgs" "$bytes")
+  local label="scale $scale size $size $kase jobs $jobs"
+
+  ids=$(sql "SELECT (SELECT coalesce(max(id), 0) FROM messages), (SELECT coalesce(max(id), 0) FROM tickets),
+                    (SELECT coalesce(max(id), 0) FROM contacts)")
+  sync
+  rc=0
+  out=$("$drive" -j "$jobs" -t "$budget" -e "$work/portero.err" -o "$msgs/portero.tsv" "$msgs/list.tsv" -- \
+        "$deliver" --config "$work/state/portero.conf" --sender %s --recipient %r --queue-id %q) || rc=$?
+  if [ $rc -ne 0 ]; then
+    say "run-bench: portero-deliver failed ($label); see $work/portero.err"
+    trouble=1
+  fi
+  record "$scale" "$size" "$kase" "$jobs" portero "$out" "$largest"
+  # shellcheck disable=SC2086
+  verify "$msgs/list.tsv" $ids "$(kv n "$out")" "$label"
+  if [ "$kase" = reply ] && [ "$jobs" = 1 ]; then
+    awk -F'\t' -v s="$scale" -v z="$size" 'NR == FNR { v[$1] = $5; next } { print s "\t" z "\t" v[$1] "\t" $2 }' \
+      "$msgs/list.tsv" "$msgs/portero.tsv" >> "$work/variants.tsv"
+  fi
+
+  if [ -n "$maildrop" ]; then
+    rm -rf "$work/Maildir"
+    mkdir -p "$work/Maildir/tmp" "$work/Maildir/new" "$work/Maildir/cur"
+    sync
+    rc=0
+    out=$("$drive" -j "$jobs" -e "$work/maildrop.err" "$msgs/list.tsv" -- "$maildrop" -f %s "$work/mailfilter") || rc=$?
+    if [ $rc -ne 0 ]; then
+      say "run-bench: maildrop failed ($label); see $work/maildrop.err"
+      trouble=1
+    fi
+    record "$scale" "$size" "$kase" "$jobs" maildrop "$out" "$largest"
+  fi
+  rm -rf "$msgs" "$work/Maildir"
+  say "  $label: $(tail -n $([ -n "$maildrop" ] && echo 2 || echo 1) "$results" | awk -F'\t' '{ printf "%s %.1f msg/s  ", $5, $8 }')"
+}
+
+printf 'to "%s/Maildir/"\n' "$work" > "$work/mailfilter"
+chmod 600 "$work/mailfilter"
+[ -n "$maildrop" ] || say "run-bench: maildrop is not installed: no reference (apt-get install maildrop)"
+
+started=$SECONDS
+first_scale=${scales%% *}
+for scale in $scales; do
+  state=$(cached_state "$scale")
+  say "scale $scale: copying the pre-filled state"
+  rm -rf "$work/state"
+  cp -a "$state" "$work/state"
+  write_config "$work/state"
+  sync
+  # Warm-up (not measured): programs, libraries and the database in the page cache.
+  seed=$((seed + 1))
+  "$gen" mail "$work/state" new-ticket 5 "$seed" "$work/warm" 0 >/dev/null
+  mkdir -p "$work/Maildir/tmp" "$work/Maildir/new" "$work/Maildir/cur"
+  "$drive" -e "$work/portero.err" "$work/warm/list.tsv" -- "$deliver" --config "$work/state/portero.conf" \
+    --sender %s --recipient %r --queue-id %q >/dev/null || trouble=1
+  [ -z "$maildrop" ] || "$drive" "$work/warm/list.tsv" -- "$maildrop" -f %s "$work/mailfilter" >/dev/null || trouble=1
+  rm -rf "$work/warm" "$work/Maildir"
+
+  for kase in $cases; do
+    for jobs in $jobs_list; do
+      run_case "$scale" mix "$kase" "$jobs"
+    done
+  done
+  if [ "$scale" = "$first_scale" ]; then
+    for size in $sizes; do
+      for kase in $cases; do
+        for jobs in $jobs_list; do
+          run_case "$scale" "$size" "$kase" "$jobs"
+        done
+      done
+    done
+  fi
+  rm -rf "$work/state"
+done
+elapsed=$((SECONDS - started))
+
+# ---- the report -------------------------------------------------------------
+{
+  echo "portero benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$srcdir" describe --always --dirty 2>/dev/null || echo 'no git')"
+  echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)," \
+       "$(findmnt -no FSTYPE -T "$cache" 2>/dev/null || echo '?') on $(df -P "$cache" | awk 'NR == 2 { print $1 }');" \
+       "sqlite $(sqlite3 -version | cut -d' ' -f1); maildrop ${maildrop:+$("$maildrop" -v 2>&1 | head -1 | cut -d' ' -f2)}"
+  echo "messages a run: $count (sizes over 1 MB: $count_large); a run starts no new message after ${budget} s"
+  echo "size mix: realistic mail (2-50 KB of text, HTML alternatives, some attachments); 1k/20m: every message that big"
+  echo "msg/s: messages per second of the whole run; med/p99: wall ms a delivery (spawn to exit);"
+  echo "cpu: user+system ms a delivery; RSS: largest peak of one delivery, MB; ratio: portero's cost a message / maildrop's"
+  echo
+  awk -F'\t' '
+    function key(i) { return $1 SUBSEP $2 SUBSEP $3 SUBSEP $4 }
+    { k = key(); if (!(k in seen)) { order[++n] = k; seen[k] = 1 }
+      row[k, $5] = $0 }
+    END {
+      printf "%-8s %-4s %-12s %4s | %-38s | %-38s | %5s %-5s %-4s\n", "", "", "", "", "portero-deliver", "maildrop (reference)", "", "1.5x", "RSS"
+      printf "%-8s %-4s %-12s %4s | %7s %6s %7s %6s %6s | %7s %6s %7s %6s %6s | %5s %-5s %-4s\n", "scale", "size", "case", "jobs",
+        "msg/s", "med", "p99", "cpu", "RSS", "msg/s", "med", "p99", "cpu", "RSS", "ratio", "tgt", "tgt"
+      for (i = 1; i <= n; i++) {
+        k = order[i]; split(row[k, "portero"], p, "\t"); split(row[k, "maildrop"], m, "\t")
+        ratio = (m[8] > 0 && p[8] > 0) ? m[8] / p[8] : 0
+        limit = 20 * 1024 + 2 * p[14] / 1024
+        rss = p[13] <= limit ? "PASS" : "MISS"
+        tgt = (p[3] == "new-contact") ? "-" : (ratio == 0 ? "n/a" : (ratio <= 1.5 ? "PASS" : "MISS"))
+        ms = (m[8] > 0) ? sprintf("%7.1f %6.1f %7.1f %6.1f %6.1f", m[8], m[10], m[11], m[12], m[13] / 1024) : sprintf("%38s", "n/a")
+        printf "%-8s %-4s %-12s %4s | %7.1f %6.1f %7.1f %6.1f %6.1f | %s | %5.2f %-5s %-4s\n", p[1], p[2], p[3], p[4],
+          p[8], p[10], p[11], p[12], p[13] / 1024, ms, ratio, tgt, rss
+      }
+    }' "$results"
+
+  if [ -s "$work/variants.tsv" ]; then
+    echo
+    echo "reply paths, portero-deliver, 1 job (median wall ms; how the ticket is found):"
+    sort -t$'\t' -k1,1n -k2,2 -k3,3 -k4,4g "$work/variants.tsv" | awk -F'\t' '
+      { k = $1 "\t" $2 "\t" $3; v[k, ++c[k]] = $4; if (!(k in seen)) { order[++n] = k; seen[k] = 1 } }
+      END { for (i = 1; i <= n; i++) { k = order[i]; split(k, f, "\t")
+              printf "  scale %-8s size %-4s %-16s median %8.1f  max %8.1f  (%d messages)\n", f[1], f[2], f[3],
+                v[k, int((c[k] + 1) / 2)], v[k, c[k]], c[k] } }'
+  fi
+
+  echo
+  echo "targets:"
+  awk -F'\t' -v first="$first_scale" '
+    $5 == "portero" { rate[$1, $2, $3, $4] = $8; med[$1, $2, $3, $4] = $10; scales[$1] = 1; cases[$3] = 1; jobs[$4] = 1
+      rss_all++; if ($13 <= 20 * 1024 + 2 * $14 / 1024) rss_ok++; else rss_bad = rss_bad sprintf(" %s/%s/%s/%s=%.1fMB", $1, $2, $3, $4, $13 / 1024) }
+    $5 == "maildrop" { ref[$1, $2, $3, $4] = $8 }
+    END {
+      for (k in rate) if (k in ref) { split(k, f, SUBSEP); if (f[3] == "new-contact") continue
+        all++; r = ref[k] / rate[k]; if (r <= 1.5) ok++; if (r > worst) { worst = r; wk = f[1] "/" f[2] "/" f[3] "/" f[4] } }
+      if (all) printf "  known-contact reply and new-ticket, portero <= 1.5x maildrop a message: %s (%d of %d runs; worst %.2fx at scale/size/case/jobs %s)\n",
+        ok == all ? "PASS" : "MISS", ok, all, worst, wk
+      else print "  known-contact reply and new-ticket <= 1.5x maildrop: not measured (no maildrop)"
+      n = 0; for (s in scales) if (s + 0 > max + 0 || n++ == 0) max = s
+      if (max == first) print "  flat within 20% over database size: not measured (one scale only)"
+      else {
+        fok = 0; fall = 0; fw = 0
+        for (c in cases) for (j in jobs) { a = rate[first, "mix", c, j]; b = rate[max, "mix", c, j]
+          if (a == "" || b == "") continue
+          fall++; g = a / b; if (g <= 1.2) fok++; if (g > fw) { fw = g; fwk = c "/" j }
+          line = line sprintf("    %-12s jobs %s: %8.1f -> %8.1f msg/s (cost x%.2f), median %7.1f -> %7.1f ms\n", c, j, a, b, g, med[first, "mix", c, j], med[max, "mix", c, j]) }
+        printf "  flat within 20%% from %s to %s tickets (cost a message): %s (%d of %d; worst x%.2f, %s)\n%s", first, max, fok == fall ? "PASS" : "MISS", fok, fall, fw, fwk, line
+      }
+      printf "  peak RSS < 20 MB + 2 x message size: %s (%d of %d runs)%s\n", rss_ok == rss_all ? "PASS" : "MISS", rss_ok, rss_all, rss_bad
+    }' "$results"
+  sizes_seen=$(awk -F'\t' -v s="$first_scale" '$1 == s && $2 != "mix" { print $2 }' "$results" | sort -u | tr '\n' ' ')
+  if [ -n "$sizes_seen" ]; then
+    echo
+    echo "message size (scale $first_scale; ms a message = 1000 / msg/s; growth per MB between the smallest and largest size):"
+    awk -F'\t' -v s="$first_scale" '
+      $1 == s { c = 1000 / $8; cost[$2, $3, $4, $5] = c; if ($2 != "mix") { b[$2] = $14; sz[$2] = 1 }; k[$3 SUBSEP $4] = 1 }
+      END {
+        for (x in sz) { if (lo == "" || b[x] < b[lo]) lo = x; if (hi == "" || b[x] > b[hi]) hi = x }
+        if (lo == hi) exit
+        mb = (b[hi] - b[lo]) / 1048576
+        for (q in k) { split(q, f, SUBSEP)
+          p1 = cost[lo, f[1], f[2], "portero"]; p2 = cost[hi, f[1], f[2], "portero"]
+          m1 = cost[lo, f[1], f[2], "maildrop"]; m2 = cost[hi, f[1], f[2], "maildrop"]
+          printf "  %-12s jobs %s: portero %7.1f ms (%s) -> %8.1f ms (%s) = +%6.1f ms/MB", f[1], f[2], p1, lo, p2, hi, (p2 - p1) / mb
+          if (m1 > 0) printf "; maildrop %6.1f -> %7.1f ms = +%5.1f ms/MB", m1, m2, (m2 - m1) / mb
+          printf "\n" } }' "$results" | sort
+  fi
+  echo
+  echo "credential and rule cases: not measured yet (they come with the rules; see docs/performance.md)"
+  echo "bench time: ${elapsed} s"
+} | tee "$report"
+
+if [ $trouble -ne 0 ]; then
+  echo "run-bench: FAILED: a delivery failed or a message was filed wrongly (see above)" >&2
+  exit 1
+fi
+rm -rf "$work"
+exit 0

@@ -1,0 +1,476 @@
+/* automation - the welcome mail, the administrator's rules, and the
+ * credentials they hand out
+ *
+ * Runs inside the delivery's transaction, so that a mail is queued if and
+ * only if the ticket that caused it is stored. Nothing here may fail the
+ * delivery for a problem of the rules or templates: those are reported and
+ * skipped; only the database's own failures propagate. */
+#include "automation.h"
+#include "address.h"
+#include "compose.h"
+#include "credentials.h"
+#include "error.h"
+#include "log.h"
+#include "outbox.h"
+#include "template.h"
+#include <sodium.h>
+#include <string.h>
+
+void
+portero_prepared_password_clear (PorteroPreparedPassword *p)
+{
+  if (p->password)
+    sodium_memzero (p->password, strlen (p->password));
+  g_clear_pointer (&p->password, g_free);
+  g_clear_pointer (&p->hash, g_free);
+}
+
+static gboolean
+template_issues_password (const PorteroConfig *config, const char *name)
+{
+  g_autoptr (PorteroTemplate) t = portero_template_find (config->templates, name, config->language, NULL);
+  return t != NULL && portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD);
+}
+
+gboolean
+portero_automation_authenticated (const PorteroConfig *config, const PorteroMail *mail)
+{
+  if (config->trust_authserv_id == NULL || *config->trust_authserv_id == '\0')
+    return TRUE;
+  for (guint i = 0; mail && i < mail->auth_results->len; i++)
+    {
+      const char *v = g_ptr_array_index (mail->auth_results, i);
+      while (g_ascii_isspace (*v))
+        v++;
+      gsize n = strlen (config->trust_authserv_id);
+      /* Only the header our own MTA added counts: it starts with our authserv-id. */
+      if (g_ascii_strncasecmp (v, config->trust_authserv_id, n) != 0 || (v[n] != ';' && !g_ascii_isspace (v[n])))
+        continue;
+      g_autofree char *lower = g_ascii_strdown (v, -1);
+      if (strstr (lower, "dmarc=pass") != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+portero_automation_prepare (const PorteroConfig *config, const PorteroRuleSet *rules, const PorteroMail *mail,
+                            gboolean sender_known, PorteroPreparedPassword *out, GError **error)
+{
+  memset (out, 0, sizeof *out);
+  if (mail->auto_generated || mail->spam || mail->from_addr == NULL)
+    return TRUE;
+  gboolean needed = !sender_known && config->auto_create_contacts && config->welcome_email
+                    && template_issues_password (config, config->welcome_template);
+  /* The rules as they would see a new ticket or a reply with this subject. */
+  for (int t = PORTERO_TRIGGER_TICKET_CREATED; !needed && t <= PORTERO_TRIGGER_REQUESTER_RESPONDED; t++)
+    {
+      PorteroRuleEvent ev = { .trigger = t };
+      ev.props[PORTERO_PROP_TITLE] = mail->subject;
+      ev.props[PORTERO_PROP_BODY] = mail->body;
+      ev.props[PORTERO_PROP_REQUESTER_EMAIL] = mail->from_addr;
+      ev.props[PORTERO_PROP_REQUESTER_NAME] = mail->from_name;
+      ev.props[PORTERO_PROP_REQUESTER_DOMAIN] = portero_address_domain (mail->from_addr);
+      ev.props[PORTERO_PROP_SOURCE] = "email";
+      ev.props[PORTERO_PROP_STATUS] = "open";
+      ev.props[PORTERO_PROP_PRIORITY] = "normal";
+      PorteroRuleOutcome o;
+      portero_rule_outcome_init (&o);
+      portero_rules_evaluate (rules, &ev, &o);
+      for (guint i = 0; i < o.mails->len && !needed; i++)
+        {
+          const PorteroAction *a = g_ptr_array_index (o.mails, i);
+          needed = a->type == PORTERO_ACTION_EMAIL_CONTACT && template_issues_password (config, a->template);
+        }
+      portero_rule_outcome_clear (&o);
+    }
+  if (!needed)
+    return TRUE;
+  out->password = portero_password_new (config->password_length);
+  out->hash = portero_password_hash (out->password, config->argon2_opslimit, config->argon2_memlimit, error);
+  if (out->hash == NULL)
+    {
+      portero_prepared_password_clear (out);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct {
+  PorteroStore *store;
+  const PorteroConfig *config;
+  const PorteroKeys *keys;
+  PorteroPreparedPassword *password;
+  gboolean dry_run;
+  GArray *queued;
+  GPtrArray *report;
+  gboolean es;
+  GHashTable *credentialed;   /* contacts that got credentials in this run */
+  char *from;                 /* our own address, shown as the sender of automatic mail */
+} Run;
+
+static void
+report (Run *run, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+report (Run *run, const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  char *line = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  if (run->report != NULL)
+    g_ptr_array_add (run->report, line);
+  else
+    g_free (line);
+}
+
+/* A note for the technicians on TICKET (none when there is no ticket). */
+static gboolean
+note (Run *run, gint64 ticket, const char *text, GError **error)
+{
+  report (run, "note: %s", text);
+  if (ticket == 0)
+    return TRUE;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *date = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+  PorteroMessageRow row = { .ticket_id = ticket, .kind = "note", .date = date, .body = text,
+                            .subject = run->es ? "Nota de portero" : "portero note" };
+  return portero_store_message_add (run->store, &row, NULL, error);
+}
+
+static char *
+first_name (const char *name, const char *email)
+{
+  if (name != NULL && *name != '\0')
+    {
+      const char *sp = strchr (name, ' ');
+      return sp ? g_strndup (name, sp - name) : g_strdup (name);
+    }
+  const char *at = email ? strchr (email, '@') : NULL;
+  return at ? g_strndup (email, at - email) : g_strdup ("");
+}
+
+static char *
+digest (Run *run, gint64 contact, gint64 customer, GError **error)
+{
+  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  if (!portero_store_open_tickets (run->store, contact, customer, lines, error))
+    return NULL;
+  if (lines->len == 0)
+    return g_strdup (run->es ? "(ningún ticket abierto)" : "(no open tickets)");
+  g_ptr_array_add (lines, NULL);
+  return g_strjoinv ("\n", (char **) lines->pdata);
+}
+
+/* Queue one mail with template NAME to TO_ADDR. CONTACT is the person the
+ * credentials and personal snippets are about (0: none). */
+static gboolean
+queue_mail (Run *run, const PorteroEvent *e, const char *kind, const char *name, const char *to_addr,
+            const PorteroContactInfo *contact, const PorteroTicketInfo *ticket, GError **error)
+{
+  const PorteroConfig *config = run->config;
+  gint64 ticket_id = ticket ? ticket->id : 0;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (PorteroTemplate) t = portero_template_find (config->templates, name, config->language, &local);
+  if (t == NULL)
+    {
+      portero_log_warn ("template %s: %s; mail to <%s> not sent", name, local->message, to_addr);
+      g_autofree char *text = g_strdup_printf (run->es ? "No se envió el correo \"%s\" a %s: %s"
+                                                       : "Mail \"%s\" to %s was not sent: %s", name, to_addr, local->message);
+      return note (run, ticket_id, text, error);
+    }
+  gboolean issues_password = portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD);
+  gboolean issues_link = portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD_LINK);
+  gboolean credential = issues_password || issues_link;
+  gboolean digest_mail = portero_template_uses (t, PORTERO_SNIPPET_MY_TICKETS)
+                         || portero_template_uses (t, PORTERO_SNIPPET_COMPANY_TICKETS);
+
+  /* Credentials and personal digests go to the contact's own registered
+   * address only: never to a fixed list, never to an address from the message. */
+  if ((credential || digest_mail) && (contact == NULL || contact->id == 0 || g_strcmp0 (contact->email, to_addr) != 0))
+    {
+      g_autofree char *text = g_strdup_printf (run->es ? "No se envió \"%s\": las credenciales y los listados solo van a la dirección registrada del contacto."
+                                                       : "\"%s\" not sent: credentials and ticket lists go only to the contact's registered address.", name);
+      return note (run, ticket_id, text, error);
+    }
+  if (credential && g_strcmp0 (kind, "welcome") != 0 && !e->authenticated)
+    {
+      g_autofree char *text = g_strdup_printf (run->es ? "No se enviaron credenciales: el mensaje no superó DMARC en %s."
+                                                       : "No credentials sent: the message did not pass DMARC at %s.", config->trust_authserv_id);
+      return note (run, ticket_id, text, error);
+    }
+  if (credential && g_hash_table_contains (run->credentialed, GINT_TO_POINTER (contact->id)))
+    {
+      const char *text = run->es ? "No se envió un segundo correo con credenciales: el de bienvenida ya las lleva."
+                                 : "No second credential mail: the welcome mail already carries them.";
+      return note (run, ticket_id, text, error);
+    }
+  if (credential)
+    {
+      int hour = 0, day = 0;
+      if (!portero_store_outbox_recent (run->store, NULL, contact->id, 1, TRUE, &hour, error)
+          || !portero_store_outbox_recent (run->store, NULL, contact->id, 24, TRUE, &day, error))
+        return FALSE;
+      if (hour >= config->per_contact_hour || day >= config->per_contact_day)
+        {
+          g_autofree char *text = g_strdup_printf (run->es ? "No se enviaron credenciales a %s: límite de %d por hora y %d por día alcanzado."
+                                                           : "No credentials sent to %s: the limit of %d an hour and %d a day is reached.",
+                                                   to_addr, config->per_contact_hour, config->per_contact_day);
+          return note (run, ticket_id, text, error);
+        }
+    }
+  int today = 0;
+  if (!portero_store_outbox_recent (run->store, to_addr, 0, 24, FALSE, &today, error))
+    return FALSE;
+  if (today >= config->auto_mail_per_day)
+    {
+      g_autofree char *text = g_strdup_printf (run->es ? "No se envió \"%s\" a %s: ya recibió %d correos automáticos hoy."
+                                                       : "\"%s\" not sent to %s: it had %d automatic mails today already.", name, to_addr, today);
+      return note (run, ticket_id, text, error);
+    }
+
+  const char *values[PORTERO_SNIPPET_COUNT] = { 0 };
+  const char *redacted[PORTERO_SNIPPET_COUNT] = { 0 };
+  g_autofree char *first = first_name (contact ? contact->name : NULL, to_addr);
+  g_autofree char *ticket_no = ticket_id ? g_strdup_printf ("%" G_GINT64_FORMAT, ticket_id) : g_strdup ("");
+  g_autofree char *password = NULL, *link = NULL, *mine = NULL, *company = NULL;
+  values[PORTERO_SNIPPET_PORTAL_ADDRESS] = config->portal_address;
+  values[PORTERO_SNIPPET_PORTAL_USERNAME] = contact && contact->id ? contact->email : "";
+  values[PORTERO_SNIPPET_CONTACT_NAME] = contact && contact->name && *contact->name ? contact->name : first;
+  values[PORTERO_SNIPPET_CONTACT_FIRST_NAME] = first;
+  values[PORTERO_SNIPPET_CUSTOMER_NAME] = contact && contact->id ? contact->customer : ticket ? ticket->customer : "";
+  values[PORTERO_SNIPPET_TICKET_ID] = ticket_no;
+  values[PORTERO_SNIPPET_TICKET_TITLE] = ticket ? ticket->title : "";
+  values[PORTERO_SNIPPET_TICKET_STATUS] = ticket ? ticket->status : "";
+  values[PORTERO_SNIPPET_SUPPORT_ADDRESS] = e->destination && *e->destination ? e->destination
+                                            : config->support_addresses[0] ? config->support_addresses[0] : "";
+  if (issues_password)
+    {
+      if (run->dry_run)
+        password = g_strdup (run->es ? "(contraseña nueva)" : "(new password)");
+      else
+        {
+          g_autofree char *hash = NULL;
+          if (run->password != NULL && run->password->password != NULL)
+            {
+              password = g_steal_pointer (&run->password->password);
+              hash = g_steal_pointer (&run->password->hash);
+            }
+          else
+            {
+              password = portero_password_new (config->password_length);
+              hash = portero_password_hash (password, config->argon2_opslimit, config->argon2_memlimit, error);
+              if (hash == NULL)
+                return FALSE;
+            }
+          /* Automatic mail never locks anyone out: the new one waits beside the old. */
+          if (!portero_store_contact_set_password (run->store, contact->id, hash, PORTERO_PASSWORD_PENDING, error))
+            return FALSE;
+        }
+    }
+  if (issues_link)
+    {
+      g_autofree char *token_hash = NULL;
+      g_autofree char *token = portero_token_new (&token_hash);
+      if (!portero_store_reset_token_set (run->store, contact->id, token_hash, config->reset_expiry, error))
+        return FALSE;
+      link = g_strdup_printf ("%s/set-password?user=%s&code=%s", config->portal_address, contact->email, token);
+      sodium_memzero (token, strlen (token));
+    }
+  if (portero_template_uses (t, PORTERO_SNIPPET_MY_TICKETS))
+    {
+      mine = digest (run, contact->id, 0, error);
+      if (mine == NULL)
+        return FALSE;
+    }
+  if (portero_template_uses (t, PORTERO_SNIPPET_COMPANY_TICKETS))
+    {
+      if (contact->main && !contact->default_customer)
+        company = digest (run, 0, contact->customer_id, error);
+      else
+        company = g_strdup (run->es ? "La lista de tickets de la empresa está restringida a los contactos principales."
+                                    : "The list of the company's tickets is restricted to main contacts.");
+      if (company == NULL)
+        return FALSE;
+    }
+  values[PORTERO_SNIPPET_PORTAL_PASSWORD] = password;
+  values[PORTERO_SNIPPET_PORTAL_PASSWORD_LINK] = link;
+  values[PORTERO_SNIPPET_MY_TICKETS] = mine;
+  values[PORTERO_SNIPPET_COMPANY_TICKETS] = company;
+  memcpy (redacted, values, sizeof values);
+  redacted[PORTERO_SNIPPET_PORTAL_PASSWORD] = "********";
+  redacted[PORTERO_SNIPPET_PORTAL_PASSWORD_LINK] = run->es ? "(enlace de un solo uso)" : "(one-time link)";
+
+  PorteroComposeOptions options = {
+    .to_addr = to_addr,
+    .to_name = contact && g_strcmp0 (contact->email, to_addr) == 0 ? contact->name : NULL,
+    .ticket = ticket_id,
+    .in_reply_to = e->mail ? e->mail->message_id : NULL,
+    .auto_submitted = e->mail ? "auto-replied" : "auto-generated",
+  };
+  PorteroComposed c = { 0 };
+  gboolean ok = portero_compose (config, run->keys, t, values, redacted, &options, &c, &local);
+  if (password)
+    sodium_memzero (password, strlen (password));
+  if (link)
+    sodium_memzero (link, strlen (link));
+  if (!ok)
+    {
+      portero_log_warn ("template %s: %s", name, local->message);
+      return note (run, ticket_id, local->message, error);
+    }
+  PorteroOutboxRow row = {
+    .ticket_id = ticket_id,
+    .contact_id = contact ? contact->id : 0,
+    .kind = kind,
+    .automatic = TRUE,
+    .credential = credential,
+    .recipient = to_addr,
+    .subject = c.subject,
+    .message_id = c.message_id,
+    .body = c.message,
+  };
+  gint64 id = 0;
+  ok = portero_outbox_queue (run->store, run->keys, &row, &id, error);
+  if (ok && ticket_id != 0)
+    {
+      /* The copy on the ticket shows what was sent, without the secret. */
+      g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+      g_autofree char *date = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+      PorteroMessageRow copy = {
+        .ticket_id = ticket_id, .contact_id = contact ? contact->id : 0, .kind = "auto",
+        .message_id = c.message_id, .from_addr = run->from, .subject = c.subject, .date = date,
+        .body = c.redacted_body, .auto_generated = TRUE, .auto_reason = kind,
+      };
+      ok = portero_store_message_add (run->store, &copy, NULL, error);
+    }
+  if (ok)
+    {
+      g_array_append_val (run->queued, id);
+      if (credential)
+        g_hash_table_add (run->credentialed, GINT_TO_POINTER (contact->id));
+      report (run, "mail %s to <%s>: %s", kind, to_addr, c.subject);
+      if (run->dry_run)
+        report (run, "%s", c.redacted_body);
+    }
+  portero_composed_clear (&c);
+  return ok;
+}
+
+static gboolean
+run_event (Run *run, const PorteroRuleSet *rules, const PorteroEvent *e, GError **error)
+{
+  const PorteroConfig *config = run->config;
+  PorteroContactInfo contact = { 0 };
+  PorteroTicketInfo ticket = { 0 };
+  PorteroRuleOutcome o;
+  portero_rule_outcome_init (&o);
+  gboolean ok = FALSE;
+
+  if (e->contact && !portero_store_contact_info (run->store, e->contact, &contact, error))
+    goto out;
+  if (e->ticket && !portero_store_ticket_info (run->store, e->ticket, &ticket, error))
+    goto out;
+
+  if (e->trigger == PORTERO_TRIGGER_CONTACT_CREATED && config->welcome_email && contact.id != 0)
+    {
+      if (!e->may_mail)
+        report (run, "no welcome mail: %s", e->mail && e->mail->spam ? "spam" : "auto-generated mail");
+      else if (!queue_mail (run, e, "welcome", config->welcome_template, contact.email, &contact,
+                            ticket.id ? &ticket : NULL, error))
+        goto out;
+    }
+
+  PorteroRuleEvent ev = { .trigger = e->trigger };
+  const char *requester = ticket.id ? ticket.requester : contact.id ? contact.email : e->mail ? e->mail->from_addr : NULL;
+  ev.props[PORTERO_PROP_TITLE] = ticket.id ? ticket.title : e->mail ? e->mail->subject : NULL;
+  ev.props[PORTERO_PROP_BODY] = e->mail ? e->mail->body : NULL;
+  ev.props[PORTERO_PROP_REQUESTER_EMAIL] = requester;
+  ev.props[PORTERO_PROP_REQUESTER_NAME] = contact.id ? contact.name : ticket.id ? ticket.requester_name
+                                          : e->mail ? e->mail->from_name : NULL;
+  ev.props[PORTERO_PROP_REQUESTER_DOMAIN] = requester ? portero_address_domain (requester) : NULL;
+  ev.props[PORTERO_PROP_CUSTOMER] = ticket.id ? ticket.customer : contact.customer;
+  ev.props[PORTERO_PROP_DESTINATION] = e->destination;
+  ev.props[PORTERO_PROP_SOURCE] = ticket.id ? ticket.source : "email";
+  ev.props[PORTERO_PROP_STATUS] = ticket.status;
+  ev.props[PORTERO_PROP_PRIORITY] = ticket.priority;
+  portero_rules_evaluate (rules, &ev, &o);
+  for (guint i = 0; i < o.trace->len; i++)
+    report (run, "%s: %s", portero_trigger_name (e->trigger), (const char *) g_ptr_array_index (o.trace, i));
+
+  if (ticket.id != 0 && (o.status || o.priority || o.customer))
+    {
+      gint64 customer = 0;
+      if (o.customer != NULL)
+        {
+          if (!portero_store_customer_find (run->store, o.customer, &customer, error))
+            goto out;
+          if (customer == 0)
+            {
+              g_autofree char *text = g_strdup_printf (run->es ? "Una regla pidió el cliente \"%s\", que no existe."
+                                                               : "A rule asked for customer \"%s\", which does not exist.", o.customer);
+              if (!note (run, ticket.id, text, error))
+                goto out;
+            }
+        }
+      if (!portero_store_ticket_update (run->store, ticket.id, o.status, o.priority, customer, error))
+        goto out;
+      /* Mail about the ticket shows it as the rules left it. */
+      if (!portero_store_ticket_info (run->store, ticket.id, &ticket, error))
+        goto out;
+    }
+
+  for (guint i = 0; i < o.mails->len; i++)
+    {
+      const PorteroAction *a = g_ptr_array_index (o.mails, i);
+      if (!e->may_mail)
+        {
+          report (run, "rule %s: no mail for auto-generated or spam mail", a->rule);
+          continue;
+        }
+      if (a->type == PORTERO_ACTION_EMAIL_CONTACT)
+        {
+          if (contact.id == 0)
+            {
+              g_autofree char *text = g_strdup_printf (run->es ? "La regla \"%s\" no envió correo: el remitente no es un contacto."
+                                                               : "Rule \"%s\" sent no mail: the sender is not a contact.", a->rule);
+              if (!note (run, ticket.id, text, error))
+                goto out;
+              continue;
+            }
+          if (!queue_mail (run, e, "rule", a->template, contact.email, &contact, ticket.id ? &ticket : NULL, error))
+            goto out;
+        }
+      else
+        for (char **to = a->to; to && *to; to++)
+          if (!queue_mail (run, e, "rule", a->template, *to, &contact, ticket.id ? &ticket : NULL, error))
+            goto out;
+    }
+  ok = TRUE;
+out:
+  portero_rule_outcome_clear (&o);
+  portero_contact_info_clear (&contact);
+  portero_ticket_info_clear (&ticket);
+  return ok;
+}
+
+gboolean
+portero_automation_run (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys,
+                        const PorteroRuleSet *rules, const PorteroEvent *events, guint n_events,
+                        PorteroPreparedPassword *password, gboolean dry_run, GArray *queued, GPtrArray *report_lines,
+                        GError **error)
+{
+  Run run = {
+    .store = store, .config = config, .keys = keys, .password = password, .dry_run = dry_run,
+    .queued = queued, .report = report_lines, .es = g_strcmp0 (config->language, "es") == 0,
+    .credentialed = g_hash_table_new (g_direct_hash, g_direct_equal),
+    .from = portero_compose_from_address (config),
+  };
+  gboolean ok = TRUE;
+  for (guint i = 0; i < n_events && ok; i++)
+    ok = run_event (&run, rules, &events[i], error);
+  g_hash_table_unref (run.credentialed);
+  g_free (run.from);
+  return ok;
+}

@@ -1,0 +1,45 @@
+/* automation - what portero does by itself after an event: the welcome mail,
+ * the administrator's rules, and the credentials they hand out */
+#pragma once
+#include "config.h"
+#include "keys.h"
+#include "mail.h"
+#include "rules.h"
+#include "store.h"
+
+typedef struct {
+  PorteroTrigger trigger;
+  gint64 ticket;               /* 0: none */
+  gint64 contact;              /* 0: none */
+  const PorteroMail *mail;     /* the message behind it, or NULL */
+  const char *destination;     /* the support address it was sent to */
+  gboolean may_mail;           /* FALSE for auto-generated or spam mail: no automatic mail at all */
+  gboolean authenticated;      /* trust-authserv-id passed (or is not set) */
+} PorteroEvent;
+
+/* A password made before the write transaction, since argon2id is slow. */
+typedef struct {
+  char *password;
+  char *hash;
+} PorteroPreparedPassword;
+
+void portero_prepared_password_clear (PorteroPreparedPassword *p);
+
+/* Before the transaction: when the welcome mail or a rule may issue a
+ * password for MAIL's sender, make one now. A guess: an unused one costs only
+ * time; a missing one is made later, inside the transaction. */
+gboolean portero_automation_prepare (const PorteroConfig *config, const PorteroRuleSet *rules, const PorteroMail *mail,
+                                     gboolean sender_known, PorteroPreparedPassword *out, GError **error);
+
+/* Inside the caller's transaction: run EVENTS in order (contact-created
+ * first), apply field changes, queue mail (ids appended to QUEUED), add notes
+ * on the ticket. Lines for people (why each rule fired or not, what mail is
+ * queued or held back and why) go to REPORT. DRY_RUN: placeholder
+ * credentials, no argon2id; the caller rolls back. */
+gboolean portero_automation_run (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys,
+                                 const PorteroRuleSet *rules, const PorteroEvent *events, guint n_events,
+                                 PorteroPreparedPassword *password, gboolean dry_run, GArray *queued,
+                                 GPtrArray *report, GError **error);
+
+/* Whether MAIL passed DMARC at the configured authserv-id (TRUE when unset). */
+gboolean portero_automation_authenticated (const PorteroConfig *config, const PorteroMail *mail);

@@ -1,0 +1,97 @@
+/* outbox - portero outbox list | flush | retry ID, and portero maintain */
+#include "cli.h"
+#include "../keys.h"
+#include "../outbox.h"
+#include <stdio.h>
+
+/* Send IDS now, within the configured send budget per mail batch. */
+static gboolean
+send_ids (PorteroCli *cli, GArray *ids, GError **error)
+{
+  g_autoptr (PorteroKeys) keys = portero_keys_load (cli->config->key_file, error);
+  if (keys == NULL)
+    return FALSE;
+  PorteroOutboxTally tally;
+  if (!portero_outbox_send (cli->store, cli->config, keys, ids, 0, &tally, error))
+    return FALSE;
+  printf ("%d sent, %d deferred, %d failed\n", tally.sent, tally.deferred, tally.failed);
+  return TRUE;
+}
+
+gboolean
+portero_cmd_outbox_list (PorteroCli *cli, int argc, char **argv, GError **error)
+{
+  gboolean json = FALSE;
+  if (!portero_cli_parse (cli, &argc, &argv, NULL, &json, 0, 0, error))
+    return FALSE;
+  g_autoptr (JsonNode) node = portero_store_outbox_json (cli->store, error);
+  if (node == NULL)
+    return FALSE;
+  if (json)
+    {
+      portero_print_json (node);
+      return TRUE;
+    }
+  const PorteroColumn columns[] = {
+    { "ID", "id" }, { "STATUS", "status" }, { "TRIES", "attempts" }, { "KIND", "kind" },
+    { "TICKET", "ticket" }, { "TO", "to" }, { "SUBJECT", "subject" }, { NULL, NULL },
+  };
+  portero_print_table (json_node_get_array (node), columns);
+  return TRUE;
+}
+
+gboolean
+portero_cmd_outbox_flush (PorteroCli *cli, int argc, char **argv, GError **error)
+{
+  if (!portero_cli_parse (cli, &argc, &argv, NULL, NULL, 0, 0, error))
+    return FALSE;
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (!portero_store_outbox_due (cli->store, TRUE, ids, error))
+    return FALSE;
+  return send_ids (cli, ids, error);
+}
+
+gboolean
+portero_cmd_outbox_retry (PorteroCli *cli, int argc, char **argv, GError **error)
+{
+  if (!portero_cli_parse (cli, &argc, &argv, NULL, NULL, 1, 1, error))
+    return FALSE;
+  guint64 id = 0;
+  if (!g_ascii_string_to_unsigned (argv[1], 10, 1, G_MAXINT64, &id, NULL))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "\"%s\" is not an outbox id", argv[1]);
+      return FALSE;
+    }
+  PorteroOutboxRow row = { 0 };
+  if (!portero_store_outbox_get (cli->store, (gint64) id, &row, error))
+    return FALSE;
+  gboolean sendable = row.body != NULL && g_strcmp0 (row.status, "sent") != 0;
+  g_autofree char *status = g_strdup (row.status);
+  portero_outbox_row_clear (&row);
+  if (!sendable)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "outbox mail %" G_GUINT64_FORMAT " is %s: nothing to retry",
+                   id, status);
+      return FALSE;
+    }
+  /* A failed mail gets one more try, whatever max-attempts says. */
+  if (!portero_store_begin (cli->store, error)
+      || !portero_store_outbox_update (cli->store, (gint64) id, "queued", NULL, 0, error)
+      || !portero_store_commit (cli->store, error))
+    return FALSE;
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 v = (gint64) id;
+  g_array_append_val (ids, v);
+  return send_ids (cli, ids, error);
+}
+
+gboolean
+portero_cmd_maintain (PorteroCli *cli, int argc, char **argv, GError **error)
+{
+  if (!portero_cli_parse (cli, &argc, &argv, NULL, NULL, 0, 0, error))
+    return FALSE;
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (!portero_store_outbox_due (cli->store, FALSE, ids, error) || !send_ids (cli, ids, error))
+    return FALSE;
+  return portero_store_maintain (cli->store, error);
+}

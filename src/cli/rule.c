@@ -1,0 +1,81 @@
+/* rule - portero rule list | test MESSAGE.eml [--as-new] */
+#include "cli.h"
+#include "../intake.h"
+#include "../keys.h"
+#include "../log.h"
+#include "../rules.h"
+#include <stdio.h>
+
+gboolean
+portero_cmd_rule_test (PorteroCli *cli, int argc, char **argv, GError **error)
+{
+  gboolean as_new = FALSE;
+  g_autofree char *sender = NULL, *recipient = NULL;
+  GOptionEntry entries[] = {
+    { "as-new", 0, 0, G_OPTION_ARG_NONE, &as_new, "Treat the message as a new ticket even if it would join one", NULL },
+    { "sender", 0, 0, G_OPTION_ARG_STRING, &sender, "Envelope sender", "ADDR" },
+    { "recipient", 0, 0, G_OPTION_ARG_STRING, &recipient, "Envelope recipient (a support address)", "ADDR" },
+    { NULL },
+  };
+  if (!portero_cli_parse (cli, &argc, &argv, entries, NULL, 1, 1, error))
+    return FALSE;
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autoptr (GError) read_error = NULL;
+  if (!g_file_get_contents (argv[1], &data, &len, &read_error))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "rule test: %s", read_error->message);
+      return FALSE;
+    }
+  g_autoptr (GBytes) raw = g_bytes_new_take (g_steal_pointer (&data), len);
+  g_autoptr (PorteroKeys) keys = portero_keys_load (cli->config->key_file, error);
+  if (keys == NULL)
+    return FALSE;
+  PorteroEnvelope envelope = { sender, recipient, NULL, NULL };
+  g_autoptr (PorteroMail) mail = portero_intake_parse (cli->config, raw, &envelope, error);
+  if (mail == NULL)
+    return FALSE;
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (PorteroRuleSet) rules = portero_rules_load (cli->config->rules, problems);
+  for (guint i = 0; i < problems->len; i++)
+    printf ("skipped: %s\n", (const char *) g_ptr_array_index (problems, i));
+
+  /* The whole delivery, in a transaction that is rolled back: nothing is
+   * written and nothing is sent. */
+  PorteroIntakeOptions options = { .rules = rules, .dry_run = TRUE, .as_new = as_new };
+  PorteroIntakeResult result = { 0 };
+  if (!portero_intake_store (cli->store, cli->config, keys, mail, &envelope, &options, &result, error))
+    {
+      portero_intake_result_clear (&result);
+      return FALSE;
+    }
+  printf ("sender: %s%s\n", result.sender && *result.sender ? result.sender : "(none)",
+          mail->auto_generated ? " (auto-generated: no automatic mail)" : mail->spam ? " (spam: no automatic mail)" : "");
+  printf ("outcome: %s", portero_outcome_name (result.outcome));
+  if (result.outcome == PORTERO_OUTCOME_FOLLOW_UP)
+    printf (" to ticket %" G_GINT64_FORMAT " (by %s)", result.ticket, result.matched_by);
+  printf ("%s\n", result.contact_created ? ", new contact" : "");
+  for (guint i = 0; i < result.report->len; i++)
+    printf ("%s\n", (const char *) g_ptr_array_index (result.report, i));
+  if (result.report->len == 0)
+    printf ("no rule for this event\n");
+  portero_intake_result_clear (&result);
+  return TRUE;
+}
+
+gboolean
+portero_cmd_rule_list (PorteroCli *cli, int argc, char **argv, GError **error)
+{
+  if (!portero_cli_parse (cli, &argc, &argv, NULL, NULL, 0, 0, error))
+    return FALSE;
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (PorteroRuleSet) rules = portero_rules_load (cli->config->rules, problems);
+  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  portero_rules_describe (rules, lines);
+  printf ("%-28s %-20s %-7s %s\n", "FILE", "TRIGGER", "ACTIVE", "NAME");
+  for (guint i = 0; i < lines->len; i++)
+    printf ("%s\n", (const char *) g_ptr_array_index (lines, i));
+  for (guint i = 0; i < problems->len; i++)
+    printf ("skipped: %s\n", (const char *) g_ptr_array_index (problems, i));
+  return TRUE;
+}

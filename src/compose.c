@@ -1,0 +1,128 @@
+/* compose - outgoing mail made into a complete MIME message with gmime */
+#include "compose.h"
+#include "address.h"
+#include "error.h"
+#include "mail.h"
+#include "msgid.h"
+#include "gmime-compat.h"
+#include <sodium.h>
+#include <string.h>
+
+void
+portero_composed_clear (PorteroComposed *c)
+{
+  g_clear_pointer (&c->message, g_bytes_unref);
+  g_clear_pointer (&c->subject, g_free);
+  g_clear_pointer (&c->message_id, g_free);
+  g_clear_pointer (&c->redacted_body, g_free);
+}
+
+char *
+portero_compose_from_address (const PorteroConfig *config)
+{
+  InternetAddressList *list = internet_address_list_parse (NULL, config->from);
+  char *address = NULL;
+  if (list != NULL && internet_address_list_length (list) > 0)
+    {
+      InternetAddress *ia = internet_address_list_get_address (list, 0);
+      if (INTERNET_ADDRESS_IS_MAILBOX (ia))
+        address = portero_address_normalise (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (ia)));
+    }
+  if (list != NULL)
+    g_object_unref (list);
+  return address ? address : g_strdup ("");
+}
+
+char *
+portero_compose_host (const PorteroConfig *config)
+{
+  g_autofree char *address = portero_compose_from_address (config);
+  return *address ? g_strdup (portero_address_domain (address)) : g_strdup ("portero.invalid");
+}
+
+/* A display name from a message, made safe for a header: one line. */
+static char *
+one_line (const char *s)
+{
+  char *out = g_strdup (s ? s : "");
+  for (char *p = out; *p; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      *p = ' ';
+  return g_strstrip (out);
+}
+
+gboolean
+portero_compose (const PorteroConfig *config, const PorteroKeys *keys, const PorteroTemplate *t,
+                 const char *const *values, const char *const *redacted, const PorteroComposeOptions *o,
+                 PorteroComposed *out, GError **error)
+{
+  memset (out, 0, sizeof *out);
+  g_autofree char *subject = portero_template_expand (t->subject, values, TRUE);
+  /* Every mail about a ticket carries its tag, so that any reply finds it. */
+  if (o->ticket > 0)
+    {
+      g_autofree char *tag = g_strdup_printf ("[#%" G_GINT64_FORMAT "]", o->ticket);
+      if (strstr (subject, tag) == NULL)
+        {
+          char *tagged = g_strconcat (subject, " ", tag, NULL);
+          g_free (subject);
+          subject = tagged;
+        }
+    }
+  g_autofree char *body = portero_template_expand (t->body, values, FALSE);
+
+  g_autoptr (GMimeMessage) m = g_mime_message_new (TRUE);
+  InternetAddressList *from = internet_address_list_parse (NULL, config->from);
+  if (from == NULL || internet_address_list_length (from) == 0)
+    {
+      if (from)
+        g_object_unref (from);
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG, "%s: [mail] from: \"%s\" is not an address",
+                   config->path, config->from);
+      return FALSE;
+    }
+  internet_address_list_append (g_mime_message_get_from (m), from);
+  g_object_unref (from);
+  g_autofree char *to_name = one_line (o->to_name);
+  InternetAddress *to = internet_address_mailbox_new (to_name, o->to_addr);
+  internet_address_list_add (g_mime_message_get_to (m), to);
+  g_object_unref (to);
+  g_mime_message_set_subject (m, subject, "utf-8");
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_mime_message_set_date (m, now);
+  g_autofree char *host = portero_compose_host (config);
+  out->message_id = portero_msgid_new (keys, o->ticket, host);
+  g_mime_message_set_message_id (m, out->message_id);
+  GMimeObject *obj = GMIME_OBJECT (m);
+  if (o->in_reply_to != NULL && *o->in_reply_to != '\0')
+    {
+      g_autofree char *ref = g_strdup_printf ("<%s>", o->in_reply_to);
+      g_mime_object_set_header (obj, "In-Reply-To", ref, NULL);
+      g_mime_object_set_header (obj, "References", ref, NULL);
+    }
+  if (o->auto_submitted != NULL)
+    {
+      /* RFC 3834: no autoresponder answers this, and none of ours answers back. */
+      g_mime_object_set_header (obj, "Auto-Submitted", o->auto_submitted, NULL);
+      g_mime_object_set_header (obj, "X-Auto-Response-Suppress", "All", NULL);
+    }
+  g_mime_object_set_header (obj, PORTERO_LOOP_HEADER, host, NULL);
+
+  GMimeTextPart *part = g_mime_text_part_new_with_subtype ("plain");
+  g_mime_text_part_set_text (part, body);
+  g_mime_part_set_content_encoding (GMIME_PART (part), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+  g_mime_message_set_mime_part (m, GMIME_OBJECT (part));
+  g_object_unref (part);
+
+  GMimeFormatOptions *fo = g_mime_format_options_new ();
+  g_mime_format_options_set_newline_format (fo, GMIME_NEWLINE_FORMAT_DOS);
+  char *text = g_mime_object_to_string (obj, fo);
+  g_mime_format_options_free (fo);
+  gsize len = strlen (text);
+  out->message = g_bytes_new_with_free_func (text, len, g_free, text);
+  out->subject = g_steal_pointer (&subject);
+  out->redacted_body = portero_template_expand (t->body, redacted ? redacted : values, FALSE);
+  /* The plaintext body lives on only inside the message. */
+  sodium_memzero (body, strlen (body));
+  return TRUE;
+}

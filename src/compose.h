@@ -1,0 +1,35 @@
+/* compose - outgoing mail: a template and its values made into a complete MIME message */
+#pragma once
+#include "config.h"
+#include "keys.h"
+#include "template.h"
+
+typedef struct {
+  const char *to_addr;          /* the one recipient */
+  const char *to_name;          /* may be NULL */
+  gint64 ticket;                /* 0: mail about no ticket */
+  const char *in_reply_to;      /* Message-ID (no <>) the mail answers, or NULL */
+  const char *auto_submitted;   /* "auto-replied", "auto-generated", or NULL for a person's reply */
+} PorteroComposeOptions;
+
+typedef struct {
+  GBytes *message;        /* the whole message, CRLF line ends */
+  char *subject;          /* as sent, decoded */
+  char *message_id;       /* without <> */
+  char *redacted_body;    /* the body with secrets replaced, for the ticket's thread */
+} PorteroComposed;
+
+void portero_composed_clear (PorteroComposed *c);
+
+/* Render T with VALUES (indexed by PorteroSnippet) into OUT. REDACTED holds
+ * the same values with secrets replaced, for the copy kept on the ticket.
+ * Every header is encoded by gmime; no value can add a header. */
+gboolean portero_compose (const PorteroConfig *config, const PorteroKeys *keys, const PorteroTemplate *t,
+                          const char *const *values, const char *const *redacted,
+                          const PorteroComposeOptions *options, PorteroComposed *out, GError **error);
+
+/* The address of the configured From (without the display name). */
+char *portero_compose_from_address (const PorteroConfig *config);
+
+/* The domain of the configured From address (for Message-IDs and the loop header). */
+char *portero_compose_host (const PorteroConfig *config);

@@ -1,0 +1,261 @@
+/* template - templates/NAME[.LANG].tmpl: loading, checking, snippet expansion */
+#include "template.h"
+#include "error.h"
+#include <string.h>
+
+/* Each snippet's names: English, Spanish, and IT mode's words. */
+static const char *const snippet_names[PORTERO_SNIPPET_COUNT][4] = {
+  [PORTERO_SNIPPET_PORTAL_ADDRESS] = { "Portal Address", "Dirección del Portal", NULL },
+  [PORTERO_SNIPPET_PORTAL_USERNAME] = { "Portal Username", "Nombre de Usuario del Portal", "Nombre de Usuario", NULL },
+  [PORTERO_SNIPPET_PORTAL_PASSWORD] = { "Portal Password", "Contraseña del Portal", "Contraseña", NULL },
+  [PORTERO_SNIPPET_PORTAL_PASSWORD_LINK] = { "Portal Password Link", "Enlace de Contraseña del Portal", NULL },
+  [PORTERO_SNIPPET_CONTACT_NAME] = { "Contact Name", "Nombre del Contacto", "User Name", "Nombre del Usuario" },
+  [PORTERO_SNIPPET_CONTACT_FIRST_NAME] = { "Contact First Name", "Nombre de Pila del Contacto", "User First Name", "Nombre de Pila del Usuario" },
+  [PORTERO_SNIPPET_CUSTOMER_NAME] = { "Customer Name", "Nombre del Cliente", "Site Name", "Nombre del Sitio" },
+  [PORTERO_SNIPPET_TICKET_ID] = { "Ticket ID", "ID del Ticket", "Número de Ticket", NULL },
+  [PORTERO_SNIPPET_TICKET_TITLE] = { "Ticket Title", "Título del Ticket", NULL },
+  [PORTERO_SNIPPET_TICKET_STATUS] = { "Ticket Status", "Estado del Ticket", NULL },
+  [PORTERO_SNIPPET_SUPPORT_ADDRESS] = { "Support Address", "Dirección de Soporte", NULL },
+  [PORTERO_SNIPPET_MY_TICKETS] = { "My Tickets", "Mis Tickets", NULL },
+  [PORTERO_SNIPPET_COMPANY_TICKETS] = { "Company Tickets", "Tickets de la Empresa", NULL },
+};
+
+/* Names compare after case folding and collapsing white space. */
+static char *
+fold (const char *s)
+{
+  g_autofree char *nfc = g_utf8_normalize (s, -1, G_NORMALIZE_NFC);
+  g_autofree char *folded = g_utf8_casefold (nfc ? nfc : "", -1);
+  g_auto (GStrv) words = g_strsplit_set (g_strstrip (folded), " \t", -1);
+  GString *out = g_string_new (NULL);
+  for (char **w = words; *w; w++)
+    if (**w)
+      {
+        if (out->len)
+          g_string_append_c (out, ' ');
+        g_string_append (out, *w);
+      }
+  return g_string_free (out, FALSE);
+}
+
+int
+portero_snippet_lookup (const char *name)
+{
+  g_autofree char *want = fold (name);
+  for (int i = 0; i < PORTERO_SNIPPET_COUNT; i++)
+    for (int k = 0; k < 4 && snippet_names[i][k]; k++)
+      {
+        g_autofree char *have = fold (snippet_names[i][k]);
+        if (strcmp (want, have) == 0)
+          return i;
+      }
+  return -1;
+}
+
+const char *
+portero_snippet_name (PorteroSnippet snippet)
+{
+  return snippet_names[snippet][0];
+}
+
+void
+portero_template_free (PorteroTemplate *t)
+{
+  if (t == NULL)
+    return;
+  g_free (t->name);
+  g_free (t->lang);
+  g_free (t->path);
+  g_free (t->subject);
+  g_free (t->body);
+  g_free (t);
+}
+
+/* Record the snippets of TEXT (starting at LINE) in T; unknown ones and
+ * unclosed {[ are problems. */
+static void
+scan_snippets (PorteroTemplate *t, const char *text, int line, GPtrArray *problems)
+{
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == '\n')
+        line++;
+      if (p[0] != '{' || p[1] != '[')
+        continue;
+      const char *end = strstr (p + 2, "]}");
+      const char *nl = strchr (p + 2, '\n');
+      if (end == NULL || (nl != NULL && nl < end))
+        {
+          g_ptr_array_add (problems, g_strdup_printf ("%s:%d: unclosed snippet \"{[\"", t->path, line));
+          continue;
+        }
+      g_autofree char *name = g_strndup (p + 2, end - p - 2);
+      int s = portero_snippet_lookup (name);
+      if (s < 0)
+        g_ptr_array_add (problems, g_strdup_printf ("%s:%d: unknown snippet \"{[%s]}\"", t->path, line, name));
+      else
+        t->uses |= G_GUINT64_CONSTANT (1) << s;
+      p = end + 1;
+    }
+}
+
+PorteroTemplate *
+portero_template_load (const char *path, GPtrArray *problems)
+{
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  if (!g_file_get_contents (path, &text, NULL, &error))
+    {
+      g_ptr_array_add (problems, g_strdup_printf ("%s:0: %s", path, error->message));
+      return NULL;
+    }
+  if (!g_utf8_validate (text, -1, NULL))
+    {
+      g_ptr_array_add (problems, g_strdup_printf ("%s:1: not UTF-8", path));
+      return NULL;
+    }
+  g_autoptr (PorteroTemplate) t = g_new0 (PorteroTemplate, 1);
+  t->path = g_strdup (path);
+  g_autofree char *base = g_path_get_basename (path);
+  if (g_str_has_suffix (base, ".tmpl"))
+    base[strlen (base) - 5] = '\0';
+  const char *dot = strrchr (base, '.');
+  if (dot != NULL && (strcmp (dot, ".es") == 0 || strcmp (dot, ".en") == 0))
+    {
+      t->lang = g_strdup (dot + 1);
+      t->name = g_strndup (base, dot - base);
+    }
+  else
+    t->name = g_strdup (base);
+
+  /* The header block: "Name: value" lines up to the first blank line. */
+  guint before = problems->len;
+  int line = 1;
+  const char *p = text;
+  while (*p)
+    {
+      const char *nl = strchr (p, '\n');
+      g_autofree char *l = nl ? g_strndup (p, nl - p) : g_strdup (p);
+      g_strchomp (l);
+      p = nl ? nl + 1 : p + strlen (p);
+      if (*l == '\0')
+        break;
+      const char *colon = strchr (l, ':');
+      if (colon == NULL)
+        g_ptr_array_add (problems, g_strdup_printf ("%s:%d: expected \"Subject: ...\" or a blank line before the body", path, line));
+      else if (g_ascii_strncasecmp (l, "Subject", colon - l) == 0 && colon - l == 7)
+        {
+          g_free (t->subject);
+          t->subject = g_strstrip (g_strdup (colon + 1));
+          scan_snippets (t, t->subject, line, problems);
+        }
+      else
+        {
+          g_autofree char *name = g_strndup (l, colon - l);
+          g_ptr_array_add (problems, g_strdup_printf ("%s:%d: unknown header \"%s\" (only Subject)", path, line, name));
+        }
+      line++;
+    }
+  if (t->subject == NULL || *t->subject == '\0')
+    g_ptr_array_add (problems, g_strdup_printf ("%s:1: no Subject: line", path));
+  t->body_line = line + 1;
+  t->body = g_strdup (p);
+  scan_snippets (t, t->body, t->body_line, problems);
+  if (problems->len > before)
+    return NULL;
+  return g_steal_pointer (&t);
+}
+
+PorteroTemplate *
+portero_template_find (const char *dir, const char *name, const char *lang, GError **error)
+{
+  const char *other = g_strcmp0 (lang, "es") == 0 ? "en" : "es";
+  g_autofree char *a = g_strdup_printf ("%s.%s.tmpl", name, lang);
+  g_autofree char *b = g_strdup_printf ("%s.tmpl", name);
+  g_autofree char *c = g_strdup_printf ("%s.%s.tmpl", name, other);
+  const char *candidates[] = { a, b, c };
+  if (strchr (name, '/') != NULL || *name == '.' || *name == '\0')
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG, "template name \"%s\" is not a plain name", name);
+      return NULL;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (candidates); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, candidates[i], NULL);
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        continue;
+      g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+      PorteroTemplate *t = portero_template_load (path, problems);
+      if (t == NULL)
+        {
+          g_ptr_array_add (problems, NULL);
+          g_autofree char *all = g_strjoinv ("; ", (char **) problems->pdata);
+          g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG, "%s", all);
+        }
+      return t;
+    }
+  g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no template \"%s\" in %s", name, dir);
+  return NULL;
+}
+
+void
+portero_template_check_dir (const char *dir, GPtrArray *problems)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  if (d == NULL)
+    return;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *n;
+  while ((n = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (n, ".tmpl"))
+      g_ptr_array_add (names, g_strdup (n));
+  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, g_ptr_array_index (names, i), NULL);
+      portero_template_free (portero_template_load (path, problems));
+    }
+}
+
+gboolean
+portero_template_uses (const PorteroTemplate *t, PorteroSnippet snippet)
+{
+  return (t->uses & (G_GUINT64_CONSTANT (1) << snippet)) != 0;
+}
+
+static void
+append_value (GString *out, const char *value, gboolean one_line)
+{
+  for (const char *v = value ? value : ""; *v; v++)
+    {
+      if (one_line && ((guchar) *v < 0x20 || *v == 0x7f))
+        g_string_append_c (out, ' ');
+      else
+        g_string_append_c (out, *v);
+    }
+}
+
+char *
+portero_template_expand (const char *text, const char *const *values, gboolean one_line)
+{
+  GString *out = g_string_sized_new (strlen (text) + 256);
+  const char *p = text;
+  while (*p)
+    {
+      const char *open = strstr (p, "{[");
+      const char *close = open ? strstr (open + 2, "]}") : NULL;
+      if (open == NULL || close == NULL)
+        {
+          g_string_append (out, p);
+          break;
+        }
+      g_string_append_len (out, p, open - p);
+      g_autofree char *name = g_strndup (open + 2, close - open - 2);
+      int s = portero_snippet_lookup (name);
+      if (s >= 0)
+        append_value (out, values[s], one_line);
+      /* An unknown snippet is caught by the check; never sent raw. */
+      p = close + 2;
+    }
+  return g_string_free (out, FALSE);
+}

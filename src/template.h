@@ -1,0 +1,61 @@
+/* template - templates/NAME[.LANG].tmpl: loading, checking, snippet expansion
+ *
+ * A template is a header block (at least Subject:), a blank line and a body.
+ * Snippets are written {[Name]} with English or Spanish names. Expansion is
+ * one pass over the template's own text: values (names, titles, anything a
+ * message supplied) are inserted as data and never expanded again. */
+#pragma once
+#include <glib.h>
+
+typedef enum {
+  PORTERO_SNIPPET_PORTAL_ADDRESS,
+  PORTERO_SNIPPET_PORTAL_USERNAME,
+  PORTERO_SNIPPET_PORTAL_PASSWORD,
+  PORTERO_SNIPPET_PORTAL_PASSWORD_LINK,
+  PORTERO_SNIPPET_CONTACT_NAME,
+  PORTERO_SNIPPET_CONTACT_FIRST_NAME,
+  PORTERO_SNIPPET_CUSTOMER_NAME,
+  PORTERO_SNIPPET_TICKET_ID,
+  PORTERO_SNIPPET_TICKET_TITLE,
+  PORTERO_SNIPPET_TICKET_STATUS,
+  PORTERO_SNIPPET_SUPPORT_ADDRESS,
+  PORTERO_SNIPPET_MY_TICKETS,
+  PORTERO_SNIPPET_COMPANY_TICKETS,
+  PORTERO_SNIPPET_COUNT
+} PorteroSnippet;
+
+typedef struct {
+  char *name;       /* NAME */
+  char *lang;       /* "es", "en" or NULL for NAME.tmpl */
+  char *path;
+  char *subject;    /* the Subject: value, snippets unexpanded */
+  char *body;
+  int body_line;    /* line number of the body's first line, for messages */
+  guint64 uses;     /* bit (1 << snippet) for each snippet it uses */
+} PorteroTemplate;
+
+/* Read and check PATH. Every problem is a "PATH:LINE: message" string
+ * appended to PROBLEMS; NULL when the file cannot be used at all. */
+PorteroTemplate *portero_template_load (const char *path, GPtrArray *problems);
+void portero_template_free (PorteroTemplate *t);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PorteroTemplate, portero_template_free)
+
+/* Find NAME in DIR for LANG: NAME.LANG.tmpl, then NAME.tmpl, then NAME in
+ * the other language. NULL with PORTERO_ERROR_NOT_FOUND (or the file's
+ * problems as PORTERO_ERROR_CONFIG) when none is usable. */
+PorteroTemplate *portero_template_find (const char *dir, const char *name, const char *lang, GError **error);
+
+/* Check every *.tmpl in DIR; problems appended as "FILE:LINE: message". */
+void portero_template_check_dir (const char *dir, GPtrArray *problems);
+
+/* Whether T uses SNIPPET. */
+gboolean portero_template_uses (const PorteroTemplate *t, PorteroSnippet snippet);
+
+/* Expand TEXT with VALUES (indexed by PorteroSnippet; NULL renders as "").
+ * ONE_LINE: CR, LF and other controls in values become spaces (for headers). */
+char *portero_template_expand (const char *text, const char *const *values, gboolean one_line);
+
+/* The snippet named NAME (either language, any case), or -1. */
+int portero_snippet_lookup (const char *name);
+/* The English name of SNIPPET. */
+const char *portero_snippet_name (PorteroSnippet snippet);
