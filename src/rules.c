@@ -451,6 +451,13 @@ load_rule (const char *path, GPtrArray *problems)
   return r;
 }
 
+/* g_ptr_array_sort passes pointers to the elements. */
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
 PorteroRuleSet *
 portero_rules_load (const char *dir, GPtrArray *problems)
 {
@@ -464,7 +471,7 @@ portero_rules_load (const char *dir, GPtrArray *problems)
   while ((n = g_dir_read_name (d)) != NULL)
     if (g_str_has_suffix (n, ".rule"))
       g_ptr_array_add (names, g_strdup (n));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, compare_names);
   for (guint i = 0; i < names->len; i++)
     {
       g_autofree char *path = g_build_filename (dir, g_ptr_array_index (names, i), NULL);

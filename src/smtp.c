@@ -10,13 +10,19 @@
  *  - its timeouts apply per poll() (at least one second each), not to the session: with a
  *    deadline, a watchdog thread shuts down the session's socket (through a dup of it, found
  *    when libesmtp reports the connection) when the deadline comes.
+ * libesmtp 1.1 caches one SSL_CTX for the process but frees it when the first STARTTLS session
+ * is destroyed, and the next STARTTLS session crashes on it (libESMTP issue #30); so every
+ * session gets an SSL_CTX of its own (system CAs, TLS 1.2 at least). portero does not link
+ * OpenSSL itself: libesmtp has loaded it, and the few functions needed are looked up.
  * SIGPIPE is blocked in the calling thread while libesmtp runs (it writes with write()), and a
  * SIGPIPE raised meanwhile is consumed: the caller's disposition is never touched.
  * No alarm(): the caller may own SIGALRM. */
 #include "smtp.h"
 #include "error.h"
+#include <openssl/ssl.h> /* first: libesmtp.h declares smtp_starttls_set_ctx only after it */
 #include <auth-client.h>
 #include <libesmtp.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -114,6 +120,64 @@ set_timeouts (smtp_session_t session, const PorteroConfig *config, gint64 deadli
   ms = MAX (ms, 1); /* libesmtp makes anything below a second one second */
   for (gsize i = 0; i < G_N_ELEMENTS (kinds); i++)
     smtp_set_timeout (session, kinds[i] | Timeout_OVERRIDE_RFC2822_MINIMUM, (long) ms);
+}
+
+/* ---- an SSL_CTX of our own (see the top of the file) ---- */
+
+typedef struct {
+  const SSL_METHOD *(*client_method) (void);
+  SSL_CTX *(*ctx_new) (const SSL_METHOD *method);
+  void (*ctx_free) (SSL_CTX *ctx);
+  int (*verify_paths) (SSL_CTX *ctx);
+  long (*ctx_ctrl) (SSL_CTX *ctx, int cmd, long larg, void *parg);
+} OpenSSL;
+
+static const OpenSSL *
+openssl (void)
+{
+  static OpenSSL fns;
+  static gsize once;
+  static gboolean found;
+  if (g_once_init_enter (&once))
+    {
+      void *sym[5] = { dlsym (RTLD_DEFAULT, "TLS_client_method"), dlsym (RTLD_DEFAULT, "SSL_CTX_new"),
+                       dlsym (RTLD_DEFAULT, "SSL_CTX_free"),
+                       dlsym (RTLD_DEFAULT, "SSL_CTX_set_default_verify_paths"),
+                       dlsym (RTLD_DEFAULT, "SSL_CTX_ctrl") };
+      found = sym[0] && sym[1] && sym[2] && sym[3] && sym[4];
+      fns.client_method = (const SSL_METHOD *(*) (void)) sym[0];
+      fns.ctx_new = (SSL_CTX * (*) (const SSL_METHOD *)) sym[1];
+      fns.ctx_free = (void (*) (SSL_CTX *)) sym[2];
+      fns.verify_paths = (int (*) (SSL_CTX *)) sym[3];
+      fns.ctx_ctrl = (long (*) (SSL_CTX *, int, long, void *)) sym[4];
+      g_once_init_leave (&once, 1);
+    }
+  return found ? &fns : NULL;
+}
+
+static SSL_CTX *
+tls_context_new (void)
+{
+  const OpenSSL *ssl = openssl ();
+  if (ssl == NULL)
+    return NULL;
+  SSL_CTX *ctx = ssl->ctx_new (ssl->client_method ());
+  if (ctx == NULL)
+    return NULL;
+  if (ssl->ctx_ctrl (ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, NULL) != 1
+      || ssl->verify_paths (ctx) != 1)
+    {
+      ssl->ctx_free (ctx);
+      return NULL;
+    }
+  return ctx;
+}
+
+static void
+tls_context_free (SSL_CTX *ctx)
+{
+  if (ctx != NULL)
+    openssl ()->ctx_free (ctx);
 }
 
 /* ---- resolving within the step's time ---- */
@@ -774,6 +838,9 @@ send_smtp (const PorteroConfig *config, const char *envelope_from, const char *c
     if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r'))
       crlf_len++;
 
+  PorteroSendStatus status;
+  auth_context_t auth = NULL;
+  gboolean auth_client = FALSE;
   smtp_session_t session = smtp_create_session ();
   smtp_message_t message = session != NULL ? smtp_add_message (session) : NULL;
   s.session = session;
@@ -782,9 +849,22 @@ send_smtp (const PorteroConfig *config, const char *envelope_from, const char *c
     tls = Starttls_DISABLED;
   else if (g_strcmp0 (config->smtp_starttls, "required") == 0)
     tls = Starttls_REQUIRED;
-  gboolean ok = message != NULL
-      && smtp_set_server (session, server)
-      && smtp_starttls_enable (session, tls)
+  SSL_CTX *tls_context = NULL;
+  gboolean ok = message != NULL && smtp_set_server (session, server);
+  if (ok && tls != Starttls_DISABLED)
+    {
+      tls_context = tls_context_new ();
+      ok = tls_context != NULL && smtp_starttls_set_ctx (session, tls_context)
+          && smtp_starttls_enable (session, tls);
+      if (tls_context == NULL)
+        {
+          status = fail (error, PORTERO_SEND_TEMPORARY,
+                         "SMTP %s: cannot set up TLS (starttls=%s): OpenSSL unusable", server,
+                         config->smtp_starttls);
+          goto done;
+        }
+    }
+  ok = ok
       && smtp_set_eventcb (session, event_cb, &s)
       && smtp_set_monitorcb (session, monitor_cb, &s, 0)
       && smtp_option_require_all_recipients (session, 1)
@@ -794,10 +874,10 @@ send_smtp (const PorteroConfig *config, const char *envelope_from, const char *c
   for (gsize i = 0; ok && recipients[i] != NULL; i++)
     ok = smtp_add_recipient (message, recipients[i]) != NULL;
 
-  auth_context_t auth = NULL;
   if (ok && user != NULL)
     {
       auth_client_init ();
+      auth_client = TRUE;
       auth = auth_create_context ();
       ok = auth != NULL
           && auth_set_mechanism_flags (auth, AUTH_PLUGIN_PLAIN, 0)
@@ -805,7 +885,6 @@ send_smtp (const PorteroConfig *config, const char *envelope_from, const char *c
           && smtp_auth_set_context (session, auth);
     }
 
-  PorteroSendStatus status;
   if (!ok)
     {
       char buf[256];
@@ -867,11 +946,13 @@ send_smtp (const PorteroConfig *config, const char *envelope_from, const char *c
       status = outcome (&s, message, started, smtp_err, fired, server, error);
     }
 
+done:
   if (session != NULL)
     smtp_destroy_session (session);
+  tls_context_free (tls_context);
   if (auth != NULL)
     auth_destroy_context (auth);
-  if (user != NULL)
+  if (auth_client)
     auth_client_exit ();
   free_password (g_steal_pointer (&password));
   freeaddrinfo (addrs);

@@ -198,6 +198,13 @@ portero_template_find (const char *dir, const char *name, const char *lang, GErr
   return NULL;
 }
 
+/* g_ptr_array_sort passes pointers to the elements. */
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
 void
 portero_template_check_dir (const char *dir, GPtrArray *problems)
 {
@@ -209,7 +216,7 @@ portero_template_check_dir (const char *dir, GPtrArray *problems)
   while ((n = g_dir_read_name (d)) != NULL)
     if (g_str_has_suffix (n, ".tmpl"))
       g_ptr_array_add (names, g_strdup (n));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, compare_names);
   for (guint i = 0; i < names->len; i++)
     {
       g_autofree char *path = g_build_filename (dir, g_ptr_array_index (names, i), NULL);

@@ -39,7 +39,9 @@ class Sink:
     def __init__(self, directory, fail_rcpt):
         self.directory = directory
         self.fail_rcpt = fail_rcpt
-        self.count = 0
+        # A restarted server goes on numbering after what is there already.
+        os.makedirs(directory, exist_ok=True)
+        self.count = len([f for f in os.listdir(directory) if f.endswith(".eml")])
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.fail_rcpt:

@@ -116,6 +116,19 @@ CONF
   "$PORTERO_BIN" --config "$dir/portero.conf" init >/dev/null
 }
 
+# lock_db DIR: hold DIR's database write lock until unlock_db (at most 2 minutes).
+lock_db() {
+  rm -f "$TMP/locked"
+  touch "$TMP/lock-flag"
+  ( printf 'BEGIN IMMEDIATE;\nSELECT 1;\n.print locked\n'
+    i=0; while [ -e "$TMP/lock-flag" ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+    printf 'COMMIT;\n' ) | sqlite3 "$1/portero.db" > "$TMP/locked" &
+  _locker=$!
+  local i=0
+  while ! grep -q locked "$TMP/locked" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+}
+unlock_db() { rm -f "$TMP/lock-flag"; wait "$_locker"; }
+
 # sql DIR QUERY: run QUERY on DIR's database.
 sql() { sqlite3 -batch -noheader "$1/portero.db" "$2"; }
 
