@@ -108,8 +108,13 @@ portero_compose (const PorteroConfig *config, const PorteroKeys *keys, const Por
     }
   g_mime_object_set_header (obj, PORTERO_LOOP_HEADER, host, NULL);
 
+  /* UTF-8 always: g_mime_text_part_set_text would pick Latin-1 when it fits. */
   GMimeTextPart *part = g_mime_text_part_new_with_subtype ("plain");
-  g_mime_text_part_set_text (part, body);
+  g_autoptr (GMimeStream) content = g_mime_stream_mem_new_with_buffer (body, strlen (body));
+  GMimeDataWrapper *wrapper = g_mime_data_wrapper_new_with_stream (content, GMIME_CONTENT_ENCODING_DEFAULT);
+  g_mime_part_set_content (GMIME_PART (part), wrapper);
+  g_object_unref (wrapper);
+  g_mime_object_set_content_type_parameter (GMIME_OBJECT (part), "charset", "utf-8");
   g_mime_part_set_content_encoding (GMIME_PART (part), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
   g_mime_message_set_mime_part (m, GMIME_OBJECT (part));
   g_object_unref (part);

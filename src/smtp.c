@@ -529,6 +529,13 @@ static void
 event_cb (smtp_session_t session, int event, void *arg, ...)
 {
   Send *s = arg;
+  g_printerr ("event %d\n", event);
+  if (event == SMTP_EV_STARTTLS_OK) {
+    unsigned long (*get) (void) = (unsigned long (*) (void)) dlsym (RTLD_DEFAULT, "ERR_get_error");
+    void (*str) (unsigned long, char *, size_t) = (void (*) (unsigned long, char *, size_t)) dlsym (RTLD_DEFAULT, "ERR_error_string_n");
+    unsigned long e; char b[256];
+    while ((e = get ()) != 0) { str (e, b, sizeof b); g_printerr ("queued: %s\n", b); }
+  }
   gboolean opportunistic = g_strcmp0 (s->config->smtp_starttls, "if-available") == 0;
   va_list ap;
   va_start (ap, arg);
@@ -621,6 +628,7 @@ static void
 monitor_cb (const char *buf, int buflen, int writing, void *arg)
 {
   Send *s = arg;
+  g_printerr ("%s %.*s", writing ? "C:" : "S:", buflen, buf);
   if (writing == SMTP_CB_WRITING)
     {
       if (buflen >= 5 && memcmp (buf, "AUTH ", 5) == 0)
@@ -915,6 +923,7 @@ send_smtp (const PorteroConfig *config, const char *envelope_from, const char *c
       pthread_sigmask (SIG_BLOCK, &pipe_set, &saved);
       int started = smtp_start_session (session);
       int smtp_err = smtp_errno ();
+      { char b[256]; g_printerr ("smtp_errno %d: %s\n", smtp_err, smtp_strerror (smtp_err, b, sizeof b)); }
       if (!was_pending)
         {
           sigpending (&pending);

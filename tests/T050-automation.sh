@@ -75,6 +75,8 @@ check grep -q "^From: Support <support@helpdesk.example>" "$W"
 check grep -q "^Auto-Submitted: auto-replied" "$W"
 check grep -q "^X-Portero-Loop: helpdesk.example" "$W"
 check grep -q "^In-Reply-To: <" "$W"
+check grep -qi "^Content-Type: text/plain; charset=utf-8" "$W"
+check grep -q "^Content-Transfer-Encoding: quoted-printable" "$W"
 check grep -q "Username: *ann@acme.example" "$W"
 check grep -q "https://portal.helpdesk.example/set-password?user=ann@acme.example&code=[0-9a-f]\{32\}" <(decoded "$W")
 expect_eq "$(sed -n 1p "$INBOX/0001.env")" "support@helpdesk.example"
