@@ -107,6 +107,7 @@ typedef struct {
   gboolean es;
   GHashTable *credentialed;   /* contacts that got credentials in this run */
   char *from;                 /* our own address, shown as the sender of automatic mail */
+  gboolean technician;        /* a person's action: no limits, the password replaces the old one */
 } Run;
 
 static void
@@ -163,6 +164,10 @@ digest (Run *run, gint64 contact, gint64 customer, GError **error)
   return g_strjoinv ("\n", (char **) lines->pdata);
 }
 
+static gboolean queue_template (Run *run, const PorteroEvent *e, const char *kind, const PorteroTemplate *t,
+                                const char *to_addr, const PorteroContactInfo *contact,
+                                const PorteroTicketInfo *ticket, GError **error);
+
 /* Queue one mail with template NAME to TO_ADDR. CONTACT is the person the
  * credentials and personal snippets are about (0: none). */
 static gboolean
@@ -180,6 +185,17 @@ queue_mail (Run *run, const PorteroEvent *e, const char *kind, const char *name,
                                                        : "Mail \"%s\" to %s was not sent: %s", name, to_addr, local->message);
       return note (run, ticket_id, text, error);
     }
+  return queue_template (run, e, kind, t, to_addr, contact, ticket, error);
+}
+
+static gboolean
+queue_template (Run *run, const PorteroEvent *e, const char *kind, const PorteroTemplate *t, const char *to_addr,
+                const PorteroContactInfo *contact, const PorteroTicketInfo *ticket, GError **error)
+{
+  const PorteroConfig *config = run->config;
+  gint64 ticket_id = ticket ? ticket->id : 0;
+  const char *name = t->name;
+  g_autoptr (GError) local = NULL;
   gboolean issues_password = portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD);
   gboolean issues_link = portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD_LINK);
   gboolean credential = issues_password || issues_link;
@@ -194,7 +210,7 @@ queue_mail (Run *run, const PorteroEvent *e, const char *kind, const char *name,
                                                        : "\"%s\" not sent: credentials and ticket lists go only to the contact's registered address.", name);
       return note (run, ticket_id, text, error);
     }
-  if (credential && g_strcmp0 (kind, "welcome") != 0 && !e->authenticated)
+  if (credential && !run->technician && g_strcmp0 (kind, "welcome") != 0 && !e->authenticated)
     {
       g_autofree char *text = g_strdup_printf (run->es ? "No se enviaron credenciales: el mensaje no superó DMARC en %s."
                                                        : "No credentials sent: the message did not pass DMARC at %s.", config->trust_authserv_id);
@@ -206,7 +222,7 @@ queue_mail (Run *run, const PorteroEvent *e, const char *kind, const char *name,
                                  : "No second credential mail: the welcome mail already carries them.";
       return note (run, ticket_id, text, error);
     }
-  if (credential)
+  if (credential && !run->technician)
     {
       int hour = 0, day = 0;
       if (!portero_store_outbox_recent (run->store, NULL, contact->id, 1, TRUE, &hour, error)
@@ -221,9 +237,9 @@ queue_mail (Run *run, const PorteroEvent *e, const char *kind, const char *name,
         }
     }
   int today = 0;
-  if (!portero_store_outbox_recent (run->store, to_addr, 0, 24, FALSE, &today, error))
+  if (!run->technician && !portero_store_outbox_recent (run->store, to_addr, 0, 24, FALSE, &today, error))
     return FALSE;
-  if (today >= config->auto_mail_per_day)
+  if (!run->technician && today >= config->auto_mail_per_day)
     {
       g_autofree char *text = g_strdup_printf (run->es ? "No se envió \"%s\" a %s: ya recibió %d correos automáticos hoy."
                                                        : "\"%s\" not sent to %s: it had %d automatic mails today already.", name, to_addr, today);
@@ -264,8 +280,11 @@ queue_mail (Run *run, const PorteroEvent *e, const char *kind, const char *name,
               if (hash == NULL)
                 return FALSE;
             }
-          /* Automatic mail never locks anyone out: the new one waits beside the old. */
-          if (!portero_store_contact_set_password (run->store, contact->id, hash, PORTERO_PASSWORD_PENDING, error))
+          /* Automatic mail never locks anyone out: the new one waits beside the
+           * old. A technician's reset replaces both at once. */
+          if (!portero_store_contact_set_password (run->store, contact->id, hash,
+                                                   run->technician ? PORTERO_PASSWORD_CURRENT : PORTERO_PASSWORD_PENDING,
+                                                   error))
             return FALSE;
         }
     }
@@ -307,7 +326,7 @@ queue_mail (Run *run, const PorteroEvent *e, const char *kind, const char *name,
     .to_name = contact && g_strcmp0 (contact->email, to_addr) == 0 ? contact->name : NULL,
     .ticket = ticket_id,
     .in_reply_to = e->mail ? e->mail->message_id : NULL,
-    .auto_submitted = e->mail ? "auto-replied" : "auto-generated",
+    .auto_submitted = run->technician ? NULL : e->mail ? "auto-replied" : "auto-generated",
   };
   PorteroComposed c = { 0 };
   gboolean ok = portero_compose (config, run->keys, t, values, redacted, &options, &c, &local);
@@ -324,7 +343,7 @@ queue_mail (Run *run, const PorteroEvent *e, const char *kind, const char *name,
     .ticket_id = ticket_id,
     .contact_id = contact ? contact->id : 0,
     .kind = kind,
-    .automatic = TRUE,
+    .automatic = !run->technician,
     .credential = credential,
     .recipient = to_addr,
     .subject = c.subject,
@@ -339,9 +358,9 @@ queue_mail (Run *run, const PorteroEvent *e, const char *kind, const char *name,
       g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
       g_autofree char *date = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
       PorteroMessageRow copy = {
-        .ticket_id = ticket_id, .contact_id = contact ? contact->id : 0, .kind = "auto",
+        .ticket_id = ticket_id, .contact_id = contact ? contact->id : 0, .kind = run->technician ? "reply" : "auto",
         .message_id = c.message_id, .from_addr = run->from, .subject = c.subject, .date = date,
-        .body = c.redacted_body, .auto_generated = TRUE, .auto_reason = kind,
+        .body = c.redacted_body, .auto_generated = !run->technician, .auto_reason = kind,
       };
       ok = portero_store_message_add (run->store, &copy, NULL, error);
     }
@@ -470,6 +489,36 @@ portero_automation_run (PorteroStore *store, const PorteroConfig *config, const 
   gboolean ok = TRUE;
   for (guint i = 0; i < n_events && ok; i++)
     ok = run_event (&run, rules, &events[i], error);
+  g_hash_table_unref (run.credentialed);
+  g_free (run.from);
+  return ok;
+}
+
+gboolean
+portero_automation_mail (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys, const char *kind,
+                         const PorteroTemplate *t, gint64 contact, gint64 ticket, gboolean technician,
+                         gboolean dry_run, GArray *queued, GPtrArray *report_lines, GError **error)
+{
+  Run run = {
+    .store = store, .config = config, .keys = keys, .dry_run = dry_run, .queued = queued, .report = report_lines,
+    .es = g_strcmp0 (config->language, "es") == 0, .technician = technician,
+    .credentialed = g_hash_table_new (g_direct_hash, g_direct_equal),
+    .from = portero_compose_from_address (config),
+  };
+  PorteroContactInfo info = { 0 };
+  PorteroTicketInfo tinfo = { 0 };
+  PorteroEvent e = { .ticket = ticket, .contact = contact, .may_mail = TRUE, .authenticated = TRUE };
+  gboolean ok = portero_store_contact_info (store, contact, &info, error)
+                && (ticket == 0 || portero_store_ticket_info (store, ticket, &tinfo, error));
+  if (ok && info.id == 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no contact %" G_GINT64_FORMAT, contact);
+      ok = FALSE;
+    }
+  if (ok)
+    ok = queue_template (&run, &e, kind, t, info.email, &info, tinfo.id ? &tinfo : NULL, error);
+  portero_contact_info_clear (&info);
+  portero_ticket_info_clear (&tinfo);
   g_hash_table_unref (run.credentialed);
   g_free (run.from);
   return ok;

@@ -6,6 +6,7 @@
 #include "mail.h"
 #include "rules.h"
 #include "store.h"
+#include "template.h"
 
 typedef struct {
   PorteroTrigger trigger;
@@ -40,6 +41,15 @@ gboolean portero_automation_run (PorteroStore *store, const PorteroConfig *confi
                                  const PorteroRuleSet *rules, const PorteroEvent *events, guint n_events,
                                  PorteroPreparedPassword *password, gboolean dry_run, GArray *queued,
                                  GPtrArray *report, GError **error);
+
+/* Mail template T about TICKET (0: none) to CONTACT's registered address,
+ * in the caller's transaction. TECHNICIAN: a person's action (a reply, a
+ * reset): no rate limits, a password replaces the current one at once, the
+ * copy on the ticket is a counted reply. Otherwise as automatic mail. */
+gboolean portero_automation_mail (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys,
+                                  const char *kind, const PorteroTemplate *t, gint64 contact, gint64 ticket,
+                                  gboolean technician, gboolean dry_run, GArray *queued, GPtrArray *report,
+                                  GError **error);
 
 /* Whether MAIL passed DMARC at the configured authserv-id (TRUE when unset). */
 gboolean portero_automation_authenticated (const PorteroConfig *config, const PorteroMail *mail);

@@ -193,6 +193,9 @@ portero_intake_store (PorteroStore *store, const PorteroConfig *config, const Po
 
   if (!portero_store_begin (store, error))
     return FALSE;
+  /* Reprocessing: the stored copy makes way, in the same transaction. */
+  if (options != NULL && options->replaces != 0 && !portero_store_message_delete (store, options->replaces, error))
+    goto fail;
 
   gboolean duplicate = FALSE, id_seen = FALSE;
   if (!portero_store_message_seen (store, mail->message_id, recipient, mail->content_hash, &duplicate, &id_seen, error))

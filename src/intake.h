@@ -41,6 +41,7 @@ typedef struct {
   PorteroPreparedPassword *password;  /* made before the transaction, or NULL */
   gboolean dry_run;                   /* roll back at the end: `portero rule test` */
   gboolean as_new;                    /* match no existing ticket */
+  gint64 replaces;                    /* a stored message this one replaces (reprocess) */
 } PorteroIntakeOptions;
 
 void portero_intake_result_clear (PorteroIntakeResult *result);

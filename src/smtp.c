@@ -12,8 +12,11 @@
  *    when libesmtp reports the connection) when the deadline comes.
  * libesmtp 1.1 caches one SSL_CTX for the process but frees it when the first STARTTLS session
  * is destroyed, and the next STARTTLS session crashes on it (libESMTP issue #30); so every
- * session gets an SSL_CTX of its own (system CAs, TLS 1.2 at least). portero does not link
- * OpenSSL itself: libesmtp has loaded it, and the few functions needed are looked up.
+ * session gets an SSL_CTX of its own (system CAs). It is TLS 1.2 only: a TLS 1.3 server sends
+ * session tickets after the handshake, libesmtp's loop takes the readable socket for the
+ * reply to the EHLO it has not flushed yet, waits a full timeout and drops the session.
+ * portero does not link OpenSSL itself: libesmtp has loaded it, and the few functions needed
+ * are looked up.
  * SIGPIPE is blocked in the calling thread while libesmtp runs (it writes with write()), and a
  * SIGPIPE raised meanwhile is consumed: the caller's disposition is never touched.
  * No alarm(): the caller may own SIGALRM. */
@@ -165,6 +168,7 @@ tls_context_new (void)
   if (ctx == NULL)
     return NULL;
   if (ssl->ctx_ctrl (ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, NULL) != 1
+      || ssl->ctx_ctrl (ctx, SSL_CTRL_SET_MAX_PROTO_VERSION, TLS1_2_VERSION, NULL) != 1
       || ssl->verify_paths (ctx) != 1)
     {
       ssl->ctx_free (ctx);
@@ -529,13 +533,6 @@ static void
 event_cb (smtp_session_t session, int event, void *arg, ...)
 {
   Send *s = arg;
-  g_printerr ("event %d\n", event);
-  if (event == SMTP_EV_STARTTLS_OK) {
-    unsigned long (*get) (void) = (unsigned long (*) (void)) dlsym (RTLD_DEFAULT, "ERR_get_error");
-    void (*str) (unsigned long, char *, size_t) = (void (*) (unsigned long, char *, size_t)) dlsym (RTLD_DEFAULT, "ERR_error_string_n");
-    unsigned long e; char b[256];
-    while ((e = get ()) != 0) { str (e, b, sizeof b); g_printerr ("queued: %s\n", b); }
-  }
   gboolean opportunistic = g_strcmp0 (s->config->smtp_starttls, "if-available") == 0;
   va_list ap;
   va_start (ap, arg);
@@ -628,7 +625,6 @@ static void
 monitor_cb (const char *buf, int buflen, int writing, void *arg)
 {
   Send *s = arg;
-  g_printerr ("%s %.*s", writing ? "C:" : "S:", buflen, buf);
   if (writing == SMTP_CB_WRITING)
     {
       if (buflen >= 5 && memcmp (buf, "AUTH ", 5) == 0)
@@ -923,7 +919,6 @@ send_smtp (const PorteroConfig *config, const char *envelope_from, const char *c
       pthread_sigmask (SIG_BLOCK, &pipe_set, &saved);
       int started = smtp_start_session (session);
       int smtp_err = smtp_errno ();
-      { char b[256]; g_printerr ("smtp_errno %d: %s\n", smtp_err, smtp_strerror (smtp_err, b, sizeof b)); }
       if (!was_pending)
         {
           sigpending (&pending);

@@ -16,7 +16,9 @@ typedef enum { PORTERO_SEND_OK, PORTERO_SEND_TEMPORARY, PORTERO_SEND_PERMANENT }
  * then that of the worst refusal (5xx PERMANENT, else TEMPORARY). A failed AUTH (when auth-user
  * is set) is TEMPORARY whatever the server then said to MAIL or RCPT. starttls=if-available is
  * opportunistic (the certificate is not checked); starttls=required checks it against the
- * system's CAs and the host name. The caller provides Date, From, Message-ID and no Bcc:
+ * system's CAs and the host name (a name: libesmtp matches no IP address). TLS is 1.2 only
+ * (see smtp.c). The relay sees one extra connection, opened and closed at once, before the
+ * session: the probe that keeps libesmtp's untimed connect() from hanging. The caller provides Date, From, Message-ID and no Bcc:
  * libesmtp adds the first three when missing and drops Return-Path, Original-Recipient and
  * repeated Date/From/Sender/To/Cc/Reply-To/Message-ID headers.
  * Maildir: one file in new/ holding the message with LF line ends; recipients are not recorded.

@@ -840,6 +840,13 @@ portero_store_customers_json (PorteroStore *store, GError **error)
 JsonNode *
 portero_store_contacts_json (PorteroStore *store, const char *customer, GError **error)
 {
+  return portero_store_contacts_search_json (store, customer, NULL, 0, error);
+}
+
+JsonNode *
+portero_store_contacts_search_json (PorteroStore *store, const char *customer, const char *search, gint64 id,
+                                    GError **error)
+{
   sqlite3_stmt *s = stmt (store,
     "SELECT json_group_array(json_object("
     " 'email', (SELECT email FROM contact_emails WHERE contact_id = c.id ORDER BY is_primary DESC, email LIMIT 1),"
@@ -849,12 +856,20 @@ portero_store_contacts_json (PorteroStore *store, const char *customer, GError *
     " 'main', " JSON_BOOL ("c.main") ","
     " 'source', c.source,"
     " 'auto_tickets', " JSON_BOOL ("c.auto_tickets") ","
-    " 'created', c.created))"
+    " 'created', c.created,"
+    " 'tickets', (SELECT count(*) FROM tickets WHERE contact_id = c.id),"
+    " 'password', " JSON_BOOL ("c.password_hash IS NOT NULL") ","
+    " 'pending_password', " JSON_BOOL ("c.pending_hash IS NOT NULL") "))"
     " FROM (SELECT * FROM contacts ORDER BY id) c JOIN customers cu ON cu.id = c.customer_id"
-    " WHERE ?1 IS NULL OR cu.name = ?1", error);
+    " WHERE (?1 IS NULL OR cu.name = ?1)"
+    " AND (?2 IS NULL OR instr(lower(c.name), lower(?2)) > 0"
+    "      OR EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id AND instr(e.email, lower(?2)) > 0))"
+    " AND (?3 IS NULL OR c.id = ?3)", error);
   if (s == NULL)
     return NULL;
   bind_text (s, 1, customer);
+  bind_text (s, 2, search);
+  bind_id (s, 3, id);
   return query_json (store, s, error);
 }
 
@@ -1279,4 +1294,330 @@ gboolean
 portero_store_maintain (PorteroStore *store, GError **error)
 {
   return exec (store, "PRAGMA secure_delete=ON; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);", error);
+}
+
+/* Run a statement with up to three text or id parameters: the many small
+ * UPDATEs and DELETEs of the technician's commands. */
+static gboolean
+change (PorteroStore *store, const char *sql, gint64 a, gint64 b, const char *text, int *changes, GError **error)
+{
+  sqlite3_stmt *s = stmt (store, sql, error);
+  if (s == NULL)
+    return FALSE;
+  bind_id (s, 1, a);
+  bind_id (s, 2, b);
+  bind_text (s, 3, text);
+  if (!run (store, s, error))
+    return FALSE;
+  if (changes)
+    *changes = sqlite3_changes (store->db);
+  return TRUE;
+}
+
+JsonNode *
+portero_store_customer_json (PorteroStore *store, gint64 id, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT json_object('name', c.name,"
+    " 'domains', json((SELECT json_group_array(domain) FROM"
+    "   (SELECT domain FROM domains WHERE customer_id = c.id ORDER BY domain))),"
+    " 'contacts', (SELECT count(*) FROM contacts WHERE customer_id = c.id),"
+    " 'main_contacts', json((SELECT json_group_array(email) FROM (SELECT e.email FROM contacts k"
+    "   JOIN contact_emails e ON e.contact_id = k.id AND e.is_primary = 1"
+    "   WHERE k.customer_id = c.id AND k.main = 1 ORDER BY e.email))),"
+    " 'tickets', (SELECT count(*) FROM tickets WHERE customer_id = c.id),"
+    " 'open_tickets', (SELECT count(*) FROM tickets WHERE customer_id = c.id AND status NOT IN ('closed','resolved')),"
+    " 'default', " JSON_BOOL ("c.is_default") ", 'created', c.created)"
+    " FROM customers c WHERE c.id = ?", error);
+  if (s == NULL)
+    return NULL;
+  sqlite3_bind_int64 (s, 1, id);
+  return query_json (store, s, error);
+}
+
+gboolean
+portero_store_customer_rename (PorteroStore *store, gint64 id, const char *name, GError **error)
+{
+  gint64 existing = 0;
+  if (!portero_store_customer_find (store, name, &existing, error))
+    return FALSE;
+  if (existing != 0 && existing != id)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "\"%s\" exists already", name);
+      return FALSE;
+    }
+  return change (store, "UPDATE customers SET name = ?3 WHERE id = ?1 AND ?2 IS NULL", id, 0, name, NULL, error);
+}
+
+gboolean
+portero_store_domain_remove (PorteroStore *store, const char *domain, gboolean *removed, GError **error)
+{
+  int n = 0;
+  if (!change (store, "DELETE FROM domains WHERE domain = ?3 AND ?1 IS NULL AND ?2 IS NULL", 0, 0, domain, &n, error))
+    return FALSE;
+  *removed = n > 0;
+  return TRUE;
+}
+
+JsonNode *
+portero_store_domains_json (PorteroStore *store, gint64 customer, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT json_group_array(json_object('domain', d.domain, 'customer', c.name))"
+    " FROM (SELECT * FROM domains WHERE ?1 IS NULL OR customer_id = ?1 ORDER BY domain) d"
+    " JOIN customers c ON c.id = d.customer_id", error);
+  if (s == NULL)
+    return NULL;
+  bind_id (s, 1, customer);
+  return query_json (store, s, error);
+}
+
+gboolean
+portero_store_domain_apply_existing (PorteroStore *store, const char *domain, gint64 customer, int *moved,
+                                     GError **error)
+{
+  /* Contacts of the default customer with an address at DOMAIN move, and
+   * so do their tickets that are still filed under the default customer. */
+  if (!change (store,
+               "UPDATE tickets SET customer_id = ?1 WHERE customer_id = (SELECT id FROM customers WHERE is_default = 1)"
+               " AND contact_id IN (SELECT contact_id FROM contact_emails WHERE email LIKE '%@' || ?3 AND ?2 IS NULL)",
+               customer, 0, domain, NULL, error))
+    return FALSE;
+  return change (store,
+                 "UPDATE contacts SET customer_id = ?1 WHERE customer_id = (SELECT id FROM customers WHERE is_default = 1)"
+                 " AND id IN (SELECT contact_id FROM contact_emails WHERE email LIKE '%@' || ?3 AND ?2 IS NULL)",
+                 customer, 0, domain, moved, error);
+}
+
+gboolean
+portero_store_contact_email_add (PorteroStore *store, gint64 contact, const char *address, GError **error)
+{
+  gint64 owner = 0;
+  if (!portero_store_contact_by_address (store, address, &owner, error))
+    return FALSE;
+  if (owner == contact)
+    return TRUE;
+  if (owner != 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "%s belongs to another contact already", address);
+      return FALSE;
+    }
+  return change (store, "INSERT INTO contact_emails(email, contact_id) VALUES (?3, ?1) -- ?2", contact, 0, address,
+                 NULL, error);
+}
+
+gboolean
+portero_store_contact_email_remove (PorteroStore *store, gint64 contact, const char *address, GError **error)
+{
+  sqlite3_stmt *s = stmt (store, "SELECT count(*), sum(email = ?2) FROM contact_emails WHERE contact_id = ?1", error);
+  gboolean row;
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, contact);
+  bind_text (s, 2, address);
+  if (!step_row (store, s, &row, error))
+    return FALSE;
+  int total = sqlite3_column_int (s, 0), mine = sqlite3_column_int (s, 1);
+  sqlite3_reset (s);
+  if (mine == 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "%s is not an address of this contact", address);
+      return FALSE;
+    }
+  if (total == 1)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
+                   "%s is the contact's only address (delete the contact instead)", address);
+      return FALSE;
+    }
+  /* When the primary address goes, the oldest remaining one takes its place. */
+  return change (store, "DELETE FROM contact_emails WHERE contact_id = ?1 AND email = ?3 -- ?2", contact, 0, address,
+                 NULL, error)
+         && change (store,
+                    "UPDATE contact_emails SET is_primary = 1 WHERE contact_id = ?1 AND ?2 IS NULL AND ?3 IS NULL"
+                    " AND NOT EXISTS (SELECT 1 FROM contact_emails WHERE contact_id = ?1 AND is_primary = 1)"
+                    " AND rowid = (SELECT min(rowid) FROM contact_emails WHERE contact_id = ?1)",
+                    contact, 0, NULL, NULL, error);
+}
+
+gboolean
+portero_store_contact_update (PorteroStore *store, gint64 contact, int main, int auto_tickets, const char *name,
+                              gint64 customer, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "UPDATE contacts SET main = coalesce(?2, main), auto_tickets = coalesce(?3, auto_tickets),"
+    " name = coalesce(?4, name), customer_id = coalesce(?5, customer_id) WHERE id = ?1", error);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, contact);
+  if (main < 0)
+    sqlite3_bind_null (s, 2);
+  else
+    sqlite3_bind_int (s, 2, main);
+  if (auto_tickets < 0)
+    sqlite3_bind_null (s, 3);
+  else
+    sqlite3_bind_int (s, 3, auto_tickets);
+  bind_text (s, 4, name);
+  bind_id (s, 5, customer);
+  return run (store, s, error);
+}
+
+gboolean
+portero_store_contact_merge (PorteroStore *store, gint64 from, gint64 into, GError **error)
+{
+  static const char *const moves[] = {
+    "UPDATE contact_emails SET contact_id = ?2, is_primary = 0 WHERE contact_id = ?1 AND ?3 IS NULL",
+    "UPDATE tickets SET contact_id = ?2 WHERE contact_id = ?1 AND ?3 IS NULL",
+    "UPDATE messages SET contact_id = ?2 WHERE contact_id = ?1 AND ?3 IS NULL",
+    "UPDATE outbox SET contact_id = ?2 WHERE contact_id = ?1 AND ?3 IS NULL",
+    "DELETE FROM reset_tokens WHERE contact_id = ?1 AND ?2 IS NOT NULL AND ?3 IS NULL",
+    "DELETE FROM contacts WHERE id = ?1 AND ?2 IS NOT NULL AND ?3 IS NULL",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (moves); i++)
+    if (!change (store, moves[i], from, into, NULL, NULL, error))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+portero_store_contact_delete (PorteroStore *store, gint64 contact, gboolean erase, GError **error)
+{
+  if (erase)
+    {
+      /* Data-protection erasure: the raw bytes, text and attachment names of
+       * their messages go; a placeholder keeps the threads readable. */
+      if (!change (store,
+                   "DELETE FROM attachments WHERE message_id IN (SELECT id FROM messages WHERE contact_id = ?1"
+                   " OR from_addr IN (SELECT email FROM contact_emails WHERE contact_id = ?1)) AND ?2 IS NULL AND ?3 IS NULL",
+                   contact, 0, NULL, NULL, error)
+          || !change (store,
+                      "UPDATE messages SET raw = NULL, body = ?3, subject = ?3, from_name = '', from_addr = '',"
+                      " envelope_sender = NULL WHERE (contact_id = ?1"
+                      " OR from_addr IN (SELECT email FROM contact_emails WHERE contact_id = ?1)) AND ?2 IS NULL",
+                      contact, 0, "(erased)", NULL, error)
+          || !change (store,
+                      "UPDATE tickets SET requester = ?3 WHERE (contact_id = ?1"
+                      " OR requester IN (SELECT email FROM contact_emails WHERE contact_id = ?1)) AND ?2 IS NULL",
+                      contact, 0, "(erased)", NULL, error)
+          || !change (store, "DELETE FROM outbox WHERE contact_id = ?1 AND ?2 IS NULL AND ?3 IS NULL",
+                      contact, 0, NULL, NULL, error))
+        return FALSE;
+    }
+  return change (store, "DELETE FROM contacts WHERE id = ?1 AND ?2 IS NULL AND ?3 IS NULL", contact, 0, NULL, NULL, error);
+}
+
+gboolean
+portero_store_outbox_queued_for (PorteroStore *store, gint64 contact, int *count, GError **error)
+{
+  gint64 n = 0;
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, contact);
+  if (!lookup_id (store, "SELECT count(*) FROM outbox WHERE status = 'queued' AND contact_id = CAST(? AS INTEGER)",
+                  id, &n, error))
+    return FALSE;
+  *count = (int) n;
+  return TRUE;
+}
+
+JsonNode *
+portero_store_message_json (PorteroStore *store, gint64 id, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT json_object('id', m.id, 'kind', m.kind, 'ticket', m.ticket_id, 'from', m.from_addr, 'name', m.from_name,"
+    " 'date', m.date, 'subject', m.subject, 'body', m.body, 'message_id', m.message_id,"
+    " 'envelope_sender', m.envelope_sender, 'envelope_recipient', m.envelope_recipient,"
+    " 'original_recipient', m.original_recipient, 'queue_id', m.queue_id, 'received', m.received,"
+    " 'reason', m.unfiled_reason, 'size', m.raw_size,"
+    " 'attachments', json((SELECT json_group_array(json_object('name', a.name, 'type', a.type, 'size', a.size))"
+    "    FROM (SELECT * FROM attachments WHERE message_id = m.id ORDER BY id) a)),"
+    " 'auto', " JSON_BOOL ("m.auto") ", 'spam', " JSON_BOOL ("m.spam") ", 'id_reused', " JSON_BOOL ("m.id_reused") ")"
+    " FROM messages m WHERE m.id = ?", error);
+  if (s == NULL)
+    return NULL;
+  sqlite3_bind_int64 (s, 1, id);
+  g_autoptr (GError) local = NULL;
+  JsonNode *node = query_json (store, s, &local);
+  if (node == NULL)
+    {
+      if (g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND))
+        g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no message %" G_GINT64_FORMAT, id);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+    }
+  return node;
+}
+
+gboolean
+portero_store_message_envelope (PorteroStore *store, gint64 id, char **sender, char **recipient, char **original,
+                                char **queue_id, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT envelope_sender, envelope_recipient, original_recipient, queue_id FROM messages WHERE id = ?", error);
+  gboolean row;
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, id);
+  if (!step_row (store, s, &row, error))
+    return FALSE;
+  if (!row)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no message %" G_GINT64_FORMAT, id);
+      return FALSE;
+    }
+  *sender = g_strdup ((const char *) sqlite3_column_text (s, 0));
+  *recipient = g_strdup ((const char *) sqlite3_column_text (s, 1));
+  *original = g_strdup ((const char *) sqlite3_column_text (s, 2));
+  *queue_id = g_strdup ((const char *) sqlite3_column_text (s, 3));
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+gboolean
+portero_store_message_delete (PorteroStore *store, gint64 id, GError **error)
+{
+  return change (store, "DELETE FROM messages WHERE id = ?1 AND ?2 IS NULL AND ?3 IS NULL", id, 0, NULL, NULL, error);
+}
+
+gboolean
+portero_store_reset_tokens_expire (PorteroStore *store, int *removed, GError **error)
+{
+  return change (store,
+                 "DELETE FROM reset_tokens WHERE expires <= strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+                 " AND ?1 IS NULL AND ?2 IS NULL AND ?3 IS NULL", 0, 0, NULL, removed, error);
+}
+
+gboolean
+portero_store_backup (PorteroStore *store, const char *path, GError **error)
+{
+  sqlite3 *dest = NULL;
+  int rc = sqlite3_open_v2 (path, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  if (rc == SQLITE_OK)
+    {
+      /* The online backup API: a consistent copy while mail arrives. */
+      sqlite3_backup *b = sqlite3_backup_init (dest, "main", store->db, "main");
+      if (b == NULL)
+        rc = sqlite3_errcode (dest);
+      else
+        {
+          do
+            {
+              rc = sqlite3_backup_step (b, 256);
+              if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+                sqlite3_sleep (50);
+            }
+          while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+          sqlite3_backup_finish (b);
+          if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+        }
+    }
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "backup to %s: %s", path,
+                   dest ? sqlite3_errmsg (dest) : sqlite3_errstr (rc));
+      sqlite3_close (dest);
+      return FALSE;
+    }
+  sqlite3_close (dest);
+  return TRUE;
 }

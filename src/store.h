@@ -126,6 +126,11 @@ GBytes *portero_store_message_raw (PorteroStore *store, gint64 id, GError **erro
 /* Listings, as JSON in the shapes of the manual (field names in English). */
 JsonNode *portero_store_customers_json (PorteroStore *store, GError **error);
 JsonNode *portero_store_contacts_json (PorteroStore *store, const char *customer, GError **error);
+/* Contacts of CUSTOMER (NULL: all) whose name or an address contains SEARCH
+ * (NULL: any), or the one contact ID (0: any). Adds tickets, password,
+ * pending_password to the listing's fields. */
+JsonNode *portero_store_contacts_search_json (PorteroStore *store, const char *customer, const char *search,
+                                              gint64 id, GError **error);
 typedef struct {
   const char *status;
   const char *customer;
@@ -233,3 +238,32 @@ gboolean portero_store_ticket_update (PorteroStore *store, gint64 id, const char
  * CUSTOMER (with the requester) when CONTACT is 0. */
 gboolean portero_store_open_tickets (PorteroStore *store, gint64 contact, gint64 customer, GPtrArray *lines,
                                      GError **error);
+
+/* The technician's commands. */
+JsonNode *portero_store_customer_json (PorteroStore *store, gint64 id, GError **error);
+gboolean portero_store_customer_rename (PorteroStore *store, gint64 id, const char *name, GError **error);
+gboolean portero_store_domain_remove (PorteroStore *store, const char *domain, gboolean *removed, GError **error);
+/* Domains of CUSTOMER (0: all): [{domain, customer}]. */
+JsonNode *portero_store_domains_json (PorteroStore *store, gint64 customer, GError **error);
+/* Move the default customer's contacts with an address at DOMAIN (and their
+ * tickets still filed under the default customer) to CUSTOMER. */
+gboolean portero_store_domain_apply_existing (PorteroStore *store, const char *domain, gint64 customer, int *moved,
+                                              GError **error);
+gboolean portero_store_contact_email_add (PorteroStore *store, gint64 contact, const char *address, GError **error);
+gboolean portero_store_contact_email_remove (PorteroStore *store, gint64 contact, const char *address, GError **error);
+/* Change what is given: MAIN and AUTO_TICKETS -1 (keep), 0 or 1; NAME NULL; CUSTOMER 0. */
+gboolean portero_store_contact_update (PorteroStore *store, gint64 contact, int main, int auto_tickets,
+                                       const char *name, gint64 customer, GError **error);
+/* FROM's addresses, tickets, messages and mail move to INTO; FROM is gone. */
+gboolean portero_store_contact_merge (PorteroStore *store, gint64 from, gint64 into, GError **error);
+/* ERASE also removes the raw bytes, text and attachment names of their
+ * messages (a placeholder stays) and their queued mail. */
+gboolean portero_store_contact_delete (PorteroStore *store, gint64 contact, gboolean erase, GError **error);
+gboolean portero_store_outbox_queued_for (PorteroStore *store, gint64 contact, int *count, GError **error);
+JsonNode *portero_store_message_json (PorteroStore *store, gint64 id, GError **error);
+gboolean portero_store_message_envelope (PorteroStore *store, gint64 id, char **sender, char **recipient,
+                                         char **original, char **queue_id, GError **error);
+gboolean portero_store_message_delete (PorteroStore *store, gint64 id, GError **error);
+gboolean portero_store_reset_tokens_expire (PorteroStore *store, int *removed, GError **error);
+/* A consistent copy of the database at PATH (sqlite's online backup API). */
+gboolean portero_store_backup (PorteroStore *store, const char *path, GError **error);

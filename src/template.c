@@ -167,6 +167,21 @@ portero_template_load (const char *path, GPtrArray *problems)
 }
 
 PorteroTemplate *
+portero_template_new_from_text (const char *name, const char *subject, const char *body, GPtrArray *problems)
+{
+  g_autoptr (PorteroTemplate) t = g_new0 (PorteroTemplate, 1);
+  t->name = g_strdup (name);
+  t->path = g_strdup (name);
+  t->subject = g_strdup (subject);
+  t->body = g_utf8_make_valid (body, -1);
+  t->body_line = 1;
+  guint before = problems->len;
+  scan_snippets (t, t->subject, 1, problems);
+  scan_snippets (t, t->body, 1, problems);
+  return problems->len > before ? NULL : g_steal_pointer (&t);
+}
+
+PorteroTemplate *
 portero_template_find (const char *dir, const char *name, const char *lang, GError **error)
 {
   const char *other = g_strcmp0 (lang, "es") == 0 ? "en" : "es";

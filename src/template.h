@@ -38,6 +38,11 @@ typedef struct {
  * appended to PROBLEMS; NULL when the file cannot be used at all. */
 PorteroTemplate *portero_template_load (const char *path, GPtrArray *problems);
 void portero_template_free (PorteroTemplate *t);
+
+/* A template from text typed by a technician (a reply's body file): NAME is
+ * only for messages; problems as for a file. */
+PorteroTemplate *portero_template_new_from_text (const char *name, const char *subject, const char *body,
+                                                 GPtrArray *problems);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PorteroTemplate, portero_template_free)
 
 /* Find NAME in DIR for LANG: NAME.LANG.tmpl, then NAME.tmpl, then NAME in

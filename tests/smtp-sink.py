@@ -11,6 +11,7 @@ leaves it running.
   --auth USER:PASS   require AUTH (PLAIN or LOGIN, allowed without TLS)
   --silent           accept connections and never say a word
   --tls-cert/--tls-key PEM files: offer STARTTLS
+  --ehlo-delay SECONDS  answer EHLO late (a slow server; after STARTTLS too)
 """
 import argparse
 import asyncio
@@ -36,12 +37,19 @@ def write_atomically(path, data):
 
 
 class Sink:
-    def __init__(self, directory, fail_rcpt):
+    def __init__(self, directory, fail_rcpt, ehlo_delay=0):
         self.directory = directory
         self.fail_rcpt = fail_rcpt
+        self.ehlo_delay = ehlo_delay
         # A restarted server goes on numbering after what is there already.
         os.makedirs(directory, exist_ok=True)
         self.count = len([f for f in os.listdir(directory) if f.endswith(".eml")])
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.ehlo_delay:
+            await asyncio.sleep(self.ehlo_delay)
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.fail_rcpt:
@@ -88,6 +96,7 @@ def main():
     p.add_argument("--silent", action="store_true")
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
+    p.add_argument("--ehlo-delay", type=float, default=0)
     args = p.parse_args()
     if args.fail_rcpt and not (len(args.fail_rcpt) == 3 and args.fail_rcpt[0] in "45"
                                and args.fail_rcpt.isdigit()):
@@ -103,7 +112,7 @@ def main():
     if args.silent:
         factory = Silent
     else:
-        handler = Sink(args.dir, args.fail_rcpt)
+        handler = Sink(args.dir, args.fail_rcpt, args.ehlo_delay)
         kwargs = dict(hostname="smtp-sink.test", ident="smtp-sink")
         if args.auth:
             user, _, password = args.auth.partition(":")

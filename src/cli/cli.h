@@ -4,6 +4,7 @@
 #include "../error.h"
 #include "../store.h"
 #include "../printer.h"
+#include "../i18n.h"
 
 typedef struct {
   char *config_path;
@@ -55,3 +56,33 @@ gboolean portero_cmd_outbox_flush (PorteroCli *cli, int argc, char **argv, GErro
 gboolean portero_cmd_outbox_retry (PorteroCli *cli, int argc, char **argv, GError **error);
 gboolean portero_cmd_maintain (PorteroCli *cli, int argc, char **argv, GError **error);
 gboolean portero_cmd_auth (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_backup (PorteroCli *cli, int argc, char **argv, GError **error);
+
+/* customer.c */
+gboolean portero_cmd_customer_show (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_customer_rename (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_customer_domain_remove (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_customer_domain_list (PorteroCli *cli, int argc, char **argv, GError **error);
+/* contact.c */
+gboolean portero_cmd_contact_add (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_contact_show (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_contact_email_add (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_contact_email_remove (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_contact_set (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_contact_merge (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_contact_delete (PorteroCli *cli, int argc, char **argv, GError **error);
+/* contact-import.c */
+gboolean portero_cmd_contact_import (PorteroCli *cli, int argc, char **argv, GError **error);
+/* contact-reset.c */
+gboolean portero_cmd_contact_reset_password (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_contact_request_reset (PorteroCli *cli, int argc, char **argv, GError **error);
+/* message.c */
+gboolean portero_cmd_message_list (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_message_show (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_message_reprocess (PorteroCli *cli, int argc, char **argv, GError **error);
+/* ticket.c */
+gboolean portero_cmd_ticket_reply (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_ticket_status (PorteroCli *cli, int argc, char **argv, GError **error);
+/* template.c */
+gboolean portero_cmd_template_list (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_template_render (PorteroCli *cli, int argc, char **argv, GError **error);
