@@ -36,7 +36,7 @@ done
 begin "contact list --json has the documented fields"
 portero --config "$C" contact list --json > "$TMP/ct.json"
 expect_eq "$(jq_py 'sorted(d[0].keys())' < "$TMP/ct.json")" \
-  "['auto_tickets', 'created', 'customer', 'email', 'emails', 'main', 'name', 'source']"
+  "['auto_tickets', 'created', 'customer', 'email', 'emails', 'main', 'name', 'password', 'pending_password', 'source', 'tickets']"
 expect_eq "$(jq_py '[(c["email"], c["emails"], c["name"], c["customer"], c["main"], c["source"], c["auto_tickets"]) for c in d]' < "$TMP/ct.json")" \
   "[('ann@acme.example', ['ann@acme.example'], 'Ann', 'Acme Industrial', False, 'email', True), ('ben@else.example', ['ben@else.example'], 'Ben', 'Unassigned', False, 'email', True)]"
 
