@@ -1621,3 +1621,9 @@ portero_store_backup (PorteroStore *store, const char *path, GError **error)
   sqlite3_close (dest);
   return TRUE;
 }
+
+/* ---- section: customers and contacts (technician's commands) ---- */
+
+/* ---- section: import ---- */
+
+/* ---- section: messages, tickets, templates, resets ---- */

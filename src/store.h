@@ -267,3 +267,9 @@ gboolean portero_store_message_delete (PorteroStore *store, gint64 id, GError **
 gboolean portero_store_reset_tokens_expire (PorteroStore *store, int *removed, GError **error);
 /* A consistent copy of the database at PATH (sqlite's online backup API). */
 gboolean portero_store_backup (PorteroStore *store, const char *path, GError **error);
+
+/* ---- section: customers and contacts (technician's commands) ---- */
+
+/* ---- section: import ---- */
+
+/* ---- section: messages, tickets, templates, resets ---- */

@@ -35,3 +35,18 @@ portero_cmd_contact_list (PorteroCli *cli, int argc, char **argv, GError **error
   portero_print_table (json_node_get_array (node), columns);
   return TRUE;
 }
+
+/* Not written yet: each answers so. */
+#define STUB(fn) \
+  gboolean fn (PorteroCli *cli, int argc, char **argv, GError **error) \
+  { \
+    g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "%s: not in this version yet", cli->phrase); \
+    return FALSE; \
+  }
+STUB (portero_cmd_contact_add)
+STUB (portero_cmd_contact_show)
+STUB (portero_cmd_contact_email_add)
+STUB (portero_cmd_contact_email_remove)
+STUB (portero_cmd_contact_set)
+STUB (portero_cmd_contact_merge)
+STUB (portero_cmd_contact_delete)

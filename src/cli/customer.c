@@ -94,3 +94,15 @@ portero_cmd_customer_list (PorteroCli *cli, int argc, char **argv, GError **erro
   portero_print_table (json_node_get_array (node), columns);
   return TRUE;
 }
+
+/* Not written yet: each answers so. */
+#define STUB(fn) \
+  gboolean fn (PorteroCli *cli, int argc, char **argv, GError **error) \
+  { \
+    g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "%s: not in this version yet", cli->phrase); \
+    return FALSE; \
+  }
+STUB (portero_cmd_customer_show)
+STUB (portero_cmd_customer_rename)
+STUB (portero_cmd_customer_domain_remove)
+STUB (portero_cmd_customer_domain_list)

@@ -1,0 +1,11 @@
+/* backup - portero backup FILE: sqlite's online backup */
+#include "cli.h"
+
+/* Not written yet: each answers so. */
+#define STUB(fn) \
+  gboolean fn (PorteroCli *cli, int argc, char **argv, GError **error) \
+  { \
+    g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "%s: not in this version yet", cli->phrase); \
+    return FALSE; \
+  }
+STUB (portero_cmd_backup)

@@ -1,0 +1,12 @@
+/* template - portero template list | render */
+#include "cli.h"
+
+/* Not written yet: each answers so. */
+#define STUB(fn) \
+  gboolean fn (PorteroCli *cli, int argc, char **argv, GError **error) \
+  { \
+    g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "%s: not in this version yet", cli->phrase); \
+    return FALSE; \
+  }
+STUB (portero_cmd_template_list)
+STUB (portero_cmd_template_render)
