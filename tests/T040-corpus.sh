@@ -12,7 +12,9 @@ if [ ! -d "$SHARED_CORPUS" ]; then
 fi
 
 S=$TMP/state
-new_state "$S"
+# Intake is what the corpus tests; welcome mail (argon2id for each new
+# sender) is covered by T050, and would make the valgrind pass crawl.
+new_state "$S" "[mail]" "welcome-email=false"
 # Deliveries run in parallel, as Postfix runs them; under valgrind a
 # transaction takes long, so the lock wait must be generous.
 sed -i 's/^busy-timeout=.*/busy-timeout=120/' "$S/portero.conf"

@@ -107,6 +107,9 @@ templates=$PORTERO_SRCDIR/templates
 [mail]
 support-addresses=support@helpdesk.example;soporte@helpdesk.example
 from=Support <support@helpdesk.example>
+[credentials]
+# argon2id at OWASP's floor: production strength is not what tests measure
+argon2-memlimit=19922944
 [smtp]
 transport=maildir
 maildir=sent
