@@ -15,7 +15,7 @@ export LC_ALL=C.UTF-8 G_SLICE=always-malloc
 unset PORTERO_CONFIG SENDER RECIPIENT ORIGINAL_RECIPIENT QUEUE_ID
 
 builddir=${BENCH_BUILDDIR:?set BENCH_BUILDDIR (make bench-profile does)}
-srcdir=${BENCH_SRCDIR:?set BENCH_SRCDIR (make bench-profile does)}
+srcdir=$(cd "${BENCH_SRCDIR:?set BENCH_SRCDIR (make bench-profile does)}" && pwd)
 scales=${BENCH_PROFILE_SCALE:-0 100000}
 cache=${BENCH_CACHE:-$srcdir/bench/cache}
 portero=$builddir/portero
@@ -50,8 +50,9 @@ kv() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 stages() {
   callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null | awk '
     /PROGRAM TOTALS/ { gsub(",", "", $1); total = $1 }
-    / \[/ && $2 ~ /^\(/ {
-      n = $1; gsub(",", "", n); f = $3; sub(/^.*:/, "", f)
+    / \[/ && /^ *[0-9,]+ \(/ {
+      line = $0; sub(/\([^)]*\)/, "", line); split(line, w, " ")
+      n = w[1]; gsub(",", "", n); f = w[2]; sub(/^.*:/, "", f)
       q = index(f, sprintf("%c", 39)); if (q) f = substr(f, 1, q - 1)
       sub(/\..*$/, "", f)
       if (!(f in ir) || ir[f] < n + 0) ir[f] = n + 0 }
@@ -67,7 +68,9 @@ stages() {
             "portero_store_commit:  commit|sqlite3_prepare_v3:preparing statements|" \
             "sqlite3_close:closing the database (checkpoint)|portero_mail_shutdown:gmime shutdown", rows, "|")
       printf "    %-44s %9.2f M  100%%\n", "total", total / 1e6
+      # the stages under 1% are left out, but for the first three
       for (i = 1; i in rows; i++) { split(rows[i], p, ":"); if (!(p[1] in ir)) continue
+        if (i > 3 && ir[p[1]] < total / 100) continue
         printf "    %-44s %9.2f M %5.1f%%\n", p[2], ir[p[1]] / 1e6, 100 * ir[p[1]] / total }
     }'
 }
@@ -118,7 +121,7 @@ fi
 echo
 
 # ---- 2. callgrind -----------------------------------------------------------
-echo "2. instructions of one delivery (callgrind; inclusive, by stage)"
+echo "2. instructions of one delivery (callgrind; inclusive, by stage; stages under 1% left out)"
 for scale in $scales; do
   fresh "cg$scale" "$scale"
   "$gen" mail "$work/cg$scale" reply 3 202 "$work/cg$scale-reply" >/dev/null
@@ -149,8 +152,7 @@ if command -v strace >/dev/null; then
   [ -z "$maildrop" ] || strace -f -c -o "$work/strace.maildrop" "$maildrop" -f "$sender" "$work/mailfilter" < "$path" >/dev/null 2>&1 || true
   for who in portero maildrop; do
     [ -f "$work/strace.$who" ] || continue
-    awk -v who="$who" '$NF ~ /^(fsync|fdatasync|openat|mmap|unlink|pwrite64|write|read|total)$/ {
-        calls[$NF] = ($NF == "total") ? $3 : $4 }
+    awk -v who="$who" '$NF ~ /^(fsync|fdatasync|openat|mmap|unlink|pwrite64|write|read|total)$/ { calls[$NF] = $4 }
       END { printf "  %-9s %5d calls; fsync+fdatasync %d, openat %d, mmap %d, unlink %d, pwrite64 %d, write %d, read %d\n",
         who, calls["total"], calls["fsync"] + calls["fdatasync"], calls["openat"], calls["mmap"], calls["unlink"],
         calls["pwrite64"], calls["write"], calls["read"] }' "$work/strace.$who"

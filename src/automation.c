@@ -32,6 +32,21 @@ template_issues_password (const PorteroConfig *config, const char *name)
   return t != NULL && portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD);
 }
 
+/* Whether one of the ";"-separated results of an Authentication-Results
+ * value (after its authserv-id) is "dmarc=pass"; comments do not count. */
+static gboolean
+dmarc_passed (const char *results)
+{
+  g_auto (GStrv) parts = g_strsplit (results, ";", -1);
+  for (char **p = parts; *p; p++)
+    {
+      g_autofree char *lower = g_ascii_strdown (g_strstrip (*p), -1);
+      if (g_str_has_prefix (lower, "dmarc=pass") && (lower[10] == '\0' || g_ascii_isspace (lower[10])))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 gboolean
 portero_automation_authenticated (const PorteroConfig *config, const PorteroMail *mail)
 {
@@ -46,8 +61,7 @@ portero_automation_authenticated (const PorteroConfig *config, const PorteroMail
       /* Only the header our own MTA added counts: it starts with our authserv-id. */
       if (g_ascii_strncasecmp (v, config->trust_authserv_id, n) != 0 || (v[n] != ';' && !g_ascii_isspace (v[n])))
         continue;
-      g_autofree char *lower = g_ascii_strdown (v, -1);
-      if (strstr (lower, "dmarc=pass") != NULL)
+      if (dmarc_passed (v + n))
         return TRUE;
     }
   return FALSE;
@@ -218,8 +232,8 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
     }
   if (credential && g_hash_table_contains (run->credentialed, GINT_TO_POINTER (contact->id)))
     {
-      const char *text = run->es ? "No se envió un segundo correo con credenciales: el de bienvenida ya las lleva."
-                                 : "No second credential mail: the welcome mail already carries them.";
+      const char *text = run->es ? "No se envió un segundo correo con credenciales: otro de este mismo mensaje ya las lleva."
+                                 : "No second credential mail: another mail for this message already carries them.";
       return note (run, ticket_id, text, error);
     }
   if (credential && !run->technician)
@@ -248,7 +262,8 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
 
   const char *values[PORTERO_SNIPPET_COUNT] = { 0 };
   const char *redacted[PORTERO_SNIPPET_COUNT] = { 0 };
-  g_autofree char *first = first_name (contact ? contact->name : NULL, to_addr);
+  g_autofree char *first = first_name (contact ? contact->name : NULL,
+                                      contact && contact->email ? contact->email : to_addr);
   g_autofree char *ticket_no = ticket_id ? g_strdup_printf ("%" G_GINT64_FORMAT, ticket_id) : g_strdup ("");
   g_autofree char *password = NULL, *link = NULL, *mine = NULL, *company = NULL;
   values[PORTERO_SNIPPET_PORTAL_ADDRESS] = config->portal_address;
@@ -294,7 +309,8 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
       g_autofree char *token = portero_token_new (&token_hash);
       if (!portero_store_reset_token_set (run->store, contact->id, token_hash, config->reset_expiry, error))
         return FALSE;
-      link = g_strdup_printf ("%s/set-password?user=%s&code=%s", config->portal_address, contact->email, token);
+      g_autofree char *user = g_uri_escape_string (contact->email, NULL, FALSE);
+      link = g_strdup_printf ("%s/set-password?user=%s&code=%s", config->portal_address, user, token);
       sodium_memzero (token, strlen (token));
     }
   if (portero_template_uses (t, PORTERO_SNIPPET_MY_TICKETS))

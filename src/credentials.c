@@ -33,7 +33,7 @@ portero_password_hash (const char *password, gint64 opslimit, gint64 memlimit, G
 /* A hash of a password nobody has, made once, so that checking an unknown
  * user costs what checking a known one does. */
 static const char *
-dummy_hash (void)
+dummy_hash (gint64 opslimit, gint64 memlimit)
 {
   static char *hash;
   if (g_once_init_enter (&hash))
@@ -41,8 +41,7 @@ dummy_hash (void)
       char *h = g_malloc (crypto_pwhash_STRBYTES);
       unsigned char rnd[16];
       randombytes_buf (rnd, sizeof rnd);
-      if (crypto_pwhash_str (h, (const char *) rnd, sizeof rnd, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                             crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+      if (crypto_pwhash_str (h, (const char *) rnd, sizeof rnd, (unsigned long long) opslimit, (size_t) memlimit) != 0)
         h[0] = '\0';
       g_once_init_leave (&hash, h);
     }
@@ -50,13 +49,13 @@ dummy_hash (void)
 }
 
 gboolean
-portero_password_verify (const char *hash, const char *password)
+portero_password_verify (const char *hash, const char *password, gint64 opslimit, gint64 memlimit)
 {
   if (password == NULL)
     password = "";
   if (hash == NULL || *hash == '\0')
     {
-      const char *dummy = dummy_hash ();
+      const char *dummy = dummy_hash (opslimit, memlimit);
       /* The result is always "no"; only the time spent matters. */
       if (*dummy != '\0' && crypto_pwhash_str_verify (dummy, password, strlen (password)) == 0)
         return FALSE;

@@ -15,9 +15,9 @@ char *portero_password_new (int length);
 char *portero_password_hash (const char *password, gint64 opslimit, gint64 memlimit, GError **error);
 
 /* Whether PASSWORD matches HASH, in the time argon2id takes. HASH may be
- * NULL (an unknown user): the same work is done against a fixed hash so that
- * the answer takes as long. */
-gboolean portero_password_verify (const char *hash, const char *password);
+ * NULL (an unknown user, no pending password): the same work is done against
+ * a hash made with the configured limits, so that the answer takes as long. */
+gboolean portero_password_verify (const char *hash, const char *password, gint64 opslimit, gint64 memlimit);
 
 /* Whether HASH was made with weaker limits than the configured ones. */
 gboolean portero_password_needs_rehash (const char *hash, gint64 opslimit, gint64 memlimit);

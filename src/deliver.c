@@ -197,6 +197,11 @@ deliver (int argc, char **argv, GError **error)
 int
 main (int argc, char **argv)
 {
+  /* No setlocale() and no message catalogue: portero-deliver speaks English
+   * whatever LANG says. Its one stderr line becomes the text of a bounce
+   * (DSN) read by mail systems and by people anywhere, the same line goes to
+   * syslog where administrators search it, pipe(8) passes no environment
+   * anyway, and a message must parse the same under any caller's locale. */
   signal (SIGALRM, on_alarm);
   signal (SIGPIPE, SIG_IGN);
   /* A default deadline until the configuration names one. */

@@ -96,6 +96,27 @@ fix_c1 (char *text)
   return g_string_free (out, FALSE);
 }
 
+/* TEXT with CRLF and lone CR made LF, in place: stored text has one kind
+ * of line end whatever the sender's. */
+static char *
+unix_lines (char *text)
+{
+  char *w = text;
+  for (const char *r = text; *r; r++)
+    {
+      if (*r == '\r')
+        {
+          *w++ = '\n';
+          if (r[1] == '\n')
+            r++;
+        }
+      else
+        *w++ = *r;
+    }
+  *w = '\0';
+  return text;
+}
+
 /* Valid UTF-8 with runs of white space (folding, tabs, newlines) made one space. */
 static char *
 clean_line (const char *s)
@@ -551,7 +572,7 @@ portero_mail_parse (GBytes *raw, const PorteroMailOptions *options, GError **err
         g_mime_multipart_foreach (GMIME_MULTIPART (body), walk_part, &w);
     }
   if (w.plain != NULL)
-    mail->body = fix_c1 (g_utf8_make_valid (w.plain, -1));
+    mail->body = unix_lines (fix_c1 (g_utf8_make_valid (w.plain, -1)));
   else if (w.html != NULL)
     {
       g_autofree char *valid = fix_c1 (g_utf8_make_valid (w.html, -1));

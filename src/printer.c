@@ -1,5 +1,6 @@
 /* printer - JSON for scripts, tables for people */
 #include "printer.h"
+#include "i18n.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -37,7 +38,7 @@ node_text (JsonNode *node)
   switch (json_node_get_value_type (node))
     {
     case G_TYPE_BOOLEAN:
-      return g_strdup (json_node_get_boolean (node) ? "yes" : "no");
+      return g_strdup (json_node_get_boolean (node) ? _("yes") : _("no"));
     case G_TYPE_INT64:
       return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
     case G_TYPE_DOUBLE:

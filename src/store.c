@@ -1023,7 +1023,11 @@ portero_store_reset_token_take (PorteroStore *store, gint64 contact, const char 
   sqlite3_stmt *s = stmt (store,
     "DELETE FROM reset_tokens WHERE contact_id = ?1 AND token_hash = ?2"
     " AND expires > strftime('%Y-%m-%dT%H:%M:%SZ','now')", error);
-  if (s == NULL || !run (store, s, error))
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, contact);
+  bind_text (s, 2, token_hash);
+  if (!run (store, s, error))
     return FALSE;
   *valid = sqlite3_changes (store->db) == 1;
   return TRUE;
@@ -1378,15 +1382,18 @@ portero_store_domain_apply_existing (PorteroStore *store, const char *domain, gi
 {
   /* Contacts of the default customer with an address at DOMAIN move, and
    * so do their tickets that are still filed under the default customer. */
+  /* substr, not LIKE: "_" in a domain is no wildcard. */
+#define MOVING \
+  "SELECT c.id FROM contacts c WHERE c.customer_id = (SELECT id FROM customers WHERE is_default = 1)" \
+  " AND EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id" \
+  "             AND substr(e.email, -length(?3) - 1) = '@' || ?3) AND ?2 IS NULL"
   if (!change (store,
                "UPDATE tickets SET customer_id = ?1 WHERE customer_id = (SELECT id FROM customers WHERE is_default = 1)"
-               " AND contact_id IN (SELECT contact_id FROM contact_emails WHERE email LIKE '%@' || ?3 AND ?2 IS NULL)",
-               customer, 0, domain, NULL, error))
+               " AND contact_id IN (" MOVING ")", customer, 0, domain, NULL, error))
     return FALSE;
-  return change (store,
-                 "UPDATE contacts SET customer_id = ?1 WHERE customer_id = (SELECT id FROM customers WHERE is_default = 1)"
-                 " AND id IN (SELECT contact_id FROM contact_emails WHERE email LIKE '%@' || ?3 AND ?2 IS NULL)",
+  return change (store, "UPDATE contacts SET customer_id = ?1 WHERE id IN (" MOVING ")",
                  customer, 0, domain, moved, error);
+#undef MOVING
 }
 
 gboolean
@@ -1624,6 +1631,29 @@ portero_store_backup (PorteroStore *store, const char *path, GError **error)
 
 /* ---- section: customers and contacts (technician's commands) ---- */
 
+gboolean
+portero_store_contact_erase_titles (PorteroStore *store, gint64 contact, GError **error)
+{
+  return change (store,
+                 "UPDATE tickets SET title = ?3 WHERE (contact_id = ?1"
+                 " OR requester IN (SELECT email FROM contact_emails WHERE contact_id = ?1)) AND ?2 IS NULL",
+                 contact, 0, "(erased)", NULL, error);
+}
+
 /* ---- section: import ---- */
 
 /* ---- section: messages, tickets, templates, resets ---- */
+
+JsonNode *
+portero_store_messages_json (PorteroStore *store, GError **error)
+{
+  /* Inbound rows are those with a content hash: notes and copies of sent
+   * mail that portero wrote itself have none. */
+  sqlite3_stmt *s = stmt (store,
+    "SELECT json_group_array(json_object('id', id, 'kind', kind, 'ticket', ticket_id, 'from', from_addr,"
+    " 'date', date, 'subject', subject, 'reason', unfiled_reason,"
+    " 'auto', " JSON_BOOL ("auto") ", 'spam', " JSON_BOOL ("spam") ", 'size', raw_size))"
+    " FROM (SELECT * FROM messages WHERE content_hash <> '' ORDER BY id)", error);
+  return s ? query_json (store, s, error) : NULL;
+}
+

@@ -270,6 +270,17 @@ gboolean portero_store_backup (PorteroStore *store, const char *path, GError **e
 
 /* ---- section: customers and contacts (technician's commands) ---- */
 
+/* For contact delete --erase, before portero_store_contact_delete: the
+ * titles of CONTACT's tickets (copies of the subjects it erases) give way to
+ * the same placeholder. */
+gboolean portero_store_contact_erase_titles (PorteroStore *store, gint64 contact, GError **error);
+
 /* ---- section: import ---- */
 
 /* ---- section: messages, tickets, templates, resets ---- */
+
+/* Every inbound message stored (mail, and reports or loops kept as notes),
+ * oldest first: [{id, kind, ticket, from, date, subject, reason, auto, spam,
+ * size}]; ticket is null and reason says why for what made no ticket. */
+JsonNode *portero_store_messages_json (PorteroStore *store, GError **error);
+

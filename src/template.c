@@ -148,6 +148,11 @@ portero_template_load (const char *path, GPtrArray *problems)
           g_free (t->subject);
           t->subject = g_strstrip (g_strdup (colon + 1));
           scan_snippets (t, t->subject, line, problems);
+          /* A subject is logged, listed and kept on the ticket: never a secret. */
+          if (t->uses & ((G_GUINT64_CONSTANT (1) << PORTERO_SNIPPET_PORTAL_PASSWORD)
+                         | (G_GUINT64_CONSTANT (1) << PORTERO_SNIPPET_PORTAL_PASSWORD_LINK)))
+            g_ptr_array_add (problems, g_strdup_printf ("%s:%d: a password or password link in Subject: would be logged and kept in the clear",
+                                                        path, line));
         }
       else
         {

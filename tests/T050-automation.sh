@@ -78,7 +78,7 @@ check grep -q "^In-Reply-To: <" "$W"
 check grep -qi "^Content-Type: text/plain; charset=utf-8" "$W"
 check grep -q "^Content-Transfer-Encoding: quoted-printable" "$W"
 check grep -q "Username: *ann@acme.example" "$W"
-check grep -q "https://portal.helpdesk.example/set-password?user=ann@acme.example&code=[0-9a-f]\{32\}" <(decoded "$W")
+check grep -q "https://portal.helpdesk.example/set-password?user=ann%40acme.example&code=[0-9a-f]\{32\}" <(decoded "$W")
 expect_eq "$(sed -n 1p "$INBOX/0001.env")" "support@helpdesk.example"
 expect_eq "$(sed -n 2p "$INBOX/0001.env")" "ann@acme.example"
 P1=$(password_in "$W")
@@ -130,7 +130,7 @@ begin "a new sender asking for credentials gets one mail, not two"
 expect_code 0 deliver_to "$S" < <(mail "bob@acme.example" "[Credenciales del Portal]")
 expect_eq "$(received "$INBOX")" "3"
 check grep -q "^Subject: Welcome" "$INBOX/0003.eml"
-check grep -q "welcome mail already carries them" <(sql "$S" "select body from messages where kind='note'")
+check grep -q "another mail for this message already carries them" <(sql "$S" "select body from messages where kind='note'")
 
 begin "credential mail is rate-limited per contact, and the ticket says why"
 # ann has had 2 credential mails this hour; the limit is 3
@@ -208,6 +208,8 @@ begin "trust-authserv-id: credential rules need DMARC pass from our own MTA"
 sed -i 's/^\[mail\]$/[mail]\ntrust-authserv-id=mx.helpdesk.example/' "$S/portero.conf"
 n=$(received "$INBOX")
 expect_code 0 deliver_to "$S" < <(mail "dave@else.example" "[Portal Credentials]" "Authentication-Results: evil.example; dmarc=pass")
+expect_eq "$(received "$INBOX")" "$n"
+expect_code 0 deliver_to "$S" < <(mail "dave@else.example" "[Portal Credentials]" "Authentication-Results: mx.helpdesk.example; dmarc=fail (not dmarc=pass) header.from=else.example")
 expect_eq "$(received "$INBOX")" "$n"
 expect_code 0 deliver_to "$S" < <(mail "dave@else.example" "[Portal Credentials]" "Authentication-Results: mx.helpdesk.example; spf=pass; dmarc=pass header.from=else.example")
 expect_eq "$(received "$INBOX")" "$((n + 1))"

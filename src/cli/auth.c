@@ -1,4 +1,5 @@
-/* auth - portero auth USERNAME: check a portal password read on stdin */
+/* auth - portero auth [--reset-code CODE] USERNAME: check a portal password
+ * read on stdin, or set it with a one-time code */
 #include "cli.h"
 #include "../address.h"
 #include "../credentials.h"
@@ -6,15 +7,78 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The shortest password a contact may choose with a reset code. */
+#define MIN_CHOSEN_PASSWORD 8
+
+/* The first line of stdin into BUF (at most SIZE - 1 bytes). */
+static void
+read_line (char *buf, gsize size)
+{
+  gsize n = fread (buf, 1, size - 1, stdin);
+  buf[n] = '\0';
+  buf[strcspn (buf, "\r\n")] = '\0';
+}
+
+/* --reset-code: the code from a password-reset mail sets the password read
+ * on stdin, as the current one. The code is used up; an expired or unknown
+ * code, or an unknown user, is the same "invalid or expired code". */
+static gboolean
+reset_with_code (PorteroCli *cli, const char *code, const char *username, char *buf, GError **error)
+{
+  if (!g_utf8_validate (buf, -1, NULL) || g_utf8_strlen (buf, -1) < MIN_CHOSEN_PASSWORD)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
+                   _("the new password must be at least %d characters long"), MIN_CHOSEN_PASSWORD);
+      return FALSE;
+    }
+  /* argon2id before the write lock, for known and unknown users alike. */
+  g_autofree char *hash = portero_password_hash (buf, cli->config->argon2_opslimit, cli->config->argon2_memlimit, error);
+  if (hash == NULL)
+    return FALSE;
+  g_autofree char *token_hash = portero_token_hash (code);
+  g_autofree char *address = portero_address_normalise (username);
+  gint64 contact = 0;
+  if (address != NULL && !portero_store_contact_by_address (cli->store, address, &contact, error))
+    return FALSE;
+  gboolean valid = FALSE;
+  if (!portero_store_begin (cli->store, error))
+    return FALSE;
+  if (!portero_store_reset_token_take (cli->store, contact, token_hash, &valid, error)
+      || (valid && !portero_store_contact_set_password (cli->store, contact, hash, PORTERO_PASSWORD_CURRENT, error)))
+    {
+      portero_store_rollback (cli->store);
+      return FALSE;
+    }
+  if (!portero_store_commit (cli->store, error))
+    return FALSE;
+  if (!valid)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("invalid or expired code"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 portero_cmd_auth (PorteroCli *cli, int argc, char **argv, GError **error)
 {
-  if (!portero_cli_parse (cli, &argc, &argv, NULL, NULL, 1, 1, error))
+  g_autofree char *code = NULL;
+  GOptionEntry entries[] = {
+    { "reset-code", 0, 0, G_OPTION_ARG_STRING, &code,
+      N_("Set the password read on stdin with this one-time code from a reset mail"), "CODE" },
+    { NULL },
+  };
+  if (!portero_cli_parse (cli, &argc, &argv, entries, NULL, 1, 1, error))
     return FALSE;
   char buf[1024];
-  gsize n = fread (buf, 1, sizeof buf - 1, stdin);
-  buf[n] = '\0';
-  buf[strcspn (buf, "\r\n")] = '\0';
+  read_line (buf, sizeof buf);
+  if (code != NULL)
+    {
+      gboolean ok = reset_with_code (cli, code, argv[1], buf, error);
+      sodium_memzero (buf, sizeof buf);
+      sodium_memzero (code, strlen (code));
+      return ok;
+    }
   g_autofree char *address = portero_address_normalise (argv[1]);
   gint64 contact = 0;
   PorteroContactInfo info = { 0 };
@@ -22,9 +86,11 @@ portero_cmd_auth (PorteroCli *cli, int argc, char **argv, GError **error)
     goto fail;
   if (contact != 0 && !portero_store_contact_info (cli->store, contact, &info, error))
     goto fail;
-  /* Unknown users cost one argon2id check as well: the time says nothing. */
-  gboolean current = portero_password_verify (info.password_hash, buf);
-  gboolean pending = !current && info.pending_hash != NULL && portero_password_verify (info.pending_hash, buf);
+  /* Always two argon2id checks, against a stand-in hash where there is no
+   * password: known and unknown users, right and wrong answers take as long. */
+  gint64 ops = cli->config->argon2_opslimit, mem = cli->config->argon2_memlimit;
+  gboolean current = portero_password_verify (info.password_hash, buf, ops, mem);
+  gboolean pending = portero_password_verify (info.pending_hash, buf, ops, mem) && !current;
   sodium_memzero (buf, sizeof buf);
   if (pending)
     {
@@ -37,7 +103,7 @@ portero_cmd_auth (PorteroCli *cli, int argc, char **argv, GError **error)
   portero_contact_info_clear (&info);
   if (!current && !pending)
     {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "authentication failed");
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("authentication failed"));
       return FALSE;
     }
   return TRUE;

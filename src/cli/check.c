@@ -10,7 +10,7 @@ portero_cmd_check (PorteroCli *cli, int argc, char **argv, GError **error)
 {
   gboolean show = FALSE;
   GOptionEntry entries[] = {
-    { "show", 0, 0, G_OPTION_ARG_NONE, &show, "Print every setting with its value", NULL },
+    { "show", 0, 0, G_OPTION_ARG_NONE, &show, N_("Print every setting with its value"), NULL },
     { NULL },
   };
   if (!portero_cli_parse (cli, &argc, &argv, entries, NULL, 0, 0, error))
@@ -19,7 +19,7 @@ portero_cmd_check (PorteroCli *cli, int argc, char **argv, GError **error)
   if (cli->config == NULL)
     return FALSE;
   const PorteroConfig *config = cli->config;
-  printf ("%s: ok\n", config->path);
+  printf (_("%s: ok\n"), config->path);
   if (show)
     {
       g_autoptr (GString) dump = g_string_new (NULL);
@@ -29,16 +29,16 @@ portero_cmd_check (PorteroCli *cli, int argc, char **argv, GError **error)
   g_autoptr (PorteroKeys) keys = portero_keys_load (config->key_file, error);
   if (keys == NULL)
     return FALSE;
-  printf ("%s: ok\n", config->key_file);
+  printf (_("%s: ok\n"), config->key_file);
   g_autoptr (PorteroStore) store = portero_store_open (config->database, PORTERO_STORE_READ,
                                                         config->busy_timeout, error);
   if (store == NULL)
     return FALSE;
-  printf ("%s: ok (schema %d)\n", config->database, portero_store_schema_version ());
+  printf (_("%s: ok (schema %d)\n"), config->database, portero_store_schema_version ());
   if (!g_file_test (config->rules, G_FILE_TEST_IS_DIR))
-    printf ("%s: warning: rules folder does not exist\n", config->rules);
+    printf (_("%s: warning: rules folder does not exist\n"), config->rules);
   if (!g_file_test (config->templates, G_FILE_TEST_IS_DIR))
-    printf ("%s: warning: templates folder does not exist\n", config->templates);
+    printf (_("%s: warning: templates folder does not exist\n"), config->templates);
 
   /* Every problem as FILE:LINE: message, then one line that sums them up. */
   g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
@@ -51,17 +51,19 @@ portero_cmd_check (PorteroCli *cli, int argc, char **argv, GError **error)
       g_autoptr (PorteroTemplate) t = portero_template_find (config->templates, config->welcome_template,
                                                              config->language, &local);
       if (t == NULL)
-        g_ptr_array_add (problems, g_strdup_printf ("%s:0: [mail] welcome-template: %s", config->path, local->message));
+        g_ptr_array_add (problems, g_strdup_printf (_("%s:0: [mail] welcome-template: %s"), config->path, local->message));
     }
   for (guint i = 0; i < problems->len; i++)
     fprintf (stderr, "%s\n", (const char *) g_ptr_array_index (problems, i));
   if (problems->len > 0)
     {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG, "%u problem%s in rules and templates",
-                   problems->len, problems->len == 1 ? "" : "s");
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG,
+                   ngettext ("%u problem in rules and templates", "%u problems in rules and templates", problems->len),
+                   problems->len);
       return FALSE;
     }
-  printf ("%s: %u rule%s ok\n", config->rules, portero_rules_count (rules), portero_rules_count (rules) == 1 ? "" : "s");
-  printf ("%s: ok\n", config->templates);
+  guint n = portero_rules_count (rules);
+  printf (ngettext ("%s: %u rule ok\n", "%s: %u rules ok\n", n), config->rules, n);
+  printf (_("%s: ok\n"), config->templates);
   return TRUE;
 }

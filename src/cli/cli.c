@@ -8,12 +8,14 @@ portero_cli_parse (PorteroCli *cli, int *argc, char ***argv, const GOptionEntry 
   g_autofree char *param = g_strdup_printf ("- portero %s", cli->phrase);
   g_autoptr (GOptionContext) ctx = g_option_context_new (param);
   g_option_context_set_help_enabled (ctx, TRUE);
+  /* The entries' descriptions (N_() in each command) in the user's language. */
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   if (entries != NULL)
     g_option_context_add_main_entries (ctx, entries, NULL);
   if (json != NULL)
     {
       GOptionEntry json_entry[] = {
-        { "json", 0, 0, G_OPTION_ARG_NONE, json, "Print JSON for scripts", NULL },
+        { "json", 0, 0, G_OPTION_ARG_NONE, json, N_("Print JSON for scripts"), NULL },
         { NULL },
       };
       g_option_context_add_main_entries (ctx, json_entry, NULL);
@@ -27,8 +29,12 @@ portero_cli_parse (PorteroCli *cli, int *argc, char ***argv, const GOptionEntry 
   int n = *argc - 1;
   if (n < min_args || (max_args >= 0 && n > max_args))
     {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "%s: %s arguments (see portero %s --help)",
-                   cli->phrase, n < min_args ? "missing" : "too many", cli->phrase);
+      if (n < min_args)
+        g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("%s: missing arguments (see portero %s --help)"),
+                     cli->phrase, cli->phrase);
+      else
+        g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("%s: too many arguments (see portero %s --help)"),
+                     cli->phrase, cli->phrase);
       return FALSE;
     }
   return TRUE;
@@ -44,15 +50,25 @@ portero_cli_check_customer (PorteroCli *cli, const char *name, GError **error)
     return FALSE;
   if (id == 0)
     {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no %s named \"%s\"",
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("no %s named \"%s\""),
                    portero_cli_word (cli, "customer"), name);
       return FALSE;
     }
   return TRUE;
 }
 
+/* The words of both modes, for xgettext: portero_cli_word translates them. */
+static const char *const mode_words[] G_GNUC_UNUSED = {
+  N_ ("customer"), N_ ("customers"), N_ ("contact"), N_ ("contacts"),
+  N_ ("Customer"), N_ ("Customers"), N_ ("Contact"), N_ ("Contacts"),
+  N_ ("CUSTOMER"), N_ ("CONTACT"), N_ ("CONTACTS"),
+  N_ ("site"), N_ ("sites"), N_ ("user"), N_ ("users"),
+  N_ ("Site"), N_ ("Sites"), N_ ("User"), N_ ("Users"),
+  N_ ("SITE"), N_ ("USER"), N_ ("USERS"),
+};
+
 const char *
 portero_cli_word (PorteroCli *cli, const char *msp_word)
 {
-  return portero_config_word (cli->config, msp_word);
+  return _(portero_config_word (cli->config, msp_word));
 }

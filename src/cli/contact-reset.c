@@ -1,12 +1,216 @@
 /* contact-reset - portero contact reset-password | request-reset */
 #include "cli.h"
+#include "../address.h"
+#include "../automation.h"
+#include "../credentials.h"
+#include "../keys.h"
+#include "../log.h"
+#include "../outbox.h"
+#include "../template.h"
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
 
-/* Not written yet: each answers so. */
-#define STUB(fn) \
-  gboolean fn (PorteroCli *cli, int argc, char **argv, GError **error) \
-  { \
-    g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "%s: not in this version yet", cli->phrase); \
-    return FALSE; \
-  }
-STUB (portero_cmd_contact_reset_password)
-STUB (portero_cmd_contact_request_reset)
+/* request-reset answers no sooner than this, whatever it did: the time it
+ * takes says nothing about whether the address is a contact's. */
+#define REQUEST_RESET_MIN_USEC (G_USEC_PER_SEC * 3 / 4)
+
+/* The contact with ADDRESS, or PORTERO_ERROR_NOT_FOUND. */
+static gboolean
+find_contact (PorteroCli *cli, const char *arg, gint64 *contact, GError **error)
+{
+  g_autofree char *address = portero_address_normalise (arg);
+  if (address == NULL)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("\"%s\" is not a mail address"), arg);
+      return FALSE;
+    }
+  if (!portero_store_contact_by_address (cli->store, address, contact, error))
+    return FALSE;
+  if (*contact == 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("no %s with the address %s"),
+                   portero_cli_word (cli, "contact"), address);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* After commit: send QUEUED within the send budget. The tally goes to
+ * stdout when LOUD, to the log otherwise. */
+static void
+send_queued (PorteroCli *cli, const PorteroKeys *keys, GArray *queued, gboolean loud)
+{
+  if (queued->len == 0 || cli->config->smtp_send_budget <= 0)
+    return;
+  gint64 deadline = g_get_monotonic_time () + (gint64) cli->config->smtp_send_budget * G_USEC_PER_SEC;
+  PorteroOutboxTally tally;
+  g_autoptr (GError) local = NULL;
+  if (!portero_outbox_send (cli->store, cli->config, keys, queued, deadline, &tally, &local))
+    portero_log_warn ("outbox: %s; the mail stays queued", local->message);
+  else if (loud)
+    printf (_("%d sent, %d deferred, %d failed\n"), tally.sent, tally.deferred, tally.failed);
+}
+
+/* --print: a new password, current at once, shown once. */
+static gboolean
+reset_print (PorteroCli *cli, gint64 contact, const char *address, GError **error)
+{
+  /* argon2id before the write lock. */
+  char *password = portero_password_new (cli->config->password_length);
+  g_autofree char *hash = portero_password_hash (password, cli->config->argon2_opslimit, cli->config->argon2_memlimit, error);
+  gboolean ok = hash != NULL && portero_store_begin (cli->store, error);
+  if (ok && !(portero_store_contact_set_password (cli->store, contact, hash, PORTERO_PASSWORD_CURRENT, error)
+              && portero_store_commit (cli->store, error)))
+    {
+      portero_store_rollback (cli->store);
+      ok = FALSE;
+    }
+  if (ok)
+    {
+      printf (_("New portal password of %s (shown only this once; the old one no longer works):\n"), address);
+      printf ("%s\n", password);
+      fflush (stdout);
+    }
+  sodium_memzero (password, strlen (password));
+  g_free (password);
+  return ok;
+}
+
+/* --send TEMPLATE: the template issues the password or a one-time link. */
+static gboolean
+reset_send (PorteroCli *cli, gint64 contact, const char *name, GError **error)
+{
+  g_autoptr (PorteroTemplate) t = portero_template_find (cli->config->templates, name, cli->config->language, error);
+  if (t == NULL)
+    return FALSE;
+  if (!portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD)
+      && !portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD_LINK))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
+                   _("template %s has neither {[Portal Password]} nor {[Portal Password Link]}: it resets nothing"),
+                   t->path);
+      return FALSE;
+    }
+  g_autoptr (PorteroKeys) keys = portero_keys_load (cli->config->key_file, error);
+  if (keys == NULL)
+    return FALSE;
+  g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
+  if (!portero_store_begin (cli->store, error))
+    return FALSE;
+  if (!portero_automation_mail (cli->store, cli->config, keys, "reset", t, contact, 0, TRUE, FALSE, queued, report,
+                                error))
+    {
+      portero_store_rollback (cli->store);
+      return FALSE;
+    }
+  if (queued->len == 0)
+    {
+      const char *why = report->len ? g_ptr_array_index (report, report->len - 1) : "";
+      if (g_str_has_prefix (why, "note: "))
+        why += strlen ("note: ");
+      portero_store_rollback (cli->store);
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("no reset mail sent: %s"), why);
+      return FALSE;
+    }
+  if (!portero_store_commit (cli->store, error))
+    return FALSE;
+  for (guint i = 0; i < report->len; i++)
+    printf ("%s\n", (const char *) g_ptr_array_index (report, i));
+  send_queued (cli, keys, queued, TRUE);
+  return TRUE;
+}
+
+gboolean
+portero_cmd_contact_reset_password (PorteroCli *cli, int argc, char **argv, GError **error)
+{
+  g_autofree char *send = NULL;
+  gboolean print = FALSE;
+  GOptionEntry entries[] = {
+    { "send", 0, 0, G_OPTION_ARG_STRING, &send, N_("Mail the new credentials with this template"), "TEMPLATE" },
+    { "print", 0, 0, G_OPTION_ARG_NONE, &print, N_("Show the new password here, once"), NULL },
+    { NULL },
+  };
+  if (!portero_cli_parse (cli, &argc, &argv, entries, NULL, 1, 1, error))
+    return FALSE;
+  if ((send != NULL) == print)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("%s: give exactly one of --send TEMPLATE or --print"),
+                   cli->phrase);
+      return FALSE;
+    }
+  gint64 contact = 0;
+  if (!find_contact (cli, argv[1], &contact, error))
+    return FALSE;
+  if (print)
+    {
+      g_autofree char *address = portero_address_normalise (argv[1]);
+      return reset_print (cli, contact, address, error);
+    }
+  return reset_send (cli, contact, send, error);
+}
+
+gboolean
+portero_cmd_contact_request_reset (PorteroCli *cli, int argc, char **argv, GError **error)
+{
+  gint64 started = g_get_monotonic_time ();
+  if (!portero_cli_parse (cli, &argc, &argv, NULL, NULL, 1, 1, error))
+    return FALSE;
+  g_autofree char *address = portero_address_normalise (argv[1]);
+  if (address == NULL)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("\"%s\" is not a mail address"), argv[1]);
+      return FALSE;
+    }
+  /* What can fail for everyone fails before the address is looked up: the
+   * answer never depends on whether it is a contact's. */
+  g_autoptr (PorteroTemplate) t = portero_template_find (cli->config->templates, "password-reset",
+                                                         cli->config->language, error);
+  if (t == NULL)
+    return FALSE;
+  g_autoptr (PorteroKeys) keys = portero_keys_load (cli->config->key_file, error);
+  if (keys == NULL)
+    return FALSE;
+  gint64 contact = 0;
+  if (!portero_store_contact_by_address (cli->store, address, &contact, error))
+    return FALSE;
+
+  g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
+  if (!portero_store_begin (cli->store, error))
+    return FALSE;
+  if (contact != 0)
+    {
+      /* Automatic mail: the credential rate limits apply, so that nobody can
+       * flood a contact with reset mails. */
+      if (!portero_automation_mail (cli->store, cli->config, keys, "reset", t, contact, 0, FALSE, FALSE, queued,
+                                    report, error))
+        {
+          portero_store_rollback (cli->store);
+          return FALSE;
+        }
+      if (!portero_store_commit (cli->store, error))
+        return FALSE;
+      for (guint i = 0; i < report->len; i++)
+        portero_log_info ("request-reset: %s", (const char *) g_ptr_array_index (report, i));
+      send_queued (cli, keys, queued, FALSE);
+    }
+  else
+    {
+      /* The same kind of work for nobody: a code made and hashed, the
+       * transaction taken and given back. */
+      g_autofree char *token_hash = NULL;
+      g_autofree char *token = portero_token_new (&token_hash);
+      sodium_memzero (token, strlen (token));
+      portero_store_rollback (cli->store);
+      portero_log_info ("request-reset: no contact <%s>", address);
+    }
+  gint64 spent = g_get_monotonic_time () - started;
+  if (spent < REQUEST_RESET_MIN_USEC)
+    g_usleep (REQUEST_RESET_MIN_USEC - spent);
+  /* One line, the same for every address. */
+  printf (_("If the address belongs to a %s, a mail with a one-time link to set a new password is on its way.\n"),
+          portero_cli_word (cli, "contact"));
+  return TRUE;
+}

@@ -18,7 +18,7 @@ parse_owner (const char *spec, uid_t *uid, gid_t *gid, GError **error)
   struct passwd *pw = getpwnam (parts[0]);
   if (pw == NULL)
     {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "--owner: no user \"%s\"", parts[0]);
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("--owner: no user \"%s\""), parts[0]);
       return FALSE;
     }
   *uid = pw->pw_uid;
@@ -28,7 +28,7 @@ parse_owner (const char *spec, uid_t *uid, gid_t *gid, GError **error)
       struct group *gr = getgrnam (parts[1]);
       if (gr == NULL)
         {
-          g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "--owner: no group \"%s\"", parts[1]);
+          g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("--owner: no group \"%s\""), parts[1]);
           return FALSE;
         }
       *gid = gr->gr_gid;
@@ -58,7 +58,7 @@ portero_cmd_init (PorteroCli *cli, int argc, char **argv, GError **error)
   g_autofree char *owner = NULL;
   GOptionEntry entries[] = {
     { "owner", 0, 0, G_OPTION_ARG_STRING, &owner,
-      "Owner of the state (the delivery user of master.cf's user=), and the technicians' group", "USER[:GROUP]" },
+      N_("Owner of the state (the delivery user of master.cf's user=), and the technicians' group"), "USER[:GROUP]" },
     { NULL },
   };
   if (!portero_cli_parse (cli, &argc, &argv, entries, NULL, 0, 0, error))
@@ -72,7 +72,7 @@ portero_cmd_init (PorteroCli *cli, int argc, char **argv, GError **error)
     }
   else
     {
-      fprintf (stderr, "portero: %s does not exist; using the built-in defaults\n", cli->config_path);
+      fprintf (stderr, _("portero: %s does not exist; using the built-in defaults\n"), cli->config_path);
       cli->config = portero_config_new_default (cli->config_path);
     }
   const PorteroConfig *config = cli->config;
@@ -106,7 +106,7 @@ portero_cmd_init (PorteroCli *cli, int argc, char **argv, GError **error)
   if (made_dir && (g_mkdir_with_parents (parent, 0755) != 0 || g_mkdir (dir, 0770) != 0))
     {
       int saved = errno;
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "cannot create %s: %s", dir, g_strerror (saved));
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, _("cannot create %s: %s"), dir, g_strerror (saved));
       return FALSE;
     }
   /* setgid: the -wal and -shm files SQLite makes later keep the group. */
@@ -151,10 +151,10 @@ portero_cmd_init (PorteroCli *cli, int argc, char **argv, GError **error)
       || !settle (config->key_file, uid, gid, chown_it, 0640, error))
     return FALSE;
 
-  printf ("database %s: %s (schema %d)\n", config->database, made_db ? "created" : "exists, up to date",
-          portero_store_schema_version ());
-  printf ("key file %s: %s\n", config->key_file, made_key ? "created" : "exists");
+  printf (made_db ? _("database %s: created (schema %d)\n") : _("database %s: exists, up to date (schema %d)\n"),
+          config->database, portero_store_schema_version ());
+  printf (made_key ? _("key file %s: created\n") : _("key file %s: exists\n"), config->key_file);
   if (made_db)
-    printf ("default %s: %s\n", portero_cli_word (cli, "customer"), config->default_customer);
+    printf (_("default %s: %s\n"), portero_cli_word (cli, "customer"), config->default_customer);
   return TRUE;
 }

@@ -90,8 +90,17 @@ portero_cmd_maintain (PorteroCli *cli, int argc, char **argv, GError **error)
 {
   if (!portero_cli_parse (cli, &argc, &argv, NULL, NULL, 0, 0, error))
     return FALSE;
+  /* Each step is its own short write: mail may arrive in between, and a
+   * second run finds nothing left to do. */
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   if (!portero_store_outbox_due (cli->store, FALSE, ids, error) || !send_ids (cli, ids, error))
     return FALSE;
-  return portero_store_maintain (cli->store, error);
+  int expired = 0;
+  if (!portero_store_reset_tokens_expire (cli->store, &expired, error))
+    return FALSE;
+  printf (_("%d expired reset codes removed\n"), expired);
+  if (!portero_store_maintain (cli->store, error))
+    return FALSE;
+  printf (_("database optimised and checkpointed\n"));
+  return TRUE;
 }

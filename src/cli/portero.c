@@ -16,75 +16,77 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <locale.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 static const PorteroCommand commands[] = {
   { "init", CMD_CONFIG, portero_cmd_init, "[--owner USER[:GROUP]]",
-    "create the database, the default customer and the key file" },
-  { "check", CMD_CONFIG, portero_cmd_check, "[--show]", "validate the configuration, key file and database" },
-  { "customer add", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_customer_add, "NAME", "add a customer" },
+    N_ ("create the database, the default customer and the key file") },
+  { "check", CMD_CONFIG, portero_cmd_check, "[--show]", N_ ("validate the configuration, key file and database") },
+  { "customer add", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_customer_add, "NAME", N_ ("add a customer") },
   { "customer list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_customer_list, "[--json]",
-    "list customers with their domains" },
+    N_ ("list customers with their domains") },
   { "customer show", CMD_CONFIG | CMD_STORE_READ, portero_cmd_customer_show, "NAME [--json]",
-    "show a customer: domains, contacts, tickets" },
-  { "customer rename", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_customer_rename, "OLD NEW", "rename a customer" },
+    N_ ("show a customer: domains, contacts, tickets") },
+  { "customer rename", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_customer_rename, "OLD NEW", N_ ("rename a customer") },
   { "customer domain add", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_customer_domain_add,
-    "NAME DOMAIN [--force] [--apply-existing]", "file mail from DOMAIN under customer NAME" },
+    "NAME DOMAIN [--force] [--apply-existing]", N_ ("file mail from DOMAIN under customer NAME") },
   { "customer domain remove", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_customer_domain_remove, "DOMAIN",
-    "stop filing mail from DOMAIN under its customer" },
+    N_ ("stop filing mail from DOMAIN under its customer") },
   { "customer domain list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_customer_domain_list, "[NAME] [--json]",
-    "list domains and their customers" },
+    N_ ("list domains and their customers") },
   { "contact add", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_add,
-    "EMAIL [--name N] [--customer C] [--main] [--no-welcome]", "add a contact (sends the welcome mail when set)" },
+    "EMAIL [--name N] [--customer C] [--main] [--no-welcome]", N_ ("add a contact (sends the welcome mail when set)") },
   { "contact list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_contact_list,
-    "[--customer NAME] [--search TEXT] [--json]", "list contacts" },
-  { "contact show", CMD_CONFIG | CMD_STORE_READ, portero_cmd_contact_show, "EMAIL [--json]", "show a contact" },
+    "[--customer NAME] [--search TEXT] [--json]", N_ ("list contacts") },
+  { "contact show", CMD_CONFIG | CMD_STORE_READ, portero_cmd_contact_show, "EMAIL [--json]", N_ ("show a contact") },
   { "contact email add", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_email_add, "EMAIL OTHER",
-    "give a contact another address" },
+    N_ ("give a contact another address") },
   { "contact email remove", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_email_remove, "EMAIL OTHER",
-    "take an address from a contact" },
+    N_ ("take an address from a contact") },
   { "contact set", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_set,
-    "EMAIL [--main yes|no] [--auto-tickets yes|no] [--name N] [--customer C]", "change a contact" },
+    "EMAIL [--main yes|no] [--auto-tickets yes|no] [--name N] [--customer C]", N_ ("change a contact") },
   { "contact import", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_import,
     "FILE [--format csv|azure-ad] [--customer C] [--dry-run] [--keep-going]",
-    "import contacts from CSV or an Azure AD / Entra ID export (no welcome mail)" },
+    N_ ("import contacts from CSV or an Azure AD / Entra ID export (no welcome mail)") },
   { "contact merge", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_merge, "FROM INTO",
-    "move FROM's addresses, tickets and history to INTO and remove FROM" },
+    N_ ("move FROM's addresses, tickets and history to INTO and remove FROM") },
   { "contact delete", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_delete, "EMAIL [--erase] [--force]",
-    "delete a contact (--erase: their messages' content too)" },
+    N_ ("delete a contact (--erase: their messages' content too)") },
   { "contact reset-password", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_reset_password,
-    "EMAIL (--send TEMPLATE | --print)", "a technician's password reset" },
+    "EMAIL (--send TEMPLATE | --print)", N_ ("a technician's password reset") },
   { "contact request-reset", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_request_reset, "EMAIL",
-    "the customer's \"forgot password\": mail a one-time reset link" },
+    N_ ("the customer's \"forgot password\": mail a one-time reset link") },
   { "message list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_message_list, "[--unfiled] [--json]",
-    "list stored mail (--unfiled: mail that made no ticket)" },
+    N_ ("list stored mail (--unfiled: mail that made no ticket)") },
   { "message show", CMD_CONFIG | CMD_STORE_READ, portero_cmd_message_show, "ID [--json] [--raw]",
-    "show a stored message" },
+    N_ ("show a stored message") },
   { "message reprocess", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_message_reprocess, "ID",
-    "run a stored message through intake again, without a second copy" },
+    N_ ("run a stored message through intake again, without a second copy") },
   { "ticket list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_ticket_list,
-    "[--status S] [--customer NAME] [--contact EMAIL] [--limit N] [--json]", "list tickets" },
+    "[--status S] [--customer NAME] [--contact EMAIL] [--limit N] [--json]", N_ ("list tickets") },
   { "ticket show", CMD_CONFIG | CMD_STORE_READ, portero_cmd_ticket_show, "ID [--json]",
-    "show a ticket and its thread" },
+    N_ ("show a ticket and its thread") },
   { "ticket reply", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_ticket_reply,
-    "ID (--template NAME | --body-file F) [--status S]", "reply to the requester (quick response templates)" },
+    "ID (--template NAME | --body-file F) [--status S]", N_ ("reply to the requester (quick response templates)") },
   { "ticket status", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_ticket_status, "ID STATUS",
-    "change a ticket's status (fires status-changed rules)" },
-  { "template list", CMD_CONFIG, portero_cmd_template_list, "[--json]", "list the templates" },
+    N_ ("change a ticket's status (fires status-changed rules)") },
+  { "template list", CMD_CONFIG, portero_cmd_template_list, "[--json]", N_ ("list the templates") },
   { "template render", CMD_CONFIG | CMD_STORE_READ, portero_cmd_template_render,
-    "NAME [--contact EMAIL] [--ticket ID]", "preview a template (credentials shown as placeholders)" },
-  { "rule list", CMD_CONFIG, portero_cmd_rule_list, "", "list the rules in force, in order" },
+    "NAME [--contact EMAIL] [--ticket ID]", N_ ("preview a template (credentials shown as placeholders)") },
+  { "rule list", CMD_CONFIG, portero_cmd_rule_list, "", N_ ("list the rules in force, in order") },
   { "rule test", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_rule_test, "MESSAGE.eml [--as-new]",
-    "run intake and every rule on a message, writing and sending nothing" },
-  { "outbox list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_outbox_list, "[--json]", "list outgoing mail" },
-  { "outbox flush", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_outbox_flush, "", "send every queued mail now" },
-  { "outbox retry", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_outbox_retry, "ID", "send one queued or failed mail now" },
+    N_ ("run intake and every rule on a message, writing and sending nothing") },
+  { "outbox list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_outbox_list, "[--json]", N_ ("list outgoing mail") },
+  { "outbox flush", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_outbox_flush, "", N_ ("send every queued mail now") },
+  { "outbox retry", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_outbox_retry, "ID", N_ ("send one queued or failed mail now") },
   { "maintain", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_maintain, "",
-    "what cron runs: send due mail, optimise and checkpoint the database" },
+    N_ ("what cron runs: send due mail, optimise and checkpoint the database") },
   { "auth", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_auth, "[--reset-code CODE] USERNAME",
-    "check the portal password read on stdin (exit 0 match, 1 not); with --reset-code, set it" },
+    N_ ("check the portal password read on stdin (exit 0 match, 1 not); with --reset-code, set it") },
   { "backup", CMD_CONFIG | CMD_STORE_READ, portero_cmd_backup, "FILE",
-    "a consistent copy of the database, while mail arrives" },
+    N_ ("a consistent copy of the database, while mail arrives") },
 };
 
 /* IT mode's nouns are the same commands. */
@@ -118,12 +120,12 @@ phrase_matches (const char *phrase, int argc, char **argv)
 static void
 usage (FILE *out, const char *prefix)
 {
-  fprintf (out, "usage: portero [--config FILE] COMMAND [ARGS]\n\ncommands:\n");
+  fprintf (out, _("usage: portero [--config FILE] COMMAND [ARGS]\n\ncommands:\n"));
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     if (prefix == NULL || g_str_has_prefix (commands[i].phrase, prefix))
-      fprintf (out, "  %s %s\n      %s\n", commands[i].phrase, commands[i].args, commands[i].summary);
-  fprintf (out, "\nIn IT mode \"site\" and \"user\" name the same commands as \"customer\" and \"contact\".\n"
-                "portero COMMAND --help shows a command's options.\n");
+      fprintf (out, "  %s %s\n      %s\n", commands[i].phrase, commands[i].args, _(commands[i].summary));
+  fprintf (out, "\n%s\n%s\n", _("In IT mode \"site\" and \"user\" name the same commands as \"customer\" and \"contact\"."),
+           _("portero COMMAND --help shows a command's options."));
 }
 
 /* Take --config FILE / --config=FILE from anywhere in ARGV. */
@@ -144,7 +146,7 @@ take_config_option (int *argc, char **argv, GError **error)
         {
           if (i + 1 >= *argc)
             {
-              g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "--config needs a file");
+              g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("--config needs a file"));
               g_free (path);
               return NULL;
             }
@@ -218,7 +220,7 @@ run (int argc, char **argv, GError **error)
             usage (stderr, noun);
             break;
           }
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "unknown command \"%s%s%s\" (see portero --help)",
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("unknown command \"%s%s%s\" (see portero --help)"),
                    argv[1], argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
       return FALSE;
     }
@@ -248,15 +250,50 @@ run (int argc, char **argv, GError **error)
   return ok;
 }
 
+/* Messages in the language LANG (or LANGUAGE, LC_ALL, LC_MESSAGES) asks for.
+ * PORTERO_LOCALEDIR points uninstalled programs (the tests) at the build
+ * tree's catalogues; it is ignored when portero runs with other privileges
+ * than its caller's. Numbers stay as scripts read them (LC_NUMERIC=C). */
+static void
+locale_init (void)
+{
+  if (setlocale (LC_ALL, "") == NULL)
+    {
+      /* The locale asked for is not installed (minimal systems have only
+       * C.UTF-8): text stays UTF-8 and messages still follow its language,
+       * through LANGUAGE, which gettext honours in any locale but C. */
+      setlocale (LC_ALL, "C.UTF-8");
+      const char *vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+      const char *lang = NULL;
+      for (gsize i = 0; i < G_N_ELEMENTS (vars) && lang == NULL; i++)
+        if (g_getenv (vars[i]) != NULL && *g_getenv (vars[i]) != '\0')
+          lang = g_getenv (vars[i]);
+      if (lang != NULL && g_getenv ("LANGUAGE") == NULL)
+        {
+          g_autofree char *language = g_strndup (lang, strcspn (lang, ".@"));
+          g_setenv ("LANGUAGE", language, TRUE);
+        }
+    }
+  setlocale (LC_NUMERIC, "C");
+  const char *dir = getuid () == geteuid () && getgid () == getegid () ? g_getenv ("PORTERO_LOCALEDIR") : NULL;
+  bindtextdomain (GETTEXT_PACKAGE, dir != NULL && *dir != '\0' ? dir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+}
+
 int
 main (int argc, char **argv)
 {
+  /* GMime first: it reads the locale's charset once, at initialisation, and
+   * mail must parse the same whatever the technician's locale is. */
+  portero_mail_init ();
+  locale_init ();
   if (sodium_init () < 0)
     {
-      fprintf (stderr, "portero: cannot initialise libsodium\n");
+      fprintf (stderr, _("portero: cannot initialise libsodium\n"));
+      portero_mail_shutdown ();
       return EX_SOFTWARE;
     }
-  portero_mail_init ();
   g_autoptr (GError) error = NULL;
   run (argc, argv, &error);
   portero_mail_shutdown ();

@@ -12,9 +12,9 @@ portero_cmd_rule_test (PorteroCli *cli, int argc, char **argv, GError **error)
   gboolean as_new = FALSE;
   g_autofree char *sender = NULL, *recipient = NULL;
   GOptionEntry entries[] = {
-    { "as-new", 0, 0, G_OPTION_ARG_NONE, &as_new, "Treat the message as a new ticket even if it would join one", NULL },
-    { "sender", 0, 0, G_OPTION_ARG_STRING, &sender, "Envelope sender", "ADDR" },
-    { "recipient", 0, 0, G_OPTION_ARG_STRING, &recipient, "Envelope recipient (a support address)", "ADDR" },
+    { "as-new", 0, 0, G_OPTION_ARG_NONE, &as_new, N_("Treat the message as a new ticket even if it would join one"), NULL },
+    { "sender", 0, 0, G_OPTION_ARG_STRING, &sender, N_("Envelope sender"), "ADDR" },
+    { "recipient", 0, 0, G_OPTION_ARG_STRING, &recipient, N_("Envelope recipient (a support address)"), "ADDR" },
     { NULL },
   };
   if (!portero_cli_parse (cli, &argc, &argv, entries, NULL, 1, 1, error))
@@ -24,7 +24,7 @@ portero_cmd_rule_test (PorteroCli *cli, int argc, char **argv, GError **error)
   g_autoptr (GError) read_error = NULL;
   if (!g_file_get_contents (argv[1], &data, &len, &read_error))
     {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "rule test: %s", read_error->message);
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("rule test: %s"), read_error->message);
       return FALSE;
     }
   g_autoptr (GBytes) raw = g_bytes_new_take (g_steal_pointer (&data), len);
@@ -38,7 +38,7 @@ portero_cmd_rule_test (PorteroCli *cli, int argc, char **argv, GError **error)
   g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (PorteroRuleSet) rules = portero_rules_load (cli->config->rules, problems);
   for (guint i = 0; i < problems->len; i++)
-    printf ("skipped: %s\n", (const char *) g_ptr_array_index (problems, i));
+    printf (_("skipped: %s\n"), (const char *) g_ptr_array_index (problems, i));
 
   /* The whole delivery, in a transaction that is rolled back: nothing is
    * written and nothing is sent. */
@@ -49,16 +49,20 @@ portero_cmd_rule_test (PorteroCli *cli, int argc, char **argv, GError **error)
       portero_intake_result_clear (&result);
       return FALSE;
     }
-  printf ("sender: %s%s\n", result.sender && *result.sender ? result.sender : "(none)",
-          mail->auto_generated ? " (auto-generated: no automatic mail)" : mail->spam ? " (spam: no automatic mail)" : "");
-  printf ("outcome: %s", portero_outcome_name (result.outcome));
+  printf (_("sender: %s%s\n"), result.sender && *result.sender ? result.sender : _("(none)"),
+          mail->auto_generated ? _(" (auto-generated: no automatic mail)")
+          : mail->spam         ? _(" (spam: no automatic mail)")
+                               : "");
+  printf (_("outcome: %s"), portero_outcome_name (result.outcome));
   if (result.outcome == PORTERO_OUTCOME_FOLLOW_UP)
-    printf (" to ticket %" G_GINT64_FORMAT " (by %s)", result.ticket, result.matched_by);
-  printf ("%s\n", result.contact_created ? ", new contact" : "");
+    printf (_(" to ticket %lld (by %s)"), (long long) result.ticket, result.matched_by);
+  if (result.contact_created)
+    printf (_(", new %s"), portero_cli_word (cli, "contact"));
+  printf ("\n");
   for (guint i = 0; i < result.report->len; i++)
     printf ("%s\n", (const char *) g_ptr_array_index (result.report, i));
   if (result.report->len == 0)
-    printf ("no rule for this event\n");
+    printf (_("no rule for this event\n"));
   portero_intake_result_clear (&result);
   return TRUE;
 }
@@ -72,10 +76,11 @@ portero_cmd_rule_list (PorteroCli *cli, int argc, char **argv, GError **error)
   g_autoptr (PorteroRuleSet) rules = portero_rules_load (cli->config->rules, problems);
   g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
   portero_rules_describe (rules, lines);
-  printf ("%-28s %-20s %-7s %s\n", "FILE", "TRIGGER", "ACTIVE", "NAME");
+  /* TRANSLATORS: column headers; the rows below keep their English words and widths */
+  printf ("%-28s %-20s %-7s %s\n", _("FILE"), _("TRIGGER"), _("ACTIVE"), _("NAME"));
   for (guint i = 0; i < lines->len; i++)
     printf ("%s\n", (const char *) g_ptr_array_index (lines, i));
   for (guint i = 0; i < problems->len; i++)
-    printf ("skipped: %s\n", (const char *) g_ptr_array_index (problems, i));
+    printf (_("skipped: %s\n"), (const char *) g_ptr_array_index (problems, i));
   return TRUE;
 }

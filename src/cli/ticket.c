@@ -1,7 +1,13 @@
-/* ticket - portero ticket list | show */
+/* ticket - portero ticket list | show | reply | status */
 #include "cli.h"
 #include "../address.h"
+#include "../automation.h"
+#include "../keys.h"
+#include "../outbox.h"
+#include "../rules.h"
+#include "../template.h"
 #include <stdio.h>
+#include <string.h>
 
 gboolean
 portero_cmd_ticket_list (PorteroCli *cli, int argc, char **argv, GError **error)
@@ -119,12 +125,276 @@ portero_cmd_ticket_show (PorteroCli *cli, int argc, char **argv, GError **error)
   return TRUE;
 }
 
-/* Not written yet: each answers so. */
-#define STUB(fn) \
-  gboolean fn (PorteroCli *cli, int argc, char **argv, GError **error) \
-  { \
-    g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "%s: not in this version yet", cli->phrase); \
-    return FALSE; \
-  }
-STUB (portero_cmd_ticket_reply)
-STUB (portero_cmd_ticket_status)
+static const char *const statuses[] = { "open", "pending", "on-hold", "resolved", "closed", NULL };
+
+/* A ticket number as typed: 12 or #12. */
+static gboolean
+parse_ticket (const char *arg, gint64 *id, GError **error)
+{
+  guint64 v = 0;
+  if (!g_ascii_string_to_unsigned (arg[0] == '#' ? arg + 1 : arg, 10, 1, G_MAXINT64, &v, NULL))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("\"%s\" is not a ticket number"), arg);
+      return FALSE;
+    }
+  *id = (gint64) v;
+  return TRUE;
+}
+
+/* STATUS lowercased when it is one portero knows, else NULL with an error. */
+static char *
+check_status (const char *status, GError **error)
+{
+  g_autofree char *lower = g_ascii_strdown (status, -1);
+  if (!g_strv_contains (statuses, lower))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
+                   _("unknown status \"%s\" (open, pending, on-hold, resolved, closed)"), status);
+      return NULL;
+    }
+  return g_steal_pointer (&lower);
+}
+
+/* The ticket ID, or PORTERO_ERROR_NOT_FOUND. */
+static gboolean
+get_ticket (PorteroCli *cli, gint64 id, PorteroTicketInfo *info, GError **error)
+{
+  if (!portero_store_ticket_info (cli->store, id, info, error))
+    return FALSE;
+  if (info->id == 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("no ticket %" G_GINT64_FORMAT), id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static PorteroRuleSet *
+load_rules (PorteroCli *cli)
+{
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  PorteroRuleSet *rules = portero_rules_load (cli->config->rules, problems);
+  for (guint i = 0; i < problems->len; i++)
+    fprintf (stderr, _("portero: rule skipped: %s\n"), (const char *) g_ptr_array_index (problems, i));
+  return rules;
+}
+
+/* Inside the transaction: the status-changed rules for TICKET. */
+static gboolean
+fire_status_changed (PorteroCli *cli, const PorteroKeys *keys, const PorteroRuleSet *rules, const PorteroTicketInfo *ticket,
+                     GArray *queued, GPtrArray *report, GError **error)
+{
+  PorteroEvent event = {
+    .trigger = PORTERO_TRIGGER_STATUS_CHANGED,
+    .ticket = ticket->id,
+    .contact = ticket->contact_id,
+    .mail = NULL,
+    .may_mail = TRUE,
+    .authenticated = TRUE,
+  };
+  return portero_automation_run (cli->store, cli->config, keys, rules, &event, 1, NULL, FALSE, queued, report, error);
+}
+
+/* After commit: send QUEUED within the send budget; what is left stays
+ * queued for portero maintain. The command's work is done either way. */
+static void
+send_queued (PorteroCli *cli, const PorteroKeys *keys, GArray *queued)
+{
+  if (queued->len == 0)
+    return;
+  if (cli->config->smtp_send_budget <= 0)
+    {
+      printf (_("%u mail(s) queued for portero maintain\n"), queued->len);
+      return;
+    }
+  gint64 deadline = g_get_monotonic_time () + (gint64) cli->config->smtp_send_budget * G_USEC_PER_SEC;
+  PorteroOutboxTally tally;
+  g_autoptr (GError) local = NULL;
+  if (portero_outbox_send (cli->store, cli->config, keys, queued, deadline, &tally, &local))
+    printf (_("%d sent, %d deferred, %d failed\n"), tally.sent, tally.deferred, tally.failed);
+  else
+    fprintf (stderr, _("portero: outbox: %s; the mail stays queued\n"), local->message);
+}
+
+static void
+print_lines (GPtrArray *lines)
+{
+  for (guint i = 0; i < lines->len; i++)
+    printf ("%s\n", (const char *) g_ptr_array_index (lines, i));
+}
+
+/* The template of a reply: a shipped one by NAME, or the technician's text
+ * in BODY_FILE under "Re: <title>". The title is inserted as a snippet's
+ * value, so that whatever a customer wrote in it is never expanded. */
+static PorteroTemplate *
+reply_template (PorteroCli *cli, const char *name, const char *body_file, const PorteroTicketInfo *ticket,
+                GError **error)
+{
+  if (name != NULL)
+    return portero_template_find (cli->config->templates, name, cli->config->language, error);
+  g_autofree char *text = NULL;
+  g_autoptr (GError) local = NULL;
+  if (!g_file_get_contents (body_file, &text, NULL, &local))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "%s", local->message);
+      return NULL;
+    }
+  g_autofree char *trimmed = g_strstrip (g_strdup (text));
+  if (*trimmed == '\0')
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("%s is empty: no reply to send"), body_file);
+      return NULL;
+    }
+  gboolean re = g_ascii_strncasecmp (ticket->title, "re:", 3) == 0;
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  PorteroTemplate *t = portero_template_new_from_text (body_file, re ? "{[Ticket Title]}" : "Re: {[Ticket Title]}",
+                                                       text, problems);
+  if (t == NULL)
+    {
+      g_ptr_array_add (problems, NULL);
+      g_autofree char *all = g_strjoinv ("; ", (char **) problems->pdata);
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "%s", all);
+    }
+  return t;
+}
+
+gboolean
+portero_cmd_ticket_reply (PorteroCli *cli, int argc, char **argv, GError **error)
+{
+  g_autofree char *template_name = NULL, *body_file = NULL, *status_arg = NULL;
+  GOptionEntry entries[] = {
+    { "template", 0, 0, G_OPTION_ARG_STRING, &template_name, N_("Reply with this template (quick response)"), "NAME" },
+    { "body-file", 0, 0, G_OPTION_ARG_FILENAME, &body_file, N_("Reply with the text of this file"), "F" },
+    { "status", 0, 0, G_OPTION_ARG_STRING, &status_arg, N_("Also set the ticket's status"), "S" },
+    { NULL },
+  };
+  if (!portero_cli_parse (cli, &argc, &argv, entries, NULL, 1, 1, error))
+    return FALSE;
+  gint64 id = 0;
+  if (!parse_ticket (argv[1], &id, error))
+    return FALSE;
+  if ((template_name == NULL) == (body_file == NULL))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("%s: give exactly one of --template NAME or --body-file F"),
+                   cli->phrase);
+      return FALSE;
+    }
+  g_autofree char *status = NULL;
+  if (status_arg != NULL && (status = check_status (status_arg, error)) == NULL)
+    return FALSE;
+
+  PorteroTicketInfo ticket = { 0 };
+  gboolean ok = FALSE;
+  g_autoptr (PorteroTemplate) t = NULL;
+  g_autoptr (PorteroKeys) keys = NULL;
+  g_autoptr (PorteroRuleSet) rules = NULL;
+  g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *old_status = NULL;
+  if (!get_ticket (cli, id, &ticket, error))
+    goto out;
+  if (ticket.contact_id == 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
+                   _("ticket %" G_GINT64_FORMAT " has no %s to reply to (requester %s)"), id,
+                   portero_cli_word (cli, "contact"), ticket.requester);
+      goto out;
+    }
+  if ((t = reply_template (cli, template_name, body_file, &ticket, error)) == NULL)
+    goto out;
+  if ((keys = portero_keys_load (cli->config->key_file, error)) == NULL)
+    goto out;
+  gboolean status_changes = status != NULL && g_strcmp0 (status, ticket.status) != 0;
+  if (status_changes)
+    rules = load_rules (cli);
+  old_status = g_strdup (ticket.status);
+
+  if (!portero_store_begin (cli->store, error))
+    goto out;
+  /* The new status first, so that the reply shows it; then the reply; then
+   * what the rules do about the change. All of it, or none. */
+  if (status_changes
+      && (!portero_store_ticket_update (cli->store, id, status, NULL, 0, error)
+          || !get_ticket (cli, id, &ticket, error)))
+    goto rollback;
+  if (!portero_automation_mail (cli->store, cli->config, keys, "reply", t, ticket.contact_id, id, TRUE, FALSE, queued,
+                                report, error))
+    goto rollback;
+  if (queued->len == 0)
+    {
+      /* Held back (the reason is the report's last line): a technician
+       * expects a reply or an error, never silence. */
+      const char *why = report->len ? g_ptr_array_index (report, report->len - 1) : "";
+      if (g_str_has_prefix (why, "note: "))
+        why += strlen ("note: ");
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("no reply sent: %s"), why);
+      goto rollback;
+    }
+  if (!portero_store_ticket_touch (cli->store, id, FALSE, error))
+    goto rollback;
+  if (status_changes && !fire_status_changed (cli, keys, rules, &ticket, queued, report, error))
+    goto rollback;
+  if (!portero_store_commit (cli->store, error))
+    goto out;
+  print_lines (report);
+  if (status_changes)
+    printf (_("ticket %" G_GINT64_FORMAT ": %s -> %s\n"), id, old_status, status);
+  send_queued (cli, keys, queued);
+  ok = TRUE;
+  goto out;
+rollback:
+  portero_store_rollback (cli->store);
+out:
+  portero_ticket_info_clear (&ticket);
+  return ok;
+}
+
+gboolean
+portero_cmd_ticket_status (PorteroCli *cli, int argc, char **argv, GError **error)
+{
+  if (!portero_cli_parse (cli, &argc, &argv, NULL, NULL, 2, 2, error))
+    return FALSE;
+  gint64 id = 0;
+  if (!parse_ticket (argv[1], &id, error))
+    return FALSE;
+  g_autofree char *status = check_status (argv[2], error);
+  if (status == NULL)
+    return FALSE;
+  PorteroTicketInfo ticket = { 0 };
+  gboolean ok = FALSE;
+  g_autoptr (PorteroKeys) keys = NULL;
+  g_autoptr (PorteroRuleSet) rules = NULL;
+  g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *old_status = NULL;
+  if (!get_ticket (cli, id, &ticket, error))
+    goto out;
+  if (g_strcmp0 (ticket.status, status) == 0)
+    {
+      printf (_("ticket %" G_GINT64_FORMAT " is %s already: nothing changed\n"), id, status);
+      ok = TRUE;
+      goto out;
+    }
+  if ((keys = portero_keys_load (cli->config->key_file, error)) == NULL)
+    goto out;
+  rules = load_rules (cli);
+  old_status = g_strdup (ticket.status);
+  if (!portero_store_begin (cli->store, error))
+    goto out;
+  if (!portero_store_ticket_update (cli->store, id, status, NULL, 0, error)
+      || !get_ticket (cli, id, &ticket, error)
+      || !fire_status_changed (cli, keys, rules, &ticket, queued, report, error))
+    {
+      portero_store_rollback (cli->store);
+      goto out;
+    }
+  if (!portero_store_commit (cli->store, error))
+    goto out;
+  printf (_("ticket %" G_GINT64_FORMAT ": %s -> %s\n"), id, old_status, status);
+  print_lines (report);
+  send_queued (cli, keys, queued);
+  ok = TRUE;
+out:
+  portero_ticket_info_clear (&ticket);
+  return ok;
+}
