@@ -95,6 +95,8 @@ static const char *const migrations[] = {
   "CREATE UNIQUE INDEX messages_dedupe ON messages(message_id, envelope_recipient, content_hash)"
   "  WHERE content_hash <> '';"
   "CREATE INDEX messages_ticket ON messages(ticket_id);"
+  /* threading looks up References by Message-ID on every reply */
+  "CREATE INDEX messages_message_id ON messages(message_id);"
   "CREATE INDEX messages_unfiled ON messages(id) WHERE ticket_id IS NULL;"
   "CREATE TABLE attachments ("
   "  id INTEGER PRIMARY KEY,"
@@ -341,6 +343,15 @@ open_db (const char *path, int flags, int busy_timeout, GError **error)
   sqlite3_extended_result_codes (store->db, 1);
   store->busy_timeout = (gint64) busy_timeout * G_USEC_PER_SEC;
   sqlite3_busy_handler (store->db, busy_wait, store);
+  if (flags & SQLITE_OPEN_READWRITE)
+    {
+      /* One process per message: closing must not checkpoint and delete
+       * the WAL each time (four extra fsyncs); SQLite's auto-checkpoint at
+       * commit and portero maintain keep it short. */
+      int one = 1;
+      sqlite3_db_config (store->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+      sqlite3_file_control (store->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+    }
   /* FULL: NORMAL in WAL mode may lose a commit we already answered 0 for. */
   if (!exec (store, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;", error))
     return NULL;
