@@ -122,7 +122,7 @@ begin "ticket reply --template quick-portal-credentials mails the requester a ne
 expect_code 0 portero --config "$C" auth ann@acme.example <<< "$P0"
 n=$(sent_count)
 expect_code 0 p ticket reply 1 --template quick-portal-credentials
-check grep -q "1 sent" "$TMP/last.out"
+check grep -q "1 mail(s) sent" "$TMP/last.out"
 expect_eq "$(sent_count)" "$((n + 1))"
 R=$(last_sent)
 expect_eq "$(header "$R" Subject)" "Portal credentials [#1]"
@@ -330,7 +330,7 @@ expect_code 0 portero --config "$C" auth ann@acme.example <<< "$P2"
 begin "contact reset-password --send: mailed at once, the old password replaced"
 n=$(sent_count)
 expect_code 0 p contact reset-password ann@acme.example --send quick-portal-credentials
-check grep -q "1 sent" "$TMP/last.out"
+check grep -q "1 mail(s) sent" "$TMP/last.out"
 expect_eq "$(sent_count)" "$((n + 1))"
 R=$(last_sent)
 expect_eq "$(header "$R" To)" "Ann Smith <ann@acme.example>"

@@ -1,5 +1,8 @@
 /* cli - what every `portero` command shares */
 #include "cli.h"
+#include "../log.h"
+#include "../outbox.h"
+#include <stdio.h>
 
 gboolean
 portero_cli_parse (PorteroCli *cli, int *argc, char ***argv, const GOptionEntry *entries, gboolean *json,
@@ -71,4 +74,33 @@ const char *
 portero_cli_word (PorteroCli *cli, const char *msp_word)
 {
   return _(portero_config_word (cli->config, msp_word));
+}
+
+void
+portero_cli_send_queued (PorteroCli *cli, const PorteroKeys *keys, GArray *queued, gboolean loud)
+{
+  if (queued->len == 0)
+    return;
+  if (cli->config->smtp_send_budget <= 0)
+    {
+      if (loud)
+        printf (_("%u mail(s) queued for portero maintain\n"), queued->len);
+      return;
+    }
+  gint64 deadline = g_get_monotonic_time () + (gint64) cli->config->smtp_send_budget * G_USEC_PER_SEC;
+  PorteroOutboxTally tally = { 0 };
+  g_autoptr (GError) local = NULL;
+  if (!portero_outbox_send (cli->store, cli->config, keys, queued, deadline, &tally, &local))
+    {
+      portero_log_warn ("outbox: %s; the mail stays queued", local->message);
+      return;
+    }
+  if (!loud)
+    return;
+  if (tally.sent > 0)
+    printf (_("%d mail(s) sent\n"), tally.sent);
+  if (tally.deferred > 0)
+    printf (_("%d mail(s) not sent yet: queued for portero maintain (see portero outbox list)\n"), tally.deferred);
+  if (tally.failed > 0)
+    printf (_("%d mail(s) failed (see portero outbox list)\n"), tally.failed);
 }

@@ -2,6 +2,7 @@
 #pragma once
 #include "../config.h"
 #include "../error.h"
+#include "../keys.h"
 #include "../store.h"
 #include "../printer.h"
 #include "../i18n.h"
@@ -36,6 +37,10 @@ gboolean portero_cli_parse (PorteroCli *cli, int *argc, char ***argv, const GOpt
 
 /* FALSE with PORTERO_ERROR_NOT_FOUND when NAME (if not NULL) names no customer. */
 gboolean portero_cli_check_customer (PorteroCli *cli, const char *name, GError **error);
+
+/* After commit: send QUEUED within [smtp] send-budget; what is left stays
+ * queued for portero maintain. LOUD: say what happened on stdout. */
+void portero_cli_send_queued (PorteroCli *cli, const PorteroKeys *keys, GArray *queued, gboolean loud);
 
 /* A word in the configured mode: customer/site, contact/user. */
 const char *portero_cli_word (PorteroCli *cli, const char *msp_word);

@@ -38,19 +38,6 @@ find_contact (PorteroCli *cli, const char *arg, gint64 *contact, GError **error)
 
 /* After commit: send QUEUED within the send budget. The tally goes to
  * stdout when LOUD, to the log otherwise. */
-static void
-send_queued (PorteroCli *cli, const PorteroKeys *keys, GArray *queued, gboolean loud)
-{
-  if (queued->len == 0 || cli->config->smtp_send_budget <= 0)
-    return;
-  gint64 deadline = g_get_monotonic_time () + (gint64) cli->config->smtp_send_budget * G_USEC_PER_SEC;
-  PorteroOutboxTally tally;
-  g_autoptr (GError) local = NULL;
-  if (!portero_outbox_send (cli->store, cli->config, keys, queued, deadline, &tally, &local))
-    portero_log_warn ("outbox: %s; the mail stays queued", local->message);
-  else if (loud)
-    printf (_("%d sent, %d deferred, %d failed\n"), tally.sent, tally.deferred, tally.failed);
-}
 
 /* --print: a new password, current at once, shown once. */
 static gboolean
@@ -118,7 +105,7 @@ reset_send (PorteroCli *cli, gint64 contact, const char *name, GError **error)
     return FALSE;
   for (guint i = 0; i < report->len; i++)
     printf ("%s\n", (const char *) g_ptr_array_index (report, i));
-  send_queued (cli, keys, queued, TRUE);
+  portero_cli_send_queued (cli, keys, queued, TRUE);
   return TRUE;
 }
 
@@ -194,7 +181,7 @@ portero_cmd_contact_request_reset (PorteroCli *cli, int argc, char **argv, GErro
         return FALSE;
       for (guint i = 0; i < report->len; i++)
         portero_log_info ("request-reset: %s", (const char *) g_ptr_array_index (report, i));
-      send_queued (cli, keys, queued, FALSE);
+      portero_cli_send_queued (cli, keys, queued, FALSE);
     }
   else
     {

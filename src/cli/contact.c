@@ -144,31 +144,6 @@ load_rules (PorteroCli *cli)
 
 /* After commit: send QUEUED within the send budget; what is left stays
  * queued for portero maintain. The command's work is done either way. */
-static void
-send_queued (PorteroCli *cli, const PorteroKeys *keys, GArray *queued)
-{
-  if (queued->len == 0)
-    return;
-  if (cli->config->smtp_send_budget <= 0)
-    {
-      printf (_("%u mail(s) queued for portero maintain\n"), queued->len);
-      return;
-    }
-  gint64 deadline = g_get_monotonic_time () + (gint64) cli->config->smtp_send_budget * G_USEC_PER_SEC;
-  PorteroOutboxTally tally = { 0 };
-  g_autoptr (GError) local = NULL;
-  if (!portero_outbox_send (cli->store, cli->config, keys, queued, deadline, &tally, &local))
-    {
-      fprintf (stderr, _("portero: outbox: %s; the mail stays queued\n"), local->message);
-      return;
-    }
-  if (tally.sent > 0)
-    printf (_("%d mail(s) sent\n"), tally.sent);
-  if (tally.deferred > 0)
-    printf (_("%d mail(s) not sent yet: queued for portero maintain (see portero outbox list)\n"), tally.deferred);
-  if (tally.failed > 0)
-    printf (_("%d mail(s) failed (see portero outbox list)\n"), tally.failed);
-}
 
 gboolean
 portero_cmd_contact_add (PorteroCli *cli, int argc, char **argv, GError **error)
@@ -266,7 +241,7 @@ portero_cmd_contact_add (PorteroCli *cli, int argc, char **argv, GError **error)
     printf (_("No welcome mail (--no-welcome)\n"));
   else if (!cli->config->welcome_email)
     printf (_("No welcome mail ([mail] welcome-email is off)\n"));
-  send_queued (cli, keys, queued);
+  portero_cli_send_queued (cli, keys, queued, TRUE);
   ok = TRUE;
   goto out;
 rollback:

@@ -250,16 +250,7 @@ portero_cmd_message_reprocess (PorteroCli *cli, int argc, char **argv, GError **
 
   /* Stored and committed: sending is best effort within the send budget,
    * as in portero-deliver; what is left stays queued for portero maintain. */
-  if (result.queued->len > 0 && cli->config->smtp_send_budget > 0)
-    {
-      gint64 deadline = g_get_monotonic_time () + (gint64) cli->config->smtp_send_budget * G_USEC_PER_SEC;
-      PorteroOutboxTally tally;
-      g_autoptr (GError) send_error = NULL;
-      if (portero_outbox_send (cli->store, cli->config, keys, result.queued, deadline, &tally, &send_error))
-        printf (_("%d sent, %d deferred, %d failed\n"), tally.sent, tally.deferred, tally.failed);
-      else
-        fprintf (stderr, _("portero: outbox: %s; the mail stays queued\n"), send_error->message);
-    }
+  portero_cli_send_queued (cli, keys, result.queued, TRUE);
   portero_intake_result_clear (&result);
   return TRUE;
 }

@@ -197,24 +197,6 @@ fire_status_changed (PorteroCli *cli, const PorteroKeys *keys, const PorteroRule
 
 /* After commit: send QUEUED within the send budget; what is left stays
  * queued for portero maintain. The command's work is done either way. */
-static void
-send_queued (PorteroCli *cli, const PorteroKeys *keys, GArray *queued)
-{
-  if (queued->len == 0)
-    return;
-  if (cli->config->smtp_send_budget <= 0)
-    {
-      printf (_("%u mail(s) queued for portero maintain\n"), queued->len);
-      return;
-    }
-  gint64 deadline = g_get_monotonic_time () + (gint64) cli->config->smtp_send_budget * G_USEC_PER_SEC;
-  PorteroOutboxTally tally;
-  g_autoptr (GError) local = NULL;
-  if (portero_outbox_send (cli->store, cli->config, keys, queued, deadline, &tally, &local))
-    printf (_("%d sent, %d deferred, %d failed\n"), tally.sent, tally.deferred, tally.failed);
-  else
-    fprintf (stderr, _("portero: outbox: %s; the mail stays queued\n"), local->message);
-}
 
 static void
 print_lines (GPtrArray *lines)
@@ -339,7 +321,7 @@ portero_cmd_ticket_reply (PorteroCli *cli, int argc, char **argv, GError **error
   print_lines (report);
   if (status_changes)
     printf (_("ticket %" G_GINT64_FORMAT ": %s -> %s\n"), id, old_status, status);
-  send_queued (cli, keys, queued);
+  portero_cli_send_queued (cli, keys, queued, TRUE);
   ok = TRUE;
   goto out;
 rollback:
@@ -392,7 +374,7 @@ portero_cmd_ticket_status (PorteroCli *cli, int argc, char **argv, GError **erro
     goto out;
   printf (_("ticket %" G_GINT64_FORMAT ": %s -> %s\n"), id, old_status, status);
   print_lines (report);
-  send_queued (cli, keys, queued);
+  portero_cli_send_queued (cli, keys, queued, TRUE);
   ok = TRUE;
 out:
   portero_ticket_info_clear (&ticket);
