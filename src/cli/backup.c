@@ -4,6 +4,7 @@
  * password hashes and sealed mail) and only then given FILE's name, so that
  * FILE is either the whole copy or not there at all. */
 #include "cli.h"
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -92,7 +93,7 @@ portero_cmd_backup (PorteroCli *cli, int argc, char **argv, GError **error)
   sync_dir (path);
   GStatBuf st;
   if (g_stat (path, &st) == 0)
-    printf (_("backup written to %s (%" G_GINT64_FORMAT " bytes)\n"), path, (gint64) st.st_size);
+    printf (_("backup written to %s (%" PRId64 " bytes)\n"), path, (gint64) st.st_size);
   else
     printf (_("backup written to %s\n"), path);
   return TRUE;

@@ -1,6 +1,7 @@
 /* contact - portero contact add | list | show | email add | email remove |
  * set | merge | delete (portero user ... in IT mode) */
 #include "cli.h"
+#include <inttypes.h>
 #include "../address.h"
 #include "../automation.h"
 #include "../credentials.h"
@@ -103,7 +104,7 @@ contact_json (PorteroCli *cli, gint64 id, GError **error)
   JsonArray *a = json_node_get_array (list);
   if (json_array_get_length (a) == 0)
     {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("no %s %" G_GINT64_FORMAT),
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("no %s %" PRId64),
                    portero_cli_word (cli, "contact"), id);
       return NULL;
     }
@@ -479,11 +480,11 @@ portero_cmd_contact_merge (PorteroCli *cli, int argc, char **argv, GError **erro
     return FALSE;
   JsonObject *b = json_node_get_object (before), *a = json_node_get_object (after);
   emails = portero_print_value (a, "emails");
-  printf (_("%s %s merged into %s: %u address(es) and %" G_GINT64_FORMAT " ticket(s) moved; %s is gone\n"),
+  printf (_("%s %s merged into %s: %u address(es) and %" PRId64 " ticket(s) moved; %s is gone\n"),
           portero_cli_word (cli, "Contact"), from_addr, into_addr,
           json_array_get_length (json_object_get_array_member (b, "emails")), json_object_get_int_member (b, "tickets"),
           from_addr);
-  printf (_("%s now has the addresses %s and %" G_GINT64_FORMAT " ticket(s)\n"), into_addr, emails,
+  printf (_("%s now has the addresses %s and %" PRId64 " ticket(s)\n"), into_addr, emails,
           json_object_get_int_member (a, "tickets"));
   return TRUE;
 rollback:
@@ -535,7 +536,7 @@ portero_cmd_contact_delete (PorteroCli *cli, int argc, char **argv, GError **err
   printf (_("%s %s deleted (addresses: %s)\n"), portero_cli_word (cli, "Contact"), address, emails);
   if (erase)
     {
-      printf (_("The content of their messages is erased; %" G_GINT64_FORMAT " ticket(s) keep a placeholder\n"),
+      printf (_("The content of their messages is erased; %" PRId64 " ticket(s) keep a placeholder\n"),
               json_object_get_int_member (o, "tickets"));
       /* Take the erased pages out of the -wal file too. */
       g_autoptr (GError) local = NULL;
@@ -544,7 +545,7 @@ portero_cmd_contact_delete (PorteroCli *cli, int argc, char **argv, GError **err
     }
   else
     {
-      printf (_("%" G_GINT64_FORMAT " ticket(s) keep their history without a %s\n"),
+      printf (_("%" PRId64 " ticket(s) keep their history without a %s\n"),
               json_object_get_int_member (o, "tickets"), portero_cli_word (cli, "contact"));
       if (queued > 0)
         printf (_("%d queued mail(s) for them will still be sent\n"), queued);

@@ -1,5 +1,6 @@
 /* message - portero message list | show | reprocess */
 #include "cli.h"
+#include <inttypes.h>
 #include "../intake.h"
 #include "../keys.h"
 #include "../outbox.h"
@@ -93,7 +94,7 @@ portero_cmd_message_show (PorteroCli *cli, int argc, char **argv, GError **error
       if (len == 0)
         {
           g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
-                       _("message %" G_GINT64_FORMAT " has no stored bytes (written by portero, or erased)"), id);
+                       _("message %" PRId64 " has no stored bytes (written by portero, or erased)"), id);
           return FALSE;
         }
       if (fwrite (data, 1, len, stdout) != len || fflush (stdout) != 0)
@@ -176,7 +177,7 @@ portero_cmd_message_reprocess (PorteroCli *cli, int argc, char **argv, GError **
   if (!json_object_get_null_member (m, "ticket"))
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
-                   _("message %" G_GINT64_FORMAT " is on ticket %" G_GINT64_FORMAT " already: only mail that made no ticket is reprocessed"),
+                   _("message %" PRId64 " is on ticket %" PRId64 " already: only mail that made no ticket is reprocessed"),
                    id, json_object_get_int_member (m, "ticket"));
       return FALSE;
     }
@@ -186,7 +187,7 @@ portero_cmd_message_reprocess (PorteroCli *cli, int argc, char **argv, GError **
   if (g_bytes_get_size (raw) == 0)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
-                   _("message %" G_GINT64_FORMAT " has no stored bytes (written by portero, or erased): nothing to reprocess"), id);
+                   _("message %" PRId64 " has no stored bytes (written by portero, or erased): nothing to reprocess"), id);
       return FALSE;
     }
   g_autofree char *sender = NULL, *recipient = NULL, *original = NULL, *queue_id = NULL;
@@ -227,22 +228,22 @@ portero_cmd_message_reprocess (PorteroCli *cli, int argc, char **argv, GError **
   switch (result.outcome)
     {
     case PORTERO_OUTCOME_NEW_TICKET:
-      printf (_("message %" G_GINT64_FORMAT " reprocessed as message %" G_GINT64_FORMAT ": new ticket %" G_GINT64_FORMAT "%s\n"),
+      printf (_("message %" PRId64 " reprocessed as message %" PRId64 ": new ticket %" PRId64 "%s\n"),
               id, result.message, result.ticket, result.contact_created ? _(", new contact") : "");
       break;
     case PORTERO_OUTCOME_FOLLOW_UP:
     case PORTERO_OUTCOME_NOTE:
-      printf (_("message %" G_GINT64_FORMAT " reprocessed as message %" G_GINT64_FORMAT ": %s on ticket %" G_GINT64_FORMAT
+      printf (_("message %" PRId64 " reprocessed as message %" PRId64 ": %s on ticket %" PRId64
                 " (by %s)\n"),
               id, result.message, portero_outcome_name (result.outcome), result.ticket,
               result.matched_by ? result.matched_by : "?");
       break;
     case PORTERO_OUTCOME_UNFILED:
-      printf (_("message %" G_GINT64_FORMAT " reprocessed as message %" G_GINT64_FORMAT ": still no ticket (%s)\n"), id,
+      printf (_("message %" PRId64 " reprocessed as message %" PRId64 ": still no ticket (%s)\n"), id,
               result.message, result.unfiled_reason ? result.unfiled_reason : "?");
       break;
     case PORTERO_OUTCOME_DUPLICATE:
-      printf (_("message %" G_GINT64_FORMAT ": a duplicate of another stored message; left as it was\n"), id);
+      printf (_("message %" PRId64 ": a duplicate of another stored message; left as it was\n"), id);
       break;
     }
   for (guint i = 0; i < result.report->len; i++)

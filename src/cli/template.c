@@ -1,5 +1,6 @@
 /* template - portero template list | render */
 #include "cli.h"
+#include <inttypes.h>
 #include "../address.h"
 #include "../template.h"
 #include <stdio.h>
@@ -156,7 +157,7 @@ portero_cmd_template_render (PorteroCli *cli, int argc, char **argv, GError **er
         goto out;
       if (ticket.id == 0)
         {
-          g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("no ticket %" G_GUINT64_FORMAT), v);
+          g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("no ticket %" PRId64), (gint64) v);
           goto out;
         }
     }

@@ -1,5 +1,6 @@
 /* ticket - portero ticket list | show | reply | status */
 #include "cli.h"
+#include <inttypes.h>
 #include "../address.h"
 #include "../automation.h"
 #include "../keys.h"
@@ -163,7 +164,7 @@ get_ticket (PorteroCli *cli, gint64 id, PorteroTicketInfo *info, GError **error)
     return FALSE;
   if (info->id == 0)
     {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("no ticket %" G_GINT64_FORMAT), id);
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("no ticket %" PRId64), id);
       return FALSE;
     }
   return TRUE;
@@ -278,7 +279,7 @@ portero_cmd_ticket_reply (PorteroCli *cli, int argc, char **argv, GError **error
   if (ticket.contact_id == 0)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
-                   _("ticket %" G_GINT64_FORMAT " has no %s to reply to (requester %s)"), id,
+                   _("ticket %" PRId64 " has no %s to reply to (requester %s)"), id,
                    portero_cli_word (cli, "contact"), ticket.requester);
       goto out;
     }
@@ -320,7 +321,7 @@ portero_cmd_ticket_reply (PorteroCli *cli, int argc, char **argv, GError **error
     goto out;
   print_lines (report);
   if (status_changes)
-    printf (_("ticket %" G_GINT64_FORMAT ": %s -> %s\n"), id, old_status, status);
+    printf (_("ticket %" PRId64 ": %s -> %s\n"), id, old_status, status);
   portero_cli_send_queued (cli, keys, queued, TRUE);
   ok = TRUE;
   goto out;
@@ -353,7 +354,7 @@ portero_cmd_ticket_status (PorteroCli *cli, int argc, char **argv, GError **erro
     goto out;
   if (g_strcmp0 (ticket.status, status) == 0)
     {
-      printf (_("ticket %" G_GINT64_FORMAT " is %s already: nothing changed\n"), id, status);
+      printf (_("ticket %" PRId64 " is %s already: nothing changed\n"), id, status);
       ok = TRUE;
       goto out;
     }
@@ -372,7 +373,7 @@ portero_cmd_ticket_status (PorteroCli *cli, int argc, char **argv, GError **erro
     }
   if (!portero_store_commit (cli->store, error))
     goto out;
-  printf (_("ticket %" G_GINT64_FORMAT ": %s -> %s\n"), id, old_status, status);
+  printf (_("ticket %" PRId64 ": %s -> %s\n"), id, old_status, status);
   print_lines (report);
   portero_cli_send_queued (cli, keys, queued, TRUE);
   ok = TRUE;
