@@ -42,7 +42,8 @@ gboolean portero_cli_check_customer (PorteroCli *cli, const char *name, GError *
  * queued for portero maintain. LOUD: say what happened on stdout. */
 void portero_cli_send_queued (PorteroCli *cli, const PorteroKeys *keys, GArray *queued, gboolean loud);
 
-/* A word in the configured mode: customer/site, contact/user. */
+/* A word in the configured mode (customer/site, contact/user), translated
+ * to the user's language. */
 const char *portero_cli_word (PorteroCli *cli, const char *msp_word);
 
 /* Commands (one function each). */

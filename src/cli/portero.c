@@ -229,12 +229,17 @@ run (int argc, char **argv, GError **error)
   cli.phrase = cmd->phrase;
   cli.config_path = portero_config_locate (config_opt);
   gboolean ok = TRUE;
-  if ((cmd->flags & CMD_CONFIG) && cmd->func != portero_cmd_init && cmd->func != portero_cmd_check)
+  /* Help needs neither the configuration nor the database: the command's
+   * option parser prints it and exits before either is used. */
+  gboolean help = FALSE;
+  for (int i = words + 1; i < argc; i++)
+    help = help || strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0 || strcmp (argv[i], "-?") == 0;
+  if (!help && (cmd->flags & CMD_CONFIG) && cmd->func != portero_cmd_init && cmd->func != portero_cmd_check)
     {
       cli.config = portero_config_load (cli.config_path, error);
       ok = cli.config != NULL;
     }
-  if (ok && (cmd->flags & (CMD_STORE_READ | CMD_STORE_WRITE)))
+  if (ok && !help && (cmd->flags & (CMD_STORE_READ | CMD_STORE_WRITE)))
     {
       cli.store = portero_store_open (cli.config->database,
                                       (cmd->flags & CMD_STORE_WRITE) ? PORTERO_STORE_WRITE : PORTERO_STORE_READ,
