@@ -104,4 +104,8 @@ begin "help lists the commands"
 expect_code 0 portero --help
 check grep -q "customer domain add" "$TMP/last.out"
 
+begin "a command's --help needs no configuration"
+expect_code 0 portero --config "$TMP/no-such.conf" ticket list --help
+check grep -q -- "--status" "$TMP/last.out"
+
 test_done
