@@ -77,8 +77,10 @@ portero_automation_prepare (const PorteroConfig *config, const PorteroRuleSet *r
   gboolean needed = !sender_known && config->auto_create_contacts && config->welcome_email
                     && template_issues_password (config, config->welcome_template);
   /* The rules as they would see a new ticket or a reply with this subject. */
-  for (int t = PORTERO_TRIGGER_TICKET_CREATED; !needed && t <= PORTERO_TRIGGER_REQUESTER_RESPONDED; t++)
+  for (int t = PORTERO_TRIGGER_TICKET_CREATED; !needed && t <= PORTERO_TRIGGER_CONTACT_CREATED; t++)
     {
+      if (t == PORTERO_TRIGGER_CONTACT_CREATED && sender_known)
+        continue;
       PorteroRuleEvent ev = { .trigger = t };
       ev.props[PORTERO_PROP_TITLE] = mail->subject;
       ev.props[PORTERO_PROP_BODY] = mail->body;

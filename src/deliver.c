@@ -158,7 +158,8 @@ deliver (int argc, char **argv, GError **error)
   /* argon2id before the write lock, when a credential mail is likely. */
   gboolean known = FALSE;
   PorteroPreparedPassword password = { 0 };
-  if (!portero_intake_sender_known (store, mail, &known, error)
+  if (!portero_intake_check_recipient (config, &envelope, error)
+      || !portero_intake_sender_known (store, mail, &known, error)
       || !portero_automation_prepare (config, rules, mail, known, &password, error))
     return FALSE;
 

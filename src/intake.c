@@ -159,6 +159,19 @@ ticket_title (const PorteroConfig *config, const PorteroMail *mail)
 }
 
 gboolean
+portero_intake_check_recipient (const PorteroConfig *config, const PorteroEnvelope *envelope, GError **error)
+{
+  if (envelope == NULL || envelope->recipient == NULL || *envelope->recipient == '\0')
+    return TRUE;
+  g_autofree char *recipient = portero_address_normalise (envelope->recipient);
+  if (portero_config_is_support_address (config, recipient))
+    return TRUE;
+  g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOUSER,
+               "%s is not a support address of this helpdesk", envelope->recipient);
+  return FALSE;
+}
+
+gboolean
 portero_intake_sender_known (PorteroStore *store, const PorteroMail *mail, gboolean *known, GError **error)
 {
   PorteroContactRef contact = { 0 };
@@ -183,13 +196,8 @@ portero_intake_store (PorteroStore *store, const PorteroConfig *config, const Po
   result->queued = g_array_new (FALSE, FALSE, sizeof (gint64));
   result->report = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *recipient = envelope && envelope->recipient ? portero_address_normalise (envelope->recipient) : NULL;
-  if (envelope && envelope->recipient && *envelope->recipient
-      && !portero_config_is_support_address (config, recipient))
-    {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOUSER,
-                   "%s is not a support address of this helpdesk", envelope->recipient);
-      return FALSE;
-    }
+  if (!portero_intake_check_recipient (config, envelope, error))
+    return FALSE;
 
   if (!portero_store_begin (store, error))
     return FALSE;
@@ -361,7 +369,9 @@ insert:
           events[n] = base;
           events[n++].trigger = PORTERO_TRIGGER_CONTACT_CREATED;
         }
-      if (result->outcome == PORTERO_OUTCOME_NEW_TICKET || result->outcome == PORTERO_OUTCOME_FOLLOW_UP)
+      /* An autoresponder's answer is no requester responding. */
+      if (result->outcome == PORTERO_OUTCOME_NEW_TICKET
+          || (result->outcome == PORTERO_OUTCOME_FOLLOW_UP && !mail->auto_generated))
         {
           events[n] = base;
           events[n++].trigger = result->outcome == PORTERO_OUTCOME_NEW_TICKET ? PORTERO_TRIGGER_TICKET_CREATED

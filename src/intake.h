@@ -57,6 +57,9 @@ gboolean portero_intake_store (PorteroStore *store, const PorteroConfig *config,
                                const PorteroMail *mail, const PorteroEnvelope *envelope,
                                const PorteroIntakeOptions *options, PorteroIntakeResult *result, GError **error);
 
+/* PORTERO_ERROR_NOUSER when the envelope recipient is no support address. */
+gboolean portero_intake_check_recipient (const PorteroConfig *config, const PorteroEnvelope *envelope, GError **error);
+
 /* Whether MAIL's sender is a known contact (a read before the transaction). */
 gboolean portero_intake_sender_known (PorteroStore *store, const PorteroMail *mail, gboolean *known, GError **error);
 
