@@ -993,6 +993,9 @@ portero_contact_info_clear (PorteroContactInfo *info)
   memset (info, 0, sizeof *info);
 }
 
+static gboolean change (PorteroStore *store, const char *sql, gint64 a, gint64 b, const char *text, int *changes,
+                        GError **error);
+
 gboolean
 portero_store_contact_set_password (PorteroStore *store, gint64 contact, const char *hash,
                                     PorteroPasswordKind kind, GError **error)
@@ -1009,7 +1012,12 @@ portero_store_contact_set_password (PorteroStore *store, gint64 contact, const c
   bind_text (s, 1, hash);
   sqlite3_bind_int (s, 2, kind == PORTERO_PASSWORD_PENDING);
   sqlite3_bind_int64 (s, 3, contact);
-  return run (store, s, error);
+  if (!run (store, s, error))
+    return FALSE;
+  /* A password set outright voids any one-time code still out. */
+  return kind != PORTERO_PASSWORD_CURRENT
+         || change (store, "DELETE FROM reset_tokens WHERE contact_id = ?1 AND ?2 IS NULL AND ?3 IS NULL",
+                    contact, 0, NULL, NULL, error);
 }
 
 gboolean

@@ -419,6 +419,13 @@ expect_code 0 p maintain
 check grep -q "^0 sent, 0 deferred, 0 failed" "$TMP/last.out"
 check grep -q "^0 expired reset codes removed" "$TMP/last.out"
 
+begin "a technician's reset voids a one-time code still out"
+expect_code 0 p contact request-reset ann@acme.example
+CODE3=$(code_in "$(last_sent)")
+check [ -n "$CODE3" ]
+expect_code 0 p contact reset-password ann@acme.example --print
+expect_code 1 portero --config "$C" auth --reset-code "$CODE3" ann@acme.example <<< "a password from the link"
+
 begin "backup: a copy that sqlite3 opens, with the same tickets, mode 0600"
 expect_code 0 p backup "$TMP/copy.db"
 check grep -q "backup written to $TMP/copy.db" "$TMP/last.out"

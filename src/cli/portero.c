@@ -76,7 +76,7 @@ static const PorteroCommand commands[] = {
   { "template render", CMD_CONFIG | CMD_STORE_READ, portero_cmd_template_render,
     "NAME [--contact EMAIL] [--ticket ID]", N_ ("preview a template (credentials shown as placeholders)") },
   { "rule list", CMD_CONFIG, portero_cmd_rule_list, "", N_ ("list the rules in force, in order") },
-  { "rule test", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_rule_test, "MESSAGE.eml [--as-new]",
+  { "rule test", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_rule_test, "MESSAGE.eml [--as-new] [--sender ADDR] [--recipient ADDR]",
     N_ ("run intake and every rule on a message, writing and sending nothing") },
   { "outbox list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_outbox_list, "[--json]", N_ ("list outgoing mail") },
   { "outbox flush", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_outbox_flush, "", N_ ("send every queued mail now") },
@@ -85,7 +85,7 @@ static const PorteroCommand commands[] = {
     N_ ("what cron runs: send due mail, optimise and checkpoint the database") },
   { "auth", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_auth, "[--reset-code CODE] USERNAME",
     N_ ("check the portal password read on stdin (exit 0 match, 1 not); with --reset-code, set it") },
-  { "backup", CMD_CONFIG | CMD_STORE_READ, portero_cmd_backup, "FILE",
+  { "backup", CMD_CONFIG | CMD_STORE_READ, portero_cmd_backup, "FILE [--force]",
     N_ ("a consistent copy of the database, while mail arrives") },
 };
 
