@@ -104,3 +104,14 @@ portero_cli_send_queued (PorteroCli *cli, const PorteroKeys *keys, GArray *queue
   if (tally.failed > 0)
     printf (_("%d mail(s) failed (see portero outbox list)\n"), tally.failed);
 }
+
+void
+portero_cli_print (JsonNode *node, gboolean json, const PorteroColumn *columns)
+{
+  if (json)
+    portero_print_json (node);
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    portero_print_table (json_node_get_array (node), columns);
+  else
+    portero_print_fields (json_node_get_object (node), columns);
+}

@@ -38,6 +38,10 @@ gboolean portero_cli_parse (PorteroCli *cli, int *argc, char ***argv, const GOpt
 /* FALSE with PORTERO_ERROR_NOT_FOUND when NAME (if not NULL) names no customer. */
 gboolean portero_cli_check_customer (PorteroCli *cli, const char *name, GError **error);
 
+/* NODE for scripts (--json) or people: an array as a table, an object as
+ * "Label: value" lines, with COLUMNS (ends with a NULL header). */
+void portero_cli_print (JsonNode *node, gboolean json, const PorteroColumn *columns);
+
 /* After commit: send QUEUED within [smtp] send-budget; what is left stays
  * queued for portero maintain. LOUD: say what happened on stdout. */
 void portero_cli_send_queued (PorteroCli *cli, const PorteroKeys *keys, GArray *queued, gboolean loud);

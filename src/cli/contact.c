@@ -31,11 +31,6 @@ portero_cmd_contact_list (PorteroCli *cli, int argc, char **argv, GError **error
   g_autoptr (JsonNode) node = portero_store_contacts_search_json (cli->store, customer, search, 0, error);
   if (node == NULL)
     return FALSE;
-  if (json)
-    {
-      portero_print_json (node);
-      return TRUE;
-    }
   const PorteroColumn columns[] = {
     { "EMAIL", "email" },
     { _("NAME"), "name" },
@@ -45,7 +40,7 @@ portero_cmd_contact_list (PorteroCli *cli, int argc, char **argv, GError **error
     { _("AUTO-TICKETS"), "auto_tickets" },
     { NULL, NULL },
   };
-  portero_print_table (json_node_get_array (node), columns);
+  portero_cli_print (node, json, columns);
   return TRUE;
 }
 
@@ -265,11 +260,6 @@ portero_cmd_contact_show (PorteroCli *cli, int argc, char **argv, GError **error
   g_autoptr (JsonNode) node = contact_json (cli, id, error);
   if (node == NULL)
     return FALSE;
-  if (json)
-    {
-      portero_print_json (node);
-      return TRUE;
-    }
   gboolean it = cli->config->mode == PORTERO_MODE_IT;
   const PorteroColumn fields[] = {
     { portero_cli_word (cli, "Contact"), "email" },
@@ -285,7 +275,7 @@ portero_cmd_contact_show (PorteroCli *cli, int argc, char **argv, GError **error
     { _("Created"), "created" },
     { NULL, NULL },
   };
-  portero_print_fields (json_node_get_object (node), fields);
+  portero_cli_print (node, json, fields);
   return TRUE;
 }
 

@@ -57,18 +57,13 @@ portero_cmd_customer_list (PorteroCli *cli, int argc, char **argv, GError **erro
   g_autoptr (JsonNode) node = portero_store_customers_json (cli->store, error);
   if (node == NULL)
     return FALSE;
-  if (json)
-    {
-      portero_print_json (node);
-      return TRUE;
-    }
   const PorteroColumn columns[] = {
     { portero_cli_word (cli, "CUSTOMER"), "name" },
     { portero_cli_word (cli, "CONTACTS") , "contacts" },
     { _("DOMAINS"), "domains" },
     { NULL, NULL },
   };
-  portero_print_table (json_node_get_array (node), columns);
+  portero_cli_print (node, json, columns);
   return TRUE;
 }
 
@@ -85,11 +80,6 @@ portero_cmd_customer_show (PorteroCli *cli, int argc, char **argv, GError **erro
   g_autoptr (JsonNode) node = portero_store_customer_json (cli->store, id, error);
   if (node == NULL)
     return FALSE;
-  if (json)
-    {
-      portero_print_json (node);
-      return TRUE;
-    }
   gboolean it = cli->config->mode == PORTERO_MODE_IT;
   const PorteroColumn fields[] = {
     { portero_cli_word (cli, "Customer"), "name" },
@@ -102,7 +92,7 @@ portero_cmd_customer_show (PorteroCli *cli, int argc, char **argv, GError **erro
     { _("Created"), "created" },
     { NULL, NULL },
   };
-  portero_print_fields (json_node_get_object (node), fields);
+  portero_cli_print (node, json, fields);
   return TRUE;
 }
 
@@ -287,16 +277,11 @@ portero_cmd_customer_domain_list (PorteroCli *cli, int argc, char **argv, GError
   g_autoptr (JsonNode) node = portero_store_domains_json (cli->store, id, error);
   if (node == NULL)
     return FALSE;
-  if (json)
-    {
-      portero_print_json (node);
-      return TRUE;
-    }
   const PorteroColumn columns[] = {
     { _("DOMAIN"), "domain" },
     { portero_cli_word (cli, "CUSTOMER"), "customer" },
     { NULL, NULL },
   };
-  portero_print_table (json_node_get_array (node), columns);
+  portero_cli_print (node, json, columns);
   return TRUE;
 }

@@ -27,16 +27,11 @@ portero_cmd_outbox_list (PorteroCli *cli, int argc, char **argv, GError **error)
   g_autoptr (JsonNode) node = portero_store_outbox_json (cli->store, error);
   if (node == NULL)
     return FALSE;
-  if (json)
-    {
-      portero_print_json (node);
-      return TRUE;
-    }
   const PorteroColumn columns[] = {
     { "ID", "id" }, { "STATUS", "status" }, { "TRIES", "attempts" }, { "KIND", "kind" },
     { "TICKET", "ticket" }, { "TO", "to" }, { "SUBJECT", "subject" }, { NULL, NULL },
   };
-  portero_print_table (json_node_get_array (node), columns);
+  portero_cli_print (node, json, columns);
   return TRUE;
 }
 

@@ -44,11 +44,6 @@ portero_cmd_ticket_list (PorteroCli *cli, int argc, char **argv, GError **error)
   g_autoptr (JsonNode) node = portero_store_tickets_json (cli->store, &filter, error);
   if (node == NULL)
     return FALSE;
-  if (json)
-    {
-      portero_print_json (node);
-      return TRUE;
-    }
   const PorteroColumn columns[] = {
     { "ID", "id" },
     { "STATUS", "status" },
@@ -58,7 +53,7 @@ portero_cmd_ticket_list (PorteroCli *cli, int argc, char **argv, GError **error)
     { "TITLE", "title" },
     { NULL, NULL },
   };
-  portero_print_table (json_node_get_array (node), columns);
+  portero_cli_print (node, json, columns);
   return TRUE;
 }
 
