@@ -382,6 +382,7 @@ portero_config_word (const PorteroConfig *config, const char *msp_word)
     { "Customer", "Site" }, { "Customers", "Sites" },
     { "Contact", "User" }, { "Contacts", "Users" },
     { "CUSTOMER", "SITE" }, { "CONTACT", "USER" }, { "CONTACTS", "USERS" },
+    { "Main contact", "Main user" }, { "Main contacts", "Main users" },
   };
   if (config == NULL || config->mode == PORTERO_MODE_MSP)
     return msp_word;

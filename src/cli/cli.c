@@ -68,6 +68,7 @@ static const char *const mode_words[] G_GNUC_UNUSED = {
   N_ ("site"), N_ ("sites"), N_ ("user"), N_ ("users"),
   N_ ("Site"), N_ ("Sites"), N_ ("User"), N_ ("Users"),
   N_ ("SITE"), N_ ("USER"), N_ ("USERS"),
+  N_ ("Main contact"), N_ ("Main contacts"), N_ ("Main user"), N_ ("Main users"),
 };
 
 const char *

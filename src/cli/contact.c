@@ -260,13 +260,12 @@ portero_cmd_contact_show (PorteroCli *cli, int argc, char **argv, GError **error
   g_autoptr (JsonNode) node = contact_json (cli, id, error);
   if (node == NULL)
     return FALSE;
-  gboolean it = cli->config->mode == PORTERO_MODE_IT;
   const PorteroColumn fields[] = {
     { portero_cli_word (cli, "Contact"), "email" },
     { _("Addresses"), "emails" },
     { _("Name"), "name" },
     { portero_cli_word (cli, "Customer"), "customer" },
-    { it ? _("Main user") : _("Main contact"), "main" },
+    { portero_cli_word (cli, "Main contact"), "main" },
     { _("Source"), "source" },
     { _("Auto tickets"), "auto_tickets" },
     { _("Tickets"), "tickets" },
@@ -431,12 +430,11 @@ portero_cmd_contact_set (PorteroCli *cli, int argc, char **argv, GError **error)
     }
   if (!portero_store_commit (cli->store, error))
     return FALSE;
-  gboolean it = cli->config->mode == PORTERO_MODE_IT;
   printf (_("%s %s changed:\n"), portero_cli_word (cli, "Contact"), address);
   const PorteroColumn fields[] = {
     { _("Name"), "name" },
     { portero_cli_word (cli, "Customer"), "customer" },
-    { it ? _("Main user") : _("Main contact"), "main" },
+    { portero_cli_word (cli, "Main contact"), "main" },
     { _("Auto tickets"), "auto_tickets" },
     { NULL, NULL },
   };

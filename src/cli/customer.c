@@ -80,12 +80,11 @@ portero_cmd_customer_show (PorteroCli *cli, int argc, char **argv, GError **erro
   g_autoptr (JsonNode) node = portero_store_customer_json (cli->store, id, error);
   if (node == NULL)
     return FALSE;
-  gboolean it = cli->config->mode == PORTERO_MODE_IT;
   const PorteroColumn fields[] = {
     { portero_cli_word (cli, "Customer"), "name" },
     { _("Domains"), "domains" },
     { portero_cli_word (cli, "Contacts"), "contacts" },
-    { it ? _("Main users") : _("Main contacts"), "main_contacts" },
+    { portero_cli_word (cli, "Main contacts"), "main_contacts" },
     { _("Tickets"), "tickets" },
     { _("Open tickets"), "open_tickets" },
     { _("Default"), "default" },
