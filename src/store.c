@@ -843,25 +843,25 @@ portero_store_message_raw (PorteroStore *store, gint64 id, GError **error)
 }
 
 /* Run a query whose one row and column is JSON text made by SQLite's JSON
- * functions, and parse it. */
-static JsonNode *
+ * functions, and return that text (the caller parses it: portero-deliver
+ * need not load a JSON library for the technician's listings). */
+static char *
 query_json (PorteroStore *store, sqlite3_stmt *s, GError **error)
 {
   gboolean row;
   if (!step_row (store, s, &row, error))
     return NULL;
-  const char *text = row ? (const char *) sqlite3_column_text (s, 0) : NULL;
-  JsonNode *node = text ? json_from_string (text, error) : NULL;
+  char *text = row ? g_strdup ((const char *) sqlite3_column_text (s, 0)) : NULL;
   if (row)
     sqlite3_reset (s);
-  if (node == NULL && error && *error == NULL)
+  if (text == NULL)
     g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "not found");
-  return node;
+  return text;
 }
 
 #define JSON_BOOL(expr) "json(CASE WHEN " expr " THEN 'true' ELSE 'false' END)"
 
-JsonNode *
+char *
 portero_store_customers_json (PorteroStore *store, GError **error)
 {
   sqlite3_stmt *s = stmt (store,
@@ -875,13 +875,13 @@ portero_store_customers_json (PorteroStore *store, GError **error)
   return s ? query_json (store, s, error) : NULL;
 }
 
-JsonNode *
+char *
 portero_store_contacts_json (PorteroStore *store, const char *customer, GError **error)
 {
   return portero_store_contacts_search_json (store, customer, NULL, 0, error);
 }
 
-JsonNode *
+char *
 portero_store_contacts_search_json (PorteroStore *store, const char *customer, const char *search, gint64 id,
                                     GError **error)
 {
@@ -917,7 +917,7 @@ portero_store_contacts_search_json (PorteroStore *store, const char *customer, c
   " 'messages', (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.kind IN ('mail','reply'))," \
   " 'created', t.created, 'updated', t.updated"
 
-JsonNode *
+char *
 portero_store_tickets_json (PorteroStore *store, const PorteroTicketFilter *f, GError **error)
 {
   sqlite3_stmt *s = stmt (store,
@@ -938,7 +938,7 @@ portero_store_tickets_json (PorteroStore *store, const PorteroTicketFilter *f, G
   return query_json (store, s, error);
 }
 
-JsonNode *
+char *
 portero_store_ticket_json (PorteroStore *store, gint64 id, GError **error)
 {
   sqlite3_stmt *s = stmt (store,
@@ -956,7 +956,7 @@ portero_store_ticket_json (PorteroStore *store, gint64 id, GError **error)
     return NULL;
   sqlite3_bind_int64 (s, 1, id);
   g_autoptr (GError) local = NULL;
-  JsonNode *node = query_json (store, s, &local);
+  char *node = query_json (store, s, &local);
   if (node == NULL)
     {
       if (g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND))
@@ -967,7 +967,7 @@ portero_store_ticket_json (PorteroStore *store, gint64 id, GError **error)
   return node;
 }
 
-JsonNode *
+char *
 portero_store_unfiled_json (PorteroStore *store, GError **error)
 {
   sqlite3_stmt *s = stmt (store,
@@ -1232,7 +1232,7 @@ portero_store_outbox_bounced (PorteroStore *store, const char *message_id, GErro
   return run (store, s, error);
 }
 
-JsonNode *
+char *
 portero_store_outbox_json (PorteroStore *store, GError **error)
 {
   sqlite3_stmt *s = stmt (store,
@@ -1364,7 +1364,7 @@ change (PorteroStore *store, const char *sql, gint64 a, gint64 b, const char *te
   return TRUE;
 }
 
-JsonNode *
+char *
 portero_store_customer_json (PorteroStore *store, gint64 id, GError **error)
 {
   sqlite3_stmt *s = stmt (store,
@@ -1409,7 +1409,7 @@ portero_store_domain_remove (PorteroStore *store, const char *domain, gboolean *
   return TRUE;
 }
 
-JsonNode *
+char *
 portero_store_domains_json (PorteroStore *store, gint64 customer, GError **error)
 {
   sqlite3_stmt *s = stmt (store,
@@ -1572,7 +1572,7 @@ portero_store_outbox_queued_for (PorteroStore *store, gint64 contact, int *count
   return TRUE;
 }
 
-JsonNode *
+char *
 portero_store_message_json (PorteroStore *store, gint64 id, GError **error)
 {
   sqlite3_stmt *s = stmt (store,
@@ -1589,7 +1589,7 @@ portero_store_message_json (PorteroStore *store, gint64 id, GError **error)
     return NULL;
   sqlite3_bind_int64 (s, 1, id);
   g_autoptr (GError) local = NULL;
-  JsonNode *node = query_json (store, s, &local);
+  char *node = query_json (store, s, &local);
   if (node == NULL)
     {
       if (g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND))
@@ -1690,7 +1690,7 @@ portero_store_contact_erase_titles (PorteroStore *store, gint64 contact, GError 
 
 /* ---- section: messages, tickets, templates, resets ---- */
 
-JsonNode *
+char *
 portero_store_messages_json (PorteroStore *store, GError **error)
 {
   /* Inbound rows are those with a content hash: notes and copies of sent

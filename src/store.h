@@ -6,7 +6,6 @@
  * PORTERO_ERROR_TEMPFAIL: an administrator or a retry can fix it. */
 #pragma once
 #include <glib.h>
-#include <json-glib/json-glib.h>
 
 typedef struct _PorteroStore PorteroStore;
 
@@ -123,13 +122,14 @@ gboolean portero_store_message_add (PorteroStore *store, const PorteroMessageRow
 /* The raw bytes of message ID, or NULL with PORTERO_ERROR_NOT_FOUND. */
 GBytes *portero_store_message_raw (PorteroStore *store, gint64 id, GError **error);
 
-/* Listings, as JSON in the shapes of the manual (field names in English). */
-JsonNode *portero_store_customers_json (PorteroStore *store, GError **error);
-JsonNode *portero_store_contacts_json (PorteroStore *store, const char *customer, GError **error);
+/* Listings, as JSON text in the shapes of the manual (field names in
+ * English); portero_cli_json parses it. */
+char *portero_store_customers_json (PorteroStore *store, GError **error);
+char *portero_store_contacts_json (PorteroStore *store, const char *customer, GError **error);
 /* Contacts of CUSTOMER (NULL: all) whose name or an address contains SEARCH
  * (NULL: any), or the one contact ID (0: any). Adds tickets, password,
  * pending_password to the listing's fields. */
-JsonNode *portero_store_contacts_search_json (PorteroStore *store, const char *customer, const char *search,
+char *portero_store_contacts_search_json (PorteroStore *store, const char *customer, const char *search,
                                               gint64 id, GError **error);
 typedef struct {
   const char *status;
@@ -137,11 +137,11 @@ typedef struct {
   const char *contact;   /* an address of the requester */
   gint64 limit;          /* 0: no limit */
 } PorteroTicketFilter;
-JsonNode *portero_store_tickets_json (PorteroStore *store, const PorteroTicketFilter *filter, GError **error);
+char *portero_store_tickets_json (PorteroStore *store, const PorteroTicketFilter *filter, GError **error);
 /* One ticket with its thread; NULL with PORTERO_ERROR_NOT_FOUND when absent. */
-JsonNode *portero_store_ticket_json (PorteroStore *store, gint64 id, GError **error);
+char *portero_store_ticket_json (PorteroStore *store, gint64 id, GError **error);
 /* Messages that made no ticket. */
-JsonNode *portero_store_unfiled_json (PorteroStore *store, GError **error);
+char *portero_store_unfiled_json (PorteroStore *store, GError **error);
 
 /* A contact with what mail about it needs. */
 typedef struct {
@@ -207,7 +207,7 @@ gboolean portero_store_outbox_bounced (PorteroStore *store, const char *message_
 /* Automatic mail to RECIPIENT and/or for CONTACT (NULL/0: any) in the last HOURS. */
 gboolean portero_store_outbox_recent (PorteroStore *store, const char *recipient, gint64 contact, int hours,
                                       gboolean credential_only, int *count, GError **error);
-JsonNode *portero_store_outbox_json (PorteroStore *store, GError **error);
+char *portero_store_outbox_json (PorteroStore *store, GError **error);
 /* What cron runs: PRAGMA optimize and a WAL checkpoint (which also takes
  * wiped bodies out of the -wal file). */
 gboolean portero_store_maintain (PorteroStore *store, GError **error);
@@ -240,11 +240,11 @@ gboolean portero_store_open_tickets (PorteroStore *store, gint64 contact, gint64
                                      GError **error);
 
 /* The technician's commands. */
-JsonNode *portero_store_customer_json (PorteroStore *store, gint64 id, GError **error);
+char *portero_store_customer_json (PorteroStore *store, gint64 id, GError **error);
 gboolean portero_store_customer_rename (PorteroStore *store, gint64 id, const char *name, GError **error);
 gboolean portero_store_domain_remove (PorteroStore *store, const char *domain, gboolean *removed, GError **error);
 /* Domains of CUSTOMER (0: all): [{domain, customer}]. */
-JsonNode *portero_store_domains_json (PorteroStore *store, gint64 customer, GError **error);
+char *portero_store_domains_json (PorteroStore *store, gint64 customer, GError **error);
 /* Move the default customer's contacts with an address at DOMAIN (and their
  * tickets still filed under the default customer) to CUSTOMER. */
 gboolean portero_store_domain_apply_existing (PorteroStore *store, const char *domain, gint64 customer, int *moved,
@@ -260,7 +260,7 @@ gboolean portero_store_contact_merge (PorteroStore *store, gint64 from, gint64 i
  * messages (a placeholder stays) and their queued mail. */
 gboolean portero_store_contact_delete (PorteroStore *store, gint64 contact, gboolean erase, GError **error);
 gboolean portero_store_outbox_queued_for (PorteroStore *store, gint64 contact, int *count, GError **error);
-JsonNode *portero_store_message_json (PorteroStore *store, gint64 id, GError **error);
+char *portero_store_message_json (PorteroStore *store, gint64 id, GError **error);
 gboolean portero_store_message_envelope (PorteroStore *store, gint64 id, char **sender, char **recipient,
                                          char **original, char **queue_id, GError **error);
 gboolean portero_store_message_delete (PorteroStore *store, gint64 id, GError **error);
@@ -282,5 +282,5 @@ gboolean portero_store_contact_erase_titles (PorteroStore *store, gint64 contact
 /* Every inbound message stored (mail, and reports or loops kept as notes),
  * oldest first: [{id, kind, ticket, from, date, subject, reason, auto, spam,
  * size}]; ticket is null and reason says why for what made no ticket. */
-JsonNode *portero_store_messages_json (PorteroStore *store, GError **error);
+char *portero_store_messages_json (PorteroStore *store, GError **error);
 

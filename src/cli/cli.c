@@ -106,6 +106,13 @@ portero_cli_send_queued (PorteroCli *cli, const PorteroKeys *keys, GArray *queue
     printf (_("%d mail(s) failed (see portero outbox list)\n"), tally.failed);
 }
 
+JsonNode *
+portero_cli_json (char *text, GError **error)
+{
+  g_autofree char *owned = text;
+  return owned ? json_from_string (owned, error) : NULL;
+}
+
 void
 portero_cli_print (JsonNode *node, gboolean json, const PorteroColumn *columns)
 {

@@ -38,6 +38,10 @@ gboolean portero_cli_parse (PorteroCli *cli, int *argc, char ***argv, const GOpt
 /* FALSE with PORTERO_ERROR_NOT_FOUND when NAME (if not NULL) names no customer. */
 gboolean portero_cli_check_customer (PorteroCli *cli, const char *name, GError **error);
 
+/* Parse the JSON text of a store listing, taking it; NULL stays NULL (the
+ * store has set the error). */
+JsonNode *portero_cli_json (char *text, GError **error);
+
 /* NODE for scripts (--json) or people: an array as a table, an object as
  * "Label: value" lines, with COLUMNS (ends with a NULL header). */
 void portero_cli_print (JsonNode *node, gboolean json, const PorteroColumn *columns);

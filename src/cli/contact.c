@@ -28,7 +28,8 @@ portero_cmd_contact_list (PorteroCli *cli, int argc, char **argv, GError **error
     return FALSE;
   if (!portero_cli_check_customer (cli, customer, error))
     return FALSE;
-  g_autoptr (JsonNode) node = portero_store_contacts_search_json (cli->store, customer, search, 0, error);
+  g_autoptr (JsonNode) node = portero_cli_json (portero_store_contacts_search_json (cli->store, customer, search, 0, error),
+                                                error);
   if (node == NULL)
     return FALSE;
   const PorteroColumn columns[] = {
@@ -93,7 +94,8 @@ find_customer (PorteroCli *cli, const char *name, gint64 *id, GError **error)
 static JsonNode *
 contact_json (PorteroCli *cli, gint64 id, GError **error)
 {
-  g_autoptr (JsonNode) list = portero_store_contacts_search_json (cli->store, NULL, NULL, id, error);
+  g_autoptr (JsonNode) list = portero_cli_json (portero_store_contacts_search_json (cli->store, NULL, NULL, id, error),
+                                                error);
   if (list == NULL)
     return NULL;
   JsonArray *a = json_node_get_array (list);

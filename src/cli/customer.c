@@ -54,7 +54,7 @@ portero_cmd_customer_list (PorteroCli *cli, int argc, char **argv, GError **erro
   gboolean json = FALSE;
   if (!portero_cli_parse (cli, &argc, &argv, NULL, &json, 0, 0, error))
     return FALSE;
-  g_autoptr (JsonNode) node = portero_store_customers_json (cli->store, error);
+  g_autoptr (JsonNode) node = portero_cli_json (portero_store_customers_json (cli->store, error), error);
   if (node == NULL)
     return FALSE;
   const PorteroColumn columns[] = {
@@ -77,7 +77,7 @@ portero_cmd_customer_show (PorteroCli *cli, int argc, char **argv, GError **erro
   gint64 id = 0;
   if (!find_customer (cli, argv[1], &id, error))
     return FALSE;
-  g_autoptr (JsonNode) node = portero_store_customer_json (cli->store, id, error);
+  g_autoptr (JsonNode) node = portero_cli_json (portero_store_customer_json (cli->store, id, error), error);
   if (node == NULL)
     return FALSE;
   const PorteroColumn fields[] = {
@@ -250,7 +250,7 @@ portero_cmd_customer_domain_remove (PorteroCli *cli, int argc, char **argv, GErr
                    portero_cli_word (cli, "customer"));
       goto rollback;
     }
-  if ((node = portero_store_customer_json (cli->store, owner, error)) == NULL
+  if ((node = portero_cli_json (portero_store_customer_json (cli->store, owner, error), error)) == NULL
       || !portero_store_domain_remove (cli->store, domain, &removed, error))
     goto rollback;
   if (!portero_store_commit (cli->store, error))
@@ -273,7 +273,7 @@ portero_cmd_customer_domain_list (PorteroCli *cli, int argc, char **argv, GError
   gint64 id = 0;
   if (argc > 1 && !find_customer (cli, argv[1], &id, error))
     return FALSE;
-  g_autoptr (JsonNode) node = portero_store_domains_json (cli->store, id, error);
+  g_autoptr (JsonNode) node = portero_cli_json (portero_store_domains_json (cli->store, id, error), error);
   if (node == NULL)
     return FALSE;
   const PorteroColumn columns[] = {

@@ -31,8 +31,10 @@ portero_cmd_message_list (PorteroCli *cli, int argc, char **argv, GError **error
   };
   if (!portero_cli_parse (cli, &argc, &argv, entries, &json, 0, 0, error))
     return FALSE;
-  g_autoptr (JsonNode) node = unfiled ? portero_store_unfiled_json (cli->store, error)
-                                      : portero_store_messages_json (cli->store, error);
+  g_autoptr (JsonNode) node = unfiled ? portero_cli_json (portero_store_unfiled_json (cli->store, error),
+                                                          error)
+                                      : portero_cli_json (portero_store_messages_json (cli->store, error),
+                                                          error);
   if (node == NULL)
     return FALSE;
   if (json)
@@ -81,7 +83,7 @@ portero_cmd_message_show (PorteroCli *cli, int argc, char **argv, GError **error
                    cli->phrase);
       return FALSE;
     }
-  g_autoptr (JsonNode) node = portero_store_message_json (cli->store, id, error);
+  g_autoptr (JsonNode) node = portero_cli_json (portero_store_message_json (cli->store, id, error), error);
   if (node == NULL)
     return FALSE;
   if (raw)
@@ -170,7 +172,7 @@ portero_cmd_message_reprocess (PorteroCli *cli, int argc, char **argv, GError **
   gint64 id = 0;
   if (!parse_id (argv[1], &id, error))
     return FALSE;
-  g_autoptr (JsonNode) node = portero_store_message_json (cli->store, id, error);
+  g_autoptr (JsonNode) node = portero_cli_json (portero_store_message_json (cli->store, id, error), error);
   if (node == NULL)
     return FALSE;
   JsonObject *m = json_node_get_object (node);

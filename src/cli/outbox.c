@@ -24,7 +24,7 @@ portero_cmd_outbox_list (PorteroCli *cli, int argc, char **argv, GError **error)
   gboolean json = FALSE;
   if (!portero_cli_parse (cli, &argc, &argv, NULL, &json, 0, 0, error))
     return FALSE;
-  g_autoptr (JsonNode) node = portero_store_outbox_json (cli->store, error);
+  g_autoptr (JsonNode) node = portero_cli_json (portero_store_outbox_json (cli->store, error), error);
   if (node == NULL)
     return FALSE;
   const PorteroColumn columns[] = {

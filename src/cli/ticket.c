@@ -41,7 +41,8 @@ portero_cmd_ticket_list (PorteroCli *cli, int argc, char **argv, GError **error)
   if (!portero_cli_check_customer (cli, customer, error))
     return FALSE;
   PorteroTicketFilter filter = { status, customer, address, limit };
-  g_autoptr (JsonNode) node = portero_store_tickets_json (cli->store, &filter, error);
+  g_autoptr (JsonNode) node = portero_cli_json (portero_store_tickets_json (cli->store, &filter, error),
+                                                error);
   if (node == NULL)
     return FALSE;
   const PorteroColumn columns[] = {
@@ -70,7 +71,8 @@ portero_cmd_ticket_show (PorteroCli *cli, int argc, char **argv, GError **error)
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "\"%s\" is not a ticket number", argv[1]);
       return FALSE;
     }
-  g_autoptr (JsonNode) node = portero_store_ticket_json (cli->store, (gint64) id, error);
+  g_autoptr (JsonNode) node = portero_cli_json (portero_store_ticket_json (cli->store, (gint64) id, error),
+                                                error);
   if (node == NULL)
     return FALSE;
   if (json)
