@@ -3,8 +3,43 @@
  * gmime turns text into HTML but not back; libxml2's HTML parser recovers
  * from the broken markup that mail clients send. */
 #include "html.h"
+#include "error.h"
+#include <gmodule.h>
 #include <libxml/HTMLparser.h>
 #include <string.h>
+
+/* libxml2 brings ICU and libstdc++: loading them costs portero-deliver more
+ * than the rest of a delivery, and only HTML-only mail needs them. So the
+ * library is opened on first use, not linked. The prototypes come from its
+ * headers; LIBXML2_SONAME from configure. */
+static struct
+{
+  __typeof__ (htmlReadMemory) *read_memory;
+  __typeof__ (xmlDocGetRootElement) *root;
+  __typeof__ (xmlFreeDoc) *free_doc;
+} xml;
+
+static gboolean
+load_libxml2 (GError **error)
+{
+  static GModule *module;
+  if (module != NULL)
+    return TRUE;
+  GModule *m = g_module_open (LIBXML2_SONAME, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+  if (m == NULL || !g_module_symbol (m, "htmlReadMemory", (gpointer *) &xml.read_memory)
+      || !g_module_symbol (m, "xmlDocGetRootElement", (gpointer *) &xml.root)
+      || !g_module_symbol (m, "xmlFreeDoc", (gpointer *) &xml.free_doc))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "cannot load %s for HTML mail: %s",
+                   LIBXML2_SONAME, g_module_error ());
+      if (m != NULL)
+        g_module_close (m);
+      return FALSE;
+    }
+  /* Kept for the life of the process. */
+  module = m;
+  return TRUE;
+}
 
 static gboolean
 is_block (const char *name)
@@ -66,22 +101,24 @@ walk (xmlNode *node, GString *out)
 }
 
 char *
-portero_html_to_text (const char *html, gssize len)
+portero_html_to_text (const char *html, gssize len, GError **error)
 {
   if (len < 0)
     len = strlen (html);
   if (len == 0)
     return g_strdup ("");
-  htmlDocPtr doc = htmlReadMemory (html, (int) MIN (len, G_MAXINT), NULL, "UTF-8",
+  if (!load_libxml2 (error))
+    return NULL;
+  htmlDocPtr doc = xml.read_memory (html, (int) MIN (len, G_MAXINT), NULL, "UTF-8",
                                    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING
                                    | HTML_PARSE_NONET);
   if (doc == NULL)
     return g_strdup ("");
   GString *out = g_string_new (NULL);
-  xmlNode *root = xmlDocGetRootElement (doc);
+  xmlNode *root = xml.root (doc);
   if (root != NULL)
     walk (root, out);
-  xmlFreeDoc (doc);
+  xml.free_doc (doc);
   /* Trim spaces at line ends and keep at most one blank line. */
   g_auto (GStrv) lines = g_strsplit (out->str, "\n", -1);
   g_string_truncate (out, 0);

@@ -3,5 +3,6 @@
 #include <glib.h>
 
 /* Text of HTML (UTF-8, LEN bytes or -1): scripts and styles dropped, block
- * elements on lines of their own, white space collapsed. Never NULL. */
-char *portero_html_to_text (const char *html, gssize len);
+ * elements on lines of their own, white space collapsed. NULL only when
+ * libxml2 cannot be loaded (PORTERO_ERROR_TEMPFAIL). */
+char *portero_html_to_text (const char *html, gssize len, GError **error);

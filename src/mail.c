@@ -582,12 +582,14 @@ portero_mail_parse (GBytes *raw, const PorteroMailOptions *options, GError **err
   else if (w.html != NULL)
     {
       g_autofree char *valid = fix_c1 (g_utf8_make_valid (w.html, -1));
-      mail->body = portero_html_to_text (valid, -1);
+      mail->body = portero_html_to_text (valid, -1, error);
     }
   else
     mail->body = g_strdup ("");
   g_free (w.plain);
   g_free (w.html);
+  if (mail->body == NULL)
+    return NULL;
 
   mail->spam = header_says_yes (GMIME_OBJECT (msg), options->spam_headers);
   GMimeHeaderList *headers = g_mime_object_get_header_list (GMIME_OBJECT (msg));

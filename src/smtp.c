@@ -15,17 +15,18 @@
  * session gets an SSL_CTX of its own (system CAs). It is TLS 1.2 only: a TLS 1.3 server sends
  * session tickets after the handshake, libesmtp's loop takes the readable socket for the
  * reply to the EHLO it has not flushed yet, waits a full timeout and drops the session.
- * portero does not link OpenSSL itself: libesmtp has loaded it, and the few functions needed
- * are looked up.
+ * portero links neither libesmtp nor OpenSSL: loading them costs more than an ordinary
+ * delivery, which sends nothing, so libesmtp is opened on the first send and the few OpenSSL
+ * functions needed are looked up in what it loaded.
  * SIGPIPE is blocked in the calling thread while libesmtp runs (it writes with write()), and a
  * SIGPIPE raised meanwhile is consumed: the caller's disposition is never touched.
  * No alarm(): the caller may own SIGALRM. */
 #include "smtp.h"
 #include "error.h"
+#include <gmodule.h>
 #include <openssl/ssl.h> /* first: libesmtp.h declares smtp_starttls_set_ctx only after it */
 #include <auth-client.h>
 #include <libesmtp.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -40,6 +41,76 @@
 #include <unistd.h>
 
 #define CHUNK (1 << 20) /* largest piece handed to libesmtp at once */
+
+/* ---- libesmtp, opened on the first send (see the top of the file) ---- */
+
+#define ESMTP_FUNCTIONS(F) \
+  F (auth_client_exit) \
+  F (auth_client_init) \
+  F (auth_create_context) \
+  F (auth_destroy_context) \
+  F (auth_set_interact_cb) \
+  F (auth_set_mechanism_flags) \
+  F (smtp_add_message) \
+  F (smtp_add_recipient) \
+  F (smtp_auth_set_context) \
+  F (smtp_create_session) \
+  F (smtp_destroy_session) \
+  F (smtp_enumerate_recipients) \
+  F (smtp_errno) \
+  F (smtp_message_transfer_status) \
+  F (smtp_option_require_all_recipients) \
+  F (smtp_recipient_status) \
+  F (smtp_reverse_path_status) \
+  F (smtp_set_eventcb) \
+  F (smtp_set_messagecb) \
+  F (smtp_set_monitorcb) \
+  F (smtp_set_reverse_path) \
+  F (smtp_set_server) \
+  F (smtp_set_timeout) \
+  F (smtp_size_set_estimate) \
+  F (smtp_start_session) \
+  F (smtp_starttls_enable) \
+  F (smtp_starttls_set_ctx) \
+  F (smtp_strerror)
+
+/* The prototypes come from libesmtp's headers; LIBESMTP_SONAME from configure. */
+static struct
+{
+#define ESMTP_POINTER(name) __typeof__ (name) *name;
+  ESMTP_FUNCTIONS (ESMTP_POINTER)
+#undef ESMTP_POINTER
+} esmtp;
+static GModule *esmtp_module; /* kept for the life of the process */
+
+static gboolean
+load_libesmtp (GError **error)
+{
+  static gsize once;
+  static char *failure;
+  if (g_once_init_enter (&once))
+    {
+      GModule *m = g_module_open (LIBESMTP_SONAME, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+      if (m == NULL)
+        failure = g_strdup (g_module_error ());
+#define ESMTP_LOOKUP(name) \
+      if (m != NULL && failure == NULL && !g_module_symbol (m, #name, (gpointer *) &esmtp.name)) \
+        failure = g_strdup (g_module_error ());
+      ESMTP_FUNCTIONS (ESMTP_LOOKUP)
+#undef ESMTP_LOOKUP
+      if (failure == NULL)
+        esmtp_module = m;
+      else if (m != NULL)
+        g_module_close (m);
+      g_once_init_leave (&once, 1);
+    }
+  if (failure != NULL)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "cannot load %s: %s", LIBESMTP_SONAME, failure);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 static PorteroSendStatus
 fail (GError **error, PorteroSendStatus status, const char *format, ...) G_GNUC_PRINTF (3, 4);
@@ -122,7 +193,7 @@ set_timeouts (smtp_session_t session, const PorteroConfig *config, gint64 deadli
     ms = MIN (ms, (deadline - g_get_monotonic_time ()) / 1000);
   ms = MAX (ms, 1); /* libesmtp makes anything below a second one second */
   for (gsize i = 0; i < G_N_ELEMENTS (kinds); i++)
-    smtp_set_timeout (session, kinds[i] | Timeout_OVERRIDE_RFC2822_MINIMUM, (long) ms);
+    esmtp.smtp_set_timeout (session, kinds[i] | Timeout_OVERRIDE_RFC2822_MINIMUM, (long) ms);
 }
 
 /* ---- an SSL_CTX of our own (see the top of the file) ---- */
@@ -143,11 +214,13 @@ openssl (void)
   static gboolean found;
   if (g_once_init_enter (&once))
     {
-      void *sym[5] = { dlsym (RTLD_DEFAULT, "TLS_client_method"), dlsym (RTLD_DEFAULT, "SSL_CTX_new"),
-                       dlsym (RTLD_DEFAULT, "SSL_CTX_free"),
-                       dlsym (RTLD_DEFAULT, "SSL_CTX_set_default_verify_paths"),
-                       dlsym (RTLD_DEFAULT, "SSL_CTX_ctrl") };
-      found = sym[0] && sym[1] && sym[2] && sym[3] && sym[4];
+      /* A module's handle also finds the symbols of what it loaded. */
+      static const char *const names[5] = { "TLS_client_method", "SSL_CTX_new", "SSL_CTX_free",
+                                             "SSL_CTX_set_default_verify_paths", "SSL_CTX_ctrl" };
+      gpointer sym[5] = { NULL };
+      found = esmtp_module != NULL;
+      for (int i = 0; i < 5 && found; i++)
+        found = g_module_symbol (esmtp_module, names[i], &sym[i]);
       fns.client_method = (const SSL_METHOD *(*) (void)) sym[0];
       fns.ctx_new = (SSL_CTX * (*) (const SSL_METHOD *)) sym[1];
       fns.ctx_free = (void (*) (SSL_CTX *)) sym[2];
@@ -670,7 +743,7 @@ static void
 recipient_cb (smtp_recipient_t recipient, const char *mailbox, void *arg)
 {
   RecipientScan *scan = arg;
-  const smtp_status_t *status = smtp_recipient_status (recipient);
+  const smtp_status_t *status = esmtp.smtp_recipient_status (recipient);
   int class = status != NULL ? status->code / 100 : 0;
   if (class == 2)
     {
@@ -693,9 +766,9 @@ static PorteroSendStatus
 outcome (Send *s, smtp_message_t message, int started, int smtp_err, gboolean fired,
          const char *server, GError **error)
 {
-  const smtp_status_t *transfer = smtp_message_transfer_status (message);
+  const smtp_status_t *transfer = esmtp.smtp_message_transfer_status (message);
   RecipientScan scan = { 0 };
-  smtp_enumerate_recipients (message, recipient_cb, &scan);
+  esmtp.smtp_enumerate_recipients (message, recipient_cb, &scan);
   g_autofree char *permanent = scan.permanent;
   g_autofree char *temporary = scan.temporary;
   if (transfer != NULL && transfer->code / 100 == 2 && permanent == NULL && temporary == NULL)
@@ -703,7 +776,7 @@ outcome (Send *s, smtp_message_t message, int started, int smtp_err, gboolean fi
 
   PorteroSendStatus status = PORTERO_SEND_TEMPORARY;
   g_autofree char *reason = NULL;
-  const smtp_status_t *sender = smtp_reverse_path_status (message);
+  const smtp_status_t *sender = esmtp.smtp_reverse_path_status (message);
   if (sender != NULL && sender->code != 0 && sender->code / 100 != 2)
     {
       g_autofree char *reply = reply_text (sender);
@@ -732,7 +805,7 @@ outcome (Send *s, smtp_message_t message, int started, int smtp_err, gboolean fi
     {
       char buf[256];
       const char *what = started ? "the session ended before the message was accepted"
-                                 : smtp_strerror (smtp_err, buf, sizeof buf);
+                                 : esmtp.smtp_strerror (smtp_err, buf, sizeof buf);
       reason = g_strdup_printf ("%s%s%s%s", what ? what : "session failed",
                                 s->last_reply ? " (last reply: " : "",
                                 s->last_reply ? s->last_reply : "", s->last_reply ? ")" : "");
@@ -790,6 +863,9 @@ send_smtp (const PorteroConfig *config, const char *envelope_from, const char *c
   if (strchr (host, ':') != NULL || strchr (host, '[') != NULL)
     return fail (error, PORTERO_SEND_TEMPORARY,
                  "SMTP %s: libesmtp cannot take an IPv6 literal: give [smtp] host as a name", server);
+  g_autoptr (GError) unloaded = NULL;
+  if (!load_libesmtp (&unloaded))
+    return fail (error, PORTERO_SEND_TEMPORARY, "SMTP %s: %s", server, unloaded->message);
 
   g_autofree char *password = NULL;
   const char *user = NULL;
@@ -845,8 +921,8 @@ send_smtp (const PorteroConfig *config, const char *envelope_from, const char *c
   PorteroSendStatus status;
   auth_context_t auth = NULL;
   gboolean auth_client = FALSE;
-  smtp_session_t session = smtp_create_session ();
-  smtp_message_t message = session != NULL ? smtp_add_message (session) : NULL;
+  smtp_session_t session = esmtp.smtp_create_session ();
+  smtp_message_t message = session != NULL ? esmtp.smtp_add_message (session) : NULL;
   s.session = session;
   enum starttls_option tls = Starttls_ENABLED;
   if (g_strcmp0 (config->smtp_starttls, "never") == 0)
@@ -854,12 +930,12 @@ send_smtp (const PorteroConfig *config, const char *envelope_from, const char *c
   else if (g_strcmp0 (config->smtp_starttls, "required") == 0)
     tls = Starttls_REQUIRED;
   SSL_CTX *tls_context = NULL;
-  gboolean ok = message != NULL && smtp_set_server (session, server);
+  gboolean ok = message != NULL && esmtp.smtp_set_server (session, server);
   if (ok && tls != Starttls_DISABLED)
     {
       tls_context = tls_context_new ();
-      ok = tls_context != NULL && smtp_starttls_set_ctx (session, tls_context)
-          && smtp_starttls_enable (session, tls);
+      ok = tls_context != NULL && esmtp.smtp_starttls_set_ctx (session, tls_context)
+          && esmtp.smtp_starttls_enable (session, tls);
       if (tls_context == NULL)
         {
           status = fail (error, PORTERO_SEND_TEMPORARY,
@@ -869,30 +945,30 @@ send_smtp (const PorteroConfig *config, const char *envelope_from, const char *c
         }
     }
   ok = ok
-      && smtp_set_eventcb (session, event_cb, &s)
-      && smtp_set_monitorcb (session, monitor_cb, &s, 0)
-      && smtp_option_require_all_recipients (session, 1)
-      && smtp_set_reverse_path (message, envelope_from)
-      && smtp_set_messagecb (message, message_cb, &s)
-      && smtp_size_set_estimate (message, crlf_len);
+      && esmtp.smtp_set_eventcb (session, event_cb, &s)
+      && esmtp.smtp_set_monitorcb (session, monitor_cb, &s, 0)
+      && esmtp.smtp_option_require_all_recipients (session, 1)
+      && esmtp.smtp_set_reverse_path (message, envelope_from)
+      && esmtp.smtp_set_messagecb (message, message_cb, &s)
+      && esmtp.smtp_size_set_estimate (message, crlf_len);
   for (gsize i = 0; ok && recipients[i] != NULL; i++)
-    ok = smtp_add_recipient (message, recipients[i]) != NULL;
+    ok = esmtp.smtp_add_recipient (message, recipients[i]) != NULL;
 
   if (ok && user != NULL)
     {
-      auth_client_init ();
+      esmtp.auth_client_init ();
       auth_client = TRUE;
-      auth = auth_create_context ();
+      auth = esmtp.auth_create_context ();
       ok = auth != NULL
-          && auth_set_mechanism_flags (auth, AUTH_PLUGIN_PLAIN, 0)
-          && auth_set_interact_cb (auth, interact_cb, &s)
-          && smtp_auth_set_context (session, auth);
+          && esmtp.auth_set_mechanism_flags (auth, AUTH_PLUGIN_PLAIN, 0)
+          && esmtp.auth_set_interact_cb (auth, interact_cb, &s)
+          && esmtp.smtp_auth_set_context (session, auth);
     }
 
   if (!ok)
     {
       char buf[256];
-      const char *text = smtp_strerror (smtp_errno (), buf, sizeof buf);
+      const char *text = esmtp.smtp_strerror (esmtp.smtp_errno (), buf, sizeof buf);
       status = fail (error, PORTERO_SEND_TEMPORARY, "SMTP %s: cannot set up libesmtp: %s", server,
                      text ? text : "out of memory");
     }
@@ -917,8 +993,8 @@ send_smtp (const PorteroConfig *config, const char *envelope_from, const char *c
       sigpending (&pending);
       gboolean was_pending = sigismember (&pending, SIGPIPE);
       pthread_sigmask (SIG_BLOCK, &pipe_set, &saved);
-      int started = smtp_start_session (session);
-      int smtp_err = smtp_errno ();
+      int started = esmtp.smtp_start_session (session);
+      int smtp_err = esmtp.smtp_errno ();
       if (!was_pending)
         {
           sigpending (&pending);
@@ -952,12 +1028,12 @@ send_smtp (const PorteroConfig *config, const char *envelope_from, const char *c
 
 done:
   if (session != NULL)
-    smtp_destroy_session (session);
+    esmtp.smtp_destroy_session (session);
   tls_context_free (tls_context);
   if (auth != NULL)
-    auth_destroy_context (auth);
+    esmtp.auth_destroy_context (auth);
   if (auth_client)
-    auth_client_exit ();
+    esmtp.auth_client_exit ();
   free_password (g_steal_pointer (&password));
   freeaddrinfo (addrs);
   g_array_unref (s.sockets_before);
