@@ -29,6 +29,7 @@
 #include "store.h"
 #include <errno.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -43,15 +44,24 @@ on_alarm (int sig)
   _exit (EX_TEMPFAIL);
 }
 
-/* Read all of FD; NULL with errno's message on failure. */
+/* Read all of FD; NULL with errno's message on failure. Straight into the
+ * array (no bounce buffer), sized at once when FD is a file. */
 static GBytes *
 read_all (int fd, GError **error)
 {
-  g_autoptr (GByteArray) buf = g_byte_array_sized_new (64 * 1024);
-  guint8 chunk[64 * 1024];
+  struct stat st;
+  gsize room = 64 * 1024;
+  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && st.st_size > 0)
+    room = (gsize) st.st_size + 1; /* + 1: the read that sees the end */
+  g_autoptr (GByteArray) buf = g_byte_array_sized_new (room);
   for (;;)
     {
-      ssize_t n = read (fd, chunk, sizeof chunk);
+      guint len = buf->len;
+      if (buf->len == room)
+        room *= 2;
+      g_byte_array_set_size (buf, room);
+      ssize_t n = read (fd, buf->data + len, room - len);
+      g_byte_array_set_size (buf, len + MAX (n, 0));
       if (n == 0)
         break;
       if (n < 0)
@@ -63,7 +73,6 @@ read_all (int fd, GError **error)
                        g_strerror (saved));
           return NULL;
         }
-      g_byte_array_append (buf, chunk, n);
     }
   return g_byte_array_free_to_bytes (g_steal_pointer (&buf));
 }

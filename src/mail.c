@@ -504,6 +504,15 @@ detect_auto (PorteroMail *mail, GMimeMessage *msg, const PorteroMailOptions *opt
     }
 }
 
+/* A GByteArray over bytes it does not own. */
+typedef GByteArray PorteroByteView;
+static void
+byte_view_release (PorteroByteView *view)
+{
+  g_byte_array_free (view, FALSE);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PorteroByteView, byte_view_release)
+
 PorteroMail *
 portero_mail_parse (GBytes *raw, const PorteroMailOptions *options, GError **error)
 {
@@ -532,7 +541,12 @@ portero_mail_parse (GBytes *raw, const PorteroMailOptions *options, GError **err
   mail->content_hash = content_hash (data, len, &mail->header_end);
   mail->oversize = options->max_size > 0 && (gint64) len > options->max_size;
 
-  g_autoptr (GMimeStream) stream = g_mime_stream_mem_new_with_buffer (data + skip, len - skip);
+  /* gmime reads the bytes in place: a stream over a borrowed array, which
+   * is released (not freed) after the stream and the message, declared
+   * later, are gone. A copy would double the memory of a large message. */
+  g_autoptr (PorteroByteView) view = g_byte_array_new_take ((guint8 *) data + skip, len - skip);
+  g_autoptr (GMimeStream) stream = g_mime_stream_mem_new_with_byte_array (view);
+  g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (stream), FALSE);
   g_autoptr (GMimeParser) parser = g_mime_parser_new_with_stream (stream);
   g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
   g_autoptr (GMimeMessage) msg = g_mime_parser_construct_message (parser, parser_options);
