@@ -2,23 +2,27 @@
  *	bench-gen - the benchmark's population and its support mail
  * SUMMARY
  *	bench-gen prefill STATE-DIR TICKETS
- *	bench-gen mail STATE-DIR CASE COUNT SEED OUT-DIR [SIZE]
+ *	bench-gen mail STATE-DIR CASE COUNT SEED OUT-DIR [SIZE [FIRST]]
  *	bench-gen version
  * DESCRIPTION
  *	One deterministic model of a helpdesk's customers, their mail domains,
  *	contacts and tickets, used twice: `prefill` writes it into the database
  *	of STATE-DIR (made by `portero init`) through the public functions of
  *	src/store.h only, in big transactions; `mail` writes COUNT messages of
- *	CASE (reply, new-ticket, new-contact) into OUT-DIR, addressed to that
- *	population, with a list.tsv that bench-drive reads and run-bench.sh
- *	checks the outcome against. SIZE (bytes) makes every message about
- *	that big; 0 or none gives the realistic mix (2-50 KB of text, some
- *	HTML alternatives and attachments).
+ *	CASE (reply, new-ticket, new-contact, welcome, credentials) into
+ *	OUT-DIR, addressed to that population, with a list.tsv that bench-drive
+ *	reads and run-bench.sh checks the outcome against. SIZE (bytes) makes
+ *	every message about that big; 0 or none gives the realistic mix (2-50 KB
+ *	of text, some HTML alternatives and attachments). FIRST numbers the
+ *	run's first never-seen sender (new-contact, welcome) or reserved contact
+ *	(credentials): run-bench.sh counts them on, so that no sender repeats
+ *	within a state and the limits of portero.conf(5) never refuse one.
  *
  *	Scale 0 holds only the working set the cases need: 300 sender domains
  *	(240 of them mapped to customers, 60 not, free mail among them), 2 000
- *	contacts and 1 000 tickets to reply to. Any other scale adds customers
- *	up to 10 000 (one domain each), contacts up to 100 000 and tickets up to
+ *	contacts and 1 000 tickets to reply to, and 15 000 contacts reserved for
+ *	the credentials case (one a message). Any other scale adds customers up
+ *	to 10 000 (one domain each), contacts up to 100 000 and tickets up to
  *	TICKETS, each ticket with its first message and a quarter of them with
  *	a second one. Replies go to tickets drawn from the whole range.
  */
@@ -35,7 +39,7 @@
 #include <string.h>
 
 /* Bump when the model changes: cached databases are keyed by it. */
-#define MODEL_VERSION 1
+#define MODEL_VERSION 2
 
 #define W_DOMAINS 300        /* sender domains of the working set */
 #define W_MAPPED 240         /* the first ones belong to customers */
@@ -44,6 +48,15 @@
 #define BULK_CUSTOMERS 10000
 #define BULK_CONTACTS 100000
 #define NEW_CONTACT_BASE G_GINT64_CONSTANT (10000000) /* indexes of never-seen senders */
+/* Never-seen senders share the working domains while each domain stays
+ * under new-contacts-per-domain-hour (default 20) within a state; later ones
+ * write from domains never seen either (small companies: Unassigned). */
+#define NEW_PER_DOMAIN 19
+#define FRESH_DOMAIN_BASE G_GINT64_CONSTANT (1000000000) /* domain numbers seen once */
+/* Known contacts only the credentials case writes as, one a message, so that
+ * no per-contact limit of credential mail refuses one: at every scale. */
+#define CRED_CONTACT_BASE G_GINT64_CONSTANT (5000000)
+#define CRED_CONTACTS 15000
 #define BATCH 20000          /* rows a transaction while pre-filling */
 #define HELPDESK "helpdesk.example"
 
@@ -142,11 +155,15 @@ static const char *const free_mail[] = {
 };
 
 /* Mail domain number D: working ones first (mapped, then free mail and
- * small unmapped companies), then one per bulk customer. */
+ * small unmapped companies), then one per bulk customer; from
+ * FRESH_DOMAIN_BASE on, domains that write once. */
 static char *
 domain_name (gint64 d)
 {
   const char *tld = tlds[mix (d) % G_N_ELEMENTS (tlds)];
+  if (d >= FRESH_DOMAIN_BASE)
+    return g_strdup_printf ("%s-%s-%" G_GINT64_FORMAT ".%s", word1[d % 20], word2[(d / 20) % 20],
+                            d - FRESH_DOMAIN_BASE, tld);
   if (d < W_MAPPED)
     return g_strdup_printf ("%s-%s.%s", word1[d % 20], word2[(d / 20) % 20], tld);
   if (d < W_MAPPED + (gint64) G_N_ELEMENTS (free_mail))
@@ -162,7 +179,7 @@ domain_customer (gint64 d)
 {
   if (d < W_MAPPED)
     return d;
-  if (d < W_DOMAINS)
+  if (d < W_DOMAINS || d >= FRESH_DOMAIN_BASE)
     return -1;
   return W_MAPPED + (d - W_DOMAINS);
 }
@@ -219,14 +236,20 @@ person_clear (Person *p)
   g_free (p->name);
 }
 
-/* Contact K (known for K < contacts, never seen from NEW_CONTACT_BASE on).
- * The address is a one-to-one function of K. */
+/* Contact K (known for K < contacts and for the reserved credential
+ * contacts, never seen from NEW_CONTACT_BASE on). The address is a
+ * one-to-one function of K. */
 static void
 person (const Model *m, gint64 k, Person *out)
 {
   int f = k % 40, l = (k / 40) % 40, style = (k / 1600) % 3;
   gint64 n = k / 4800;
-  if (k < W_CONTACTS || k >= NEW_CONTACT_BASE)
+  if (k >= NEW_CONTACT_BASE)
+    {
+      gint64 j = k - NEW_CONTACT_BASE;
+      out->domain = j < W_DOMAINS * NEW_PER_DOMAIN ? j % W_DOMAINS : FRESH_DOMAIN_BASE + j;
+    }
+  else if (k < W_CONTACTS || k >= CRED_CONTACT_BASE)
     out->domain = k % W_DOMAINS;
   else
     out->domain = W_DOMAINS + (gint64) (mix (k) % (guint64) (m->customers - W_MAPPED));
@@ -846,6 +869,7 @@ write_info (const char *dir, const Model *m, gint64 messages, GError **error)
   g_key_file_set_int64 (info, "bench", "scale", m->scale);
   g_key_file_set_int64 (info, "bench", "tickets", m->tickets);
   g_key_file_set_int64 (info, "bench", "contacts", m->contacts);
+  g_key_file_set_int64 (info, "bench", "credential-contacts", CRED_CONTACTS);
   g_key_file_set_int64 (info, "bench", "customers", m->customers);
   g_key_file_set_int64 (info, "bench", "messages", messages);
   g_autofree char *info_path = g_build_filename (dir, "bench.info", NULL);
@@ -902,7 +926,18 @@ prefill (const char *dir, gint64 scale, GError **error)
       if (!ok || !batch_boundary (store, &ops, error))
         goto fail;
     }
-  progress ("contacts", m.contacts, m.contacts, started);
+  for (gint64 k = CRED_CONTACT_BASE; k < CRED_CONTACT_BASE + CRED_CONTACTS; k++)
+    {
+      Person p = { 0 };
+      person (&m, k, &p);
+      gint64 c = domain_customer (p.domain), id = 0;
+      gboolean ok = portero_store_contact_add (store, p.address, p.name, c < 0 ? unassigned : customer_id[c], "csv",
+                                               &id, error);
+      person_clear (&p);
+      if (!ok || !batch_boundary (store, &ops, error))
+        goto fail;
+    }
+  progress ("contacts", m.contacts + CRED_CONTACTS, m.contacts + CRED_CONTACTS, started);
 
   for (gint64 t = 1; t <= m.tickets; t++)
     {
@@ -997,9 +1032,31 @@ load_model (const char *dir, Model *m, GError **error)
   return TRUE;
 }
 
+/* The title that the shipped rule 10-portal-credentials.rule answers. */
+#define CREDENTIALS_TITLE "[Credenciales del Portal]"
+
+static const Subject *
+credentials_subject (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (subjects); i++)
+    if (strcmp (subjects[i].text, CREDENTIALS_TITLE) == 0)
+      return &subjects[i];
+  g_assert_not_reached ();
+}
+
+/* A subject for a new ticket of any case but credentials: every one but
+ * CREDENTIALS_TITLE, so that only that case asks for credentials when the
+ * shipped rules are in force. */
+static const Subject *
+other_subject (Rng *r)
+{
+  const Subject *s = &subjects[rng_below (r, G_N_ELEMENTS (subjects) - 1)];
+  return s >= credentials_subject () ? s + 1 : s;
+}
+
 static gboolean
 write_mail (const char *dir, const char *kase, gint64 count, guint64 seed, const char *out, gint64 size,
-            GError **error)
+            gint64 first, GError **error)
 {
   Model m;
   if (!load_model (dir, &m, error))
@@ -1008,8 +1065,10 @@ write_mail (const char *dir, const char *kase, gint64 count, guint64 seed, const
   g_autoptr (PorteroKeys) keys = portero_keys_load (key_path, error);
   if (keys == NULL)
     return FALSE;
-  gboolean reply = strcmp (kase, "reply") == 0, fresh = strcmp (kase, "new-contact") == 0;
-  if (!reply && !fresh && strcmp (kase, "new-ticket") != 0)
+  gboolean reply = strcmp (kase, "reply") == 0;
+  gboolean fresh = strcmp (kase, "new-contact") == 0 || strcmp (kase, "welcome") == 0;
+  gboolean credentials = strcmp (kase, "credentials") == 0;
+  if (!reply && !fresh && !credentials && strcmp (kase, "new-ticket") != 0)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "unknown case %s", kase);
       return FALSE;
@@ -1066,13 +1125,21 @@ write_mail (const char *dir, const char *kase, gint64 count, guint64 seed, const
         }
       else if (fresh)
         {
-          k = NEW_CONTACT_BASE + (gint64) (seed % 1000000) * 1000 + i;
-          l.subject = &subjects[rng_below (&r, G_N_ELEMENTS (subjects))];
+          k = NEW_CONTACT_BASE + first + i;
+          l.subject = other_subject (&r);
+        }
+      else if (credentials)
+        {
+          /* Past the reserve a contact gets a second credential mail within
+           * the hour: still under per-contact-hour (3), but run-bench.sh keeps
+           * the count under CRED_CONTACTS. */
+          k = CRED_CONTACT_BASE + (first + i) % CRED_CONTACTS;
+          l.subject = credentials_subject ();
         }
       else
         {
           k = (gint64) rng_below (&r, (guint64) m.contacts);
-          l.subject = &subjects[rng_below (&r, G_N_ELEMENTS (subjects))];
+          l.subject = other_subject (&r);
         }
       person (&m, k, &l.from);
       gint64 c = domain_customer (l.from.domain);
@@ -1144,10 +1211,10 @@ main (int argc, char **argv)
         }
       return 0;
     }
-  if ((argc == 7 || argc == 8) && strcmp (argv[1], "mail") == 0)
+  if (argc >= 7 && argc <= 9 && strcmp (argv[1], "mail") == 0)
     {
       if (!write_mail (argv[2], argv[3], parse_count (argv[4]), (guint64) parse_count (argv[5]), argv[6],
-                       argc == 8 ? parse_count (argv[7]) : 0, &error))
+                       argc >= 8 ? parse_count (argv[7]) : 0, argc == 9 ? parse_count (argv[8]) : 0, &error))
         {
           fprintf (stderr, "bench-gen: %s\n", error->message);
           return 1;
@@ -1155,7 +1222,7 @@ main (int argc, char **argv)
       return 0;
     }
   fprintf (stderr, "usage: bench-gen prefill STATE-DIR TICKETS\n"
-                   "       bench-gen mail STATE-DIR CASE COUNT SEED OUT-DIR [SIZE]\n"
+                   "       bench-gen mail STATE-DIR CASE COUNT SEED OUT-DIR [SIZE [FIRST]]\n"
                    "       bench-gen version\n");
   return 2;
 }

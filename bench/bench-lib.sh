@@ -3,24 +3,27 @@
 
 say() { printf '%s\n' "$*" >&2; }
 
-# write_config DIR: the configuration of a benchmark state. Rules and the
-# welcome mail are off: the three cases measure intake.
-# >>> The rule and credential cases come later: they will point rules= at
-# >>> the shipped filters/ and turn welcome-email on (see docs/performance.md).
+# write_config DIR [NAME [RULES [WELCOME]]]: DIR/NAME.conf (portero.conf by
+# default), the configuration of a benchmark state. RULES is the rules
+# folder (default DIR/filters, left empty: no rules, the intake cases);
+# WELCOME (true or false, the default) turns the welcome mail on. Mail goes
+# to the Maildir DIR/sent; [credentials] stays at the product's defaults
+# (argon2id at 64 MiB and 2 passes), which the welcome and credentials
+# cases measure.
 write_config() {
-  mkdir -p "$1/filters" "$1/sent"
-  cat > "$1/portero.conf" <<CONF
+  local dir=$1 name=${2:-portero} rules=${3:-filters} welcome=${4:-false}
+  mkdir -p "$dir/filters" "$dir/sent"
+  cat > "$dir/$name.conf" <<CONF
 # written by bench/bench-lib.sh
 [portero]
 database=portero.db
 language=es
-# empty: no rules (the rule cases come later)
-rules=filters
+rules=$rules
 templates=$srcdir/templates
 [mail]
 support-addresses=soporte@helpdesk.example;help@helpdesk.example
 from=Soporte <soporte@helpdesk.example>
-welcome-email=false
+welcome-email=$welcome
 [smtp]
 transport=maildir
 maildir=sent
