@@ -12,14 +12,36 @@ say() { printf '%s\n' "$*" >&2; }
 # cases measure.
 write_config() {
   local dir=$1 name=${2:-portero} rules=${3:-filters} welcome=${4:-false}
-  mkdir -p "$dir/filters" "$dir/sent"
+  mkdir -p "$dir/filters" "$dir/sent" "$dir/templates"
+  # The shipped templates, and the team notice that generated rules send.
+  cp "$srcdir"/templates/*.tmpl "$dir/templates/"
+  cat > "$dir/templates/aviso-equipo.es.tmpl" <<'TMPL'
+Subject: Aviso de regla: {[Título del Ticket]}
+
+Una regla ha avisado al equipo del ticket #{[ID del Ticket]}.
+
+  Título:   {[Título del Ticket]}
+  Cliente:  {[Nombre del Cliente]}
+  Contacto: {[Nombre del Contacto]}
+  Estado:   {[Estado del Ticket]}
+TMPL
+  cat > "$dir/templates/aviso-equipo.en.tmpl" <<'TMPL'
+Subject: Rule notice: {[Ticket Title]}
+
+A rule notified the team of ticket #{[Ticket ID]}.
+
+  Title:    {[Ticket Title]}
+  Customer: {[Customer Name]}
+  Contact:  {[Contact Name]}
+  Status:   {[Ticket Status]}
+TMPL
   cat > "$dir/$name.conf" <<CONF
 # written by bench/bench-lib.sh
 [portero]
 database=portero.db
 language=es
 rules=$rules
-templates=$srcdir/templates
+templates=templates
 [mail]
 support-addresses=soporte@helpdesk.example;help@helpdesk.example
 from=Soporte <soporte@helpdesk.example>
@@ -28,6 +50,27 @@ welcome-email=$welcome
 transport=maildir
 maildir=sent
 CONF
+}
+
+# make_rules DIR COUNT: a rules folder of COUNT rule files ("shipped": all
+# of filters/). The shipped rules come first, 10-portal-credentials.rule
+# the very first; the rest are written by bench-gen rules: varied rules on
+# every trigger that never fire for the bench's mail.
+make_rules() {
+  local dir=$1 n=$2 have=0 f
+  rm -rf "$dir" "$dir.gen"
+  mkdir -p "$dir"
+  for f in "$srcdir"/filters/*.rule; do
+    [ "$n" = shipped ] || [ "$have" -lt "$n" ] || break
+    cp "$f" "$dir/"
+    have=$((have + 1))
+  done
+  if [ "$n" != shipped ] && [ "$n" -gt "$have" ]; then
+    # Generated apart: bench-gen checks that none of its own rules fires.
+    "$gen" rules "$dir.gen" $((n - have)) || return 1
+    mv "$dir.gen"/*.rule "$dir/"
+    rmdir "$dir.gen"
+  fi
 }
 
 # cached_state SCALE: the directory of the pre-filled state of SCALE

@@ -15,6 +15,8 @@
 #   BENCH_SIZES   extra message sizes, on the first scale  "1k 20m"
 #   BENCH_JOBS    concurrent deliveries                    "1 2 8"
 #   BENCH_CASES   cases          "reply new-ticket new-contact welcome credentials"
+#   BENCH_RULES   rule files; runs on the first scale for reply, new-ticket
+#                 and credentials with that many in the rules folder  "1 500"
 #   BENCH_N       messages a run (at most 1000)            200
 #   BENCH_N_LARGE messages a run for sizes over 1 MB       8
 #   BENCH_BUDGET  seconds after which a run starts no new message (once 20 are done)  60
@@ -29,6 +31,7 @@ scales=${BENCH_SCALE:-0 100000 1000000}
 sizes=${BENCH_SIZES-1k 20m}
 jobs_list=${BENCH_JOBS:-1 2 8}
 cases=${BENCH_CASES:-reply new-ticket new-contact welcome credentials}
+rules_list=${BENCH_RULES-1 500}
 count=${BENCH_N:-200}
 count_large=${BENCH_N_LARGE:-8}
 budget=${BENCH_BUDGET:-60}
@@ -46,9 +49,21 @@ done
 command -v sqlite3 >/dev/null || { echo "run-bench: sqlite3 is needed to check the outcomes (apt-get install sqlite3)" >&2; exit 1; }
 if [ "$count" -gt 1000 ]; then
   # Keeps the credentials case within the contacts bench-gen reserves for it
-  # (15 000, one a message) with the default jobs and sizes.
+  # (15 000, one a message) with the default jobs, sizes and rules.
   echo "run-bench: BENCH_N is at most 1000" >&2; exit 1
 fi
+for r in $rules_list; do
+  case $r in
+    ''|*[!0-9]*) echo "run-bench: BENCH_RULES is a list of numbers of rule files, not $r" >&2; exit 1 ;;
+  esac
+done
+# The cases of the rule-file runs: those that open or answer a ticket of a
+# known contact (new contacts add nothing the rules would see differently).
+rule_cases=""
+for kase in reply new-ticket credentials; do
+  case " $cases " in *" $kase "*) rule_cases="$rule_cases $kase" ;; esac
+done
+[ -n "$rule_cases" ] || rules_list=""
 
 mkdir -p "$cache"
 work=$cache/work
@@ -133,18 +148,23 @@ verify() {
   fi
 }
 
-# run_case SCALE SIZE CASE JOBS: in the case's own configuration (no rules;
-# welcome: the welcome mail on; credentials: the shipped rules).
+# run_case SCALE SIZE CASE JOBS [RULES]: without RULES, the case's own
+# configuration (no rules; welcome: the welcome mail on; credentials: the
+# shipped rules); with RULES, the rule-file run with that many rule files.
 run_case() {
-  local scale=$1 size=$2 kase=$3 jobs=$4 bytes n msgs largest out rc ids first=0 conf nrules series=main
+  local scale=$1 size=$2 kase=$3 jobs=$4 rules=${5-} bytes n msgs largest out rc ids first=0 conf nrules series
   bytes=$(bytes_of "$size")
   n=$count
   [ "$bytes" -gt 1048576 ] && n=$count_large
-  nrules=0 conf=portero
-  case $kase in
-    welcome) conf="portero-welcome" ;;
-    credentials) conf="portero-shipped" nrules=$shipped_rules ;;
-  esac
+  if [ -n "$rules" ]; then
+    conf=portero-rules-$rules nrules=$rules series=rules
+  else
+    series=main nrules=0 conf=portero
+    case $kase in
+      welcome) conf="portero-welcome" ;;
+      credentials) conf="portero-shipped" nrules=$shipped_rules ;;
+    esac
+  fi
   # Never-seen senders and credential contacts are numbered on through the
   # state: nobody writes twice, so no limit of portero.conf(5) refuses one.
   case $kase in
@@ -197,10 +217,14 @@ printf 'to "%s/Maildir/"\n' "$work" > "$work/mailfilter"
 chmod 600 "$work/mailfilter"
 [ -n "$maildrop" ] || say "run-bench: maildrop is not installed: no reference (apt-get install maildrop)"
 
-# The shipped rules, for the credentials case.
-mkdir -p "$work/rules/shipped"
-cp "$srcdir"/filters/*.rule "$work/rules/shipped/"
+# The rules folders, made once: the shipped rules for the credentials case,
+# and one of each size of BENCH_RULES (checked by portero check below).
+make_rules "$work/rules/shipped" shipped
 shipped_rules=$(find "$work/rules/shipped" -name '*.rule' | wc -l)
+for r in $rules_list; do
+  say "rule files: writing $r"
+  make_rules "$work/rules/$r" "$r" || { say "run-bench: bench-gen rules failed"; exit 1; }
+done
 
 started=$SECONDS
 first_scale=${scales%% *}
@@ -214,7 +238,25 @@ for scale in $scales; do
   write_config "$work/state"
   write_config "$work/state" portero-welcome filters true
   write_config "$work/state" portero-shipped "$work/rules/shipped"
+  for r in $rules_list; do
+    write_config "$work/state" "portero-rules-$r" "$work/rules/$r"
+  done
   if [ "$scale" = "$first_scale" ]; then
+    # Every rules folder as portero itself reads it: each file must load and
+    # every template it names must exist.
+    for r in shipped $rules_list; do
+      c=$work/state/portero-rules-$r.conf
+      [ "$r" = shipped ] && c=$work/state/portero-shipped.conf
+      if ! "$portero" --config "$c" check > "$work/check.out" 2>&1; then
+        say "run-bench: portero check refuses the rules folder $work/rules/$r:"; sed 's/^/  /' "$work/check.out" | tail -n 5 >&2
+        exit 1
+      fi
+      n_ok=$(sed -n 's/^.*: \([0-9]*\) rules\{0,1\} ok$/\1/p' "$work/check.out")
+      want=$([ "$r" = shipped ] && echo "$shipped_rules" || echo "$r")
+      if [ "$n_ok" != "$want" ]; then
+        say "run-bench: portero check found ${n_ok:-no} rules in $work/rules/$r, not $want"; exit 1
+      fi
+    done
     # What each password hash needs (the welcome and credentials cases).
     argon_bytes=$("$portero" --config "$work/state/portero-welcome.conf" check --show 2>/dev/null |
                   sed -n 's/^credentials\.argon2-memlimit = //p')
@@ -243,6 +285,13 @@ for scale in $scales; do
         done
       done
     done
+    for r in $rules_list; do
+      for kase in $rule_cases; do
+        for jobs in $jobs_list; do
+          run_case "$scale" mix "$kase" "$jobs" "$r"
+        done
+      done
+    done
   fi
   rm -rf "$work/state"
 done
@@ -258,7 +307,10 @@ elapsed=$((SECONDS - started))
   echo "messages a run: $count (sizes over 1 MB: $count_large); a run starts no new message after ${budget} s"
   echo "size mix: realistic mail (2-50 KB of text, HTML alternatives, some attachments); 1k/20m: every message that big"
   echo "rules: rule files in force. reply, new-ticket, new-contact: none; welcome: none, the welcome mail on;"
-  echo "credentials: the $shipped_rules shipped ones"
+  # shellcheck disable=SC2086,SC2116
+  shown_cases=${rule_cases# } shown_rules=$(echo $rules_list)
+  echo "credentials: the $shipped_rules shipped ones.${rules_list:+ Scale $first_scale also runs ${shown_cases// /, } with}"
+  [ -z "$rules_list" ] || echo "${shown_rules// /, then } rule files: the shipped credential rule first, the rest generated (none fires for this mail)"
   echo "msg/s: messages per second of the whole run; med/p99: wall ms a delivery (spawn to exit);"
   echo "cpu: user+system ms a delivery; RSS: largest peak of one delivery, MB; ratio: portero's cost a message / maildrop's"
   echo "1.5x: reply and new-ticket only; RSS: 20 MB + 2 x the message size, for welcome and credentials"
@@ -344,6 +396,22 @@ elapsed=$((SECONDS - started))
           m1 = cost[lo, f[1], f[2], "maildrop"]; m2 = cost[hi, f[1], f[2], "maildrop"]
           printf "  %-12s jobs %s: portero %7.1f ms (%s) -> %8.1f ms (%s) = +%6.1f ms/MB", f[1], f[2], p1, lo, p2, hi, (p2 - p1) / mb
           if (m1 > 0) printf "; maildrop %6.1f -> %7.1f ms = +%5.1f ms/MB", m1, m2, (m2 - m1) / mb
+          printf "\n" } }' "$results" | sort
+  fi
+  # shellcheck disable=SC2086
+  if [ "$(printf '%s\n' $rules_list | sort -un | wc -l)" -ge 2 ]; then
+    echo
+    echo "rule files (scale $first_scale, mix; ms a message = 1000 / msg/s; the fewest and the most rule files):"
+    awk -F'\t' '
+      $16 == "rules" { cost[$15, $3, $4, $5] = 1000 / $8; n[$15] = 1; k[$3 SUBSEP $4] = 1 }
+      END {
+        for (x in n) { if (lo == "" || x + 0 < lo + 0) lo = x; if (hi == "" || x + 0 > hi + 0) hi = x }
+        for (q in k) { split(q, f, SUBSEP)
+          p1 = cost[lo, f[1], f[2], "portero"]; p2 = cost[hi, f[1], f[2], "portero"]
+          m1 = cost[lo, f[1], f[2], "maildrop"]; m2 = cost[hi, f[1], f[2], "maildrop"]
+          if (p1 == "" || p2 == "") continue
+          printf "  %-12s jobs %s: portero %7.1f ms (%s) -> %7.1f ms (%s) = x%.2f, %+6.1f ms", f[1], f[2], p1, lo, p2, hi, p2 / p1, p2 - p1
+          if (m1 > 0 && m2 > 0) printf "; against maildrop x%.2f", (p2 / m2) / (p1 / m1)
           printf "\n" } }' "$results" | sort
   fi
   if [ -s "$work/failures.txt" ]; then
