@@ -1,30 +1,43 @@
 /* NAME
- *	bench-gen - the benchmark's population and its support mail
+ *	bench-gen - the benchmark's population, its support mail and rule files
  * SUMMARY
  *	bench-gen prefill STATE-DIR TICKETS
- *	bench-gen mail STATE-DIR CASE COUNT SEED OUT-DIR [SIZE]
+ *	bench-gen mail STATE-DIR CASE COUNT SEED OUT-DIR [SIZE [FIRST]]
+ *	bench-gen rules OUT-DIR COUNT
  *	bench-gen version
  * DESCRIPTION
  *	One deterministic model of a helpdesk's customers, their mail domains,
  *	contacts and tickets, used twice: `prefill` writes it into the database
  *	of STATE-DIR (made by `portero init`) through the public functions of
  *	src/store.h only, in big transactions; `mail` writes COUNT messages of
- *	CASE (reply, new-ticket, new-contact) into OUT-DIR, addressed to that
- *	population, with a list.tsv that bench-drive reads and run-bench.sh
- *	checks the outcome against. SIZE (bytes) makes every message about
- *	that big; 0 or none gives the realistic mix (2-50 KB of text, some
- *	HTML alternatives and attachments).
+ *	CASE (reply, new-ticket, new-contact, welcome, credentials) into
+ *	OUT-DIR, addressed to that population, with a list.tsv that bench-drive
+ *	reads and run-bench.sh checks the outcome against. SIZE (bytes) makes
+ *	every message about that big; 0 or none gives the realistic mix (2-50 KB
+ *	of text, some HTML alternatives and attachments). FIRST numbers the
+ *	run's first never-seen sender (new-contact, welcome) or reserved contact
+ *	(credentials): run-bench.sh counts them on, so that no sender repeats
+ *	within a state and the limits of portero.conf(5) never refuse one.
  *
  *	Scale 0 holds only the working set the cases need: 300 sender domains
  *	(240 of them mapped to customers, 60 not, free mail among them), 2 000
- *	contacts and 1 000 tickets to reply to. Any other scale adds customers
- *	up to 10 000 (one domain each), contacts up to 100 000 and tickets up to
+ *	contacts and 1 000 tickets to reply to, and 15 000 contacts reserved for
+ *	the credentials case (one a message). Any other scale adds customers up
+ *	to 10 000 (one domain each), contacts up to 100 000 and tickets up to
  *	TICKETS, each ticket with its first message and a quarter of them with
  *	a second one. Replies go to tickets drawn from the whole range.
+ *
+ *	`rules` writes COUNT automation rule files (portero-rules(5)) of the kind
+ *	a helpdesk accumulates: escalations for customers and keywords, routing
+ *	by destination, sender or domain, notices to teams, on every trigger,
+ *	with conditions on title, body, sender and customer and every operator.
+ *	None of them fires for the bench's mail: each is evaluated by portero's
+ *	own rule code against samples of every case's mail before it is kept.
  */
 #include "../src/error.h"
 #include "../src/keys.h"
 #include "../src/msgid.h"
+#include "../src/rules.h"
 #include "../src/store.h"
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -35,7 +48,7 @@
 #include <string.h>
 
 /* Bump when the model changes: cached databases are keyed by it. */
-#define MODEL_VERSION 1
+#define MODEL_VERSION 2
 
 #define W_DOMAINS 300        /* sender domains of the working set */
 #define W_MAPPED 240         /* the first ones belong to customers */
@@ -44,6 +57,15 @@
 #define BULK_CUSTOMERS 10000
 #define BULK_CONTACTS 100000
 #define NEW_CONTACT_BASE G_GINT64_CONSTANT (10000000) /* indexes of never-seen senders */
+/* Never-seen senders share the working domains while each domain stays
+ * under new-contacts-per-domain-hour (default 20) within a state; later ones
+ * write from domains never seen either (small companies: Unassigned). */
+#define NEW_PER_DOMAIN 19
+#define FRESH_DOMAIN_BASE G_GINT64_CONSTANT (1000000000) /* domain numbers seen once */
+/* Known contacts only the credentials case writes as, one a message, so that
+ * no per-contact limit of credential mail refuses one: at every scale. */
+#define CRED_CONTACT_BASE G_GINT64_CONSTANT (5000000)
+#define CRED_CONTACTS 15000
 #define BATCH 20000          /* rows a transaction while pre-filling */
 #define HELPDESK "helpdesk.example"
 
@@ -142,11 +164,15 @@ static const char *const free_mail[] = {
 };
 
 /* Mail domain number D: working ones first (mapped, then free mail and
- * small unmapped companies), then one per bulk customer. */
+ * small unmapped companies), then one per bulk customer; from
+ * FRESH_DOMAIN_BASE on, domains that write once. */
 static char *
 domain_name (gint64 d)
 {
   const char *tld = tlds[mix (d) % G_N_ELEMENTS (tlds)];
+  if (d >= FRESH_DOMAIN_BASE)
+    return g_strdup_printf ("%s-%s-%" G_GINT64_FORMAT ".%s", word1[d % 20], word2[(d / 20) % 20],
+                            d - FRESH_DOMAIN_BASE, tld);
   if (d < W_MAPPED)
     return g_strdup_printf ("%s-%s.%s", word1[d % 20], word2[(d / 20) % 20], tld);
   if (d < W_MAPPED + (gint64) G_N_ELEMENTS (free_mail))
@@ -162,7 +188,7 @@ domain_customer (gint64 d)
 {
   if (d < W_MAPPED)
     return d;
-  if (d < W_DOMAINS)
+  if (d < W_DOMAINS || d >= FRESH_DOMAIN_BASE)
     return -1;
   return W_MAPPED + (d - W_DOMAINS);
 }
@@ -219,14 +245,20 @@ person_clear (Person *p)
   g_free (p->name);
 }
 
-/* Contact K (known for K < contacts, never seen from NEW_CONTACT_BASE on).
- * The address is a one-to-one function of K. */
+/* Contact K (known for K < contacts and for the reserved credential
+ * contacts, never seen from NEW_CONTACT_BASE on). The address is a
+ * one-to-one function of K. */
 static void
 person (const Model *m, gint64 k, Person *out)
 {
   int f = k % 40, l = (k / 40) % 40, style = (k / 1600) % 3;
   gint64 n = k / 4800;
-  if (k < W_CONTACTS || k >= NEW_CONTACT_BASE)
+  if (k >= NEW_CONTACT_BASE)
+    {
+      gint64 j = k - NEW_CONTACT_BASE;
+      out->domain = j < W_DOMAINS * NEW_PER_DOMAIN ? j % W_DOMAINS : FRESH_DOMAIN_BASE + j;
+    }
+  else if (k < W_CONTACTS || k >= CRED_CONTACT_BASE)
     out->domain = k % W_DOMAINS;
   else
     out->domain = W_DOMAINS + (gint64) (mix (k) % (guint64) (m->customers - W_MAPPED));
@@ -846,6 +878,7 @@ write_info (const char *dir, const Model *m, gint64 messages, GError **error)
   g_key_file_set_int64 (info, "bench", "scale", m->scale);
   g_key_file_set_int64 (info, "bench", "tickets", m->tickets);
   g_key_file_set_int64 (info, "bench", "contacts", m->contacts);
+  g_key_file_set_int64 (info, "bench", "credential-contacts", CRED_CONTACTS);
   g_key_file_set_int64 (info, "bench", "customers", m->customers);
   g_key_file_set_int64 (info, "bench", "messages", messages);
   g_autofree char *info_path = g_build_filename (dir, "bench.info", NULL);
@@ -902,7 +935,18 @@ prefill (const char *dir, gint64 scale, GError **error)
       if (!ok || !batch_boundary (store, &ops, error))
         goto fail;
     }
-  progress ("contacts", m.contacts, m.contacts, started);
+  for (gint64 k = CRED_CONTACT_BASE; k < CRED_CONTACT_BASE + CRED_CONTACTS; k++)
+    {
+      Person p = { 0 };
+      person (&m, k, &p);
+      gint64 c = domain_customer (p.domain), id = 0;
+      gboolean ok = portero_store_contact_add (store, p.address, p.name, c < 0 ? unassigned : customer_id[c], "csv",
+                                               &id, error);
+      person_clear (&p);
+      if (!ok || !batch_boundary (store, &ops, error))
+        goto fail;
+    }
+  progress ("contacts", m.contacts + CRED_CONTACTS, m.contacts + CRED_CONTACTS, started);
 
   for (gint64 t = 1; t <= m.tickets; t++)
     {
@@ -997,9 +1041,31 @@ load_model (const char *dir, Model *m, GError **error)
   return TRUE;
 }
 
+/* The title that the shipped rule 10-portal-credentials.rule answers. */
+#define CREDENTIALS_TITLE "[Credenciales del Portal]"
+
+static const Subject *
+credentials_subject (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (subjects); i++)
+    if (strcmp (subjects[i].text, CREDENTIALS_TITLE) == 0)
+      return &subjects[i];
+  g_assert_not_reached ();
+}
+
+/* A subject for a new ticket of any case but credentials: every one but
+ * CREDENTIALS_TITLE, so that only that case asks for credentials when the
+ * shipped rules are in force. */
+static const Subject *
+other_subject (Rng *r)
+{
+  const Subject *s = &subjects[rng_below (r, G_N_ELEMENTS (subjects) - 1)];
+  return s >= credentials_subject () ? s + 1 : s;
+}
+
 static gboolean
 write_mail (const char *dir, const char *kase, gint64 count, guint64 seed, const char *out, gint64 size,
-            GError **error)
+            gint64 first, GError **error)
 {
   Model m;
   if (!load_model (dir, &m, error))
@@ -1008,8 +1074,10 @@ write_mail (const char *dir, const char *kase, gint64 count, guint64 seed, const
   g_autoptr (PorteroKeys) keys = portero_keys_load (key_path, error);
   if (keys == NULL)
     return FALSE;
-  gboolean reply = strcmp (kase, "reply") == 0, fresh = strcmp (kase, "new-contact") == 0;
-  if (!reply && !fresh && strcmp (kase, "new-ticket") != 0)
+  gboolean reply = strcmp (kase, "reply") == 0;
+  gboolean fresh = strcmp (kase, "new-contact") == 0 || strcmp (kase, "welcome") == 0;
+  gboolean credentials = strcmp (kase, "credentials") == 0;
+  if (!reply && !fresh && !credentials && strcmp (kase, "new-ticket") != 0)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "unknown case %s", kase);
       return FALSE;
@@ -1066,13 +1134,21 @@ write_mail (const char *dir, const char *kase, gint64 count, guint64 seed, const
         }
       else if (fresh)
         {
-          k = NEW_CONTACT_BASE + (gint64) (seed % 1000000) * 1000 + i;
-          l.subject = &subjects[rng_below (&r, G_N_ELEMENTS (subjects))];
+          k = NEW_CONTACT_BASE + first + i;
+          l.subject = other_subject (&r);
+        }
+      else if (credentials)
+        {
+          /* Past the reserve a contact gets a second credential mail within
+           * the hour: still under per-contact-hour (3), but run-bench.sh keeps
+           * the count under CRED_CONTACTS. */
+          k = CRED_CONTACT_BASE + (first + i) % CRED_CONTACTS;
+          l.subject = credentials_subject ();
         }
       else
         {
           k = (gint64) rng_below (&r, (guint64) m.contacts);
-          l.subject = &subjects[rng_below (&r, G_N_ELEMENTS (subjects))];
+          l.subject = other_subject (&r);
         }
       person (&m, k, &l.from);
       gint64 c = domain_customer (l.from.domain);
@@ -1104,6 +1180,427 @@ write_mail (const char *dir, const char *kase, gint64 count, guint64 seed, const
       return FALSE;
     }
   printf ("%" G_GSIZE_FORMAT "\n", largest);
+  return TRUE;
+}
+
+/* ---- rules ----------------------------------------------------------------- */
+
+/* Words and forms that none of the bench's mail contains: a condition on
+ * them never holds, so a rule with one (Match=all) never fires. */
+static const char *const rule_phrases[] = {
+  "factura rectificativa", "ransomware", "phishing", "certificado SSL", "renovación del dominio",
+  "contrato de mantenimiento", "mantenimiento preventivo", "cortafuegos", "antivirus caducado",
+  "firma electrónica", "teletrabajo", "migración a la nube", "presupuesto de obra", "albarán",
+  "auditoría de licencias", "protección de datos", "brecha de seguridad", "wifi de invitados",
+  "cambio de tarifa", "portabilidad", "sala de servidores", "batería del SAI", "cámaras de seguridad",
+  "control horario", "mudanza de la oficina", "tóner", "cartucho", "videoconferencia", "lector de huella",
+  "invoice dispute", "credit note", "phishing attempt", "SSL certificate", "domain renewal",
+  "maintenance contract", "firewall rule", "offboarding", "purchase order", "licence audit", "GDPR",
+  "data breach", "guest wifi", "server room", "UPS battery", "CCTV", "time clock", "office move",
+  "toner", "conference room display",
+};
+static const char *const rule_title_forms[] = {
+  "[Alta de Usuario]", "[Baja de Usuario]", "[Solicitud de Compra]", "[Cambio de Contraseña]",
+  "[Incidencia Crítica]", "[New Starter]", "[Leaver]", "[Purchase Request]", "[Password Change]",
+};
+static const char *const rule_title_starts[] = {
+  "[Urgente]", "[URGENT]", "Aviso automático:", "Undeliverable:", "Out of office:", "Respuesta automática:",
+  "[SPAM]", "Factura n.º", "[Proveedor]", "[Monitorización]",
+};
+static const char *const rule_title_ends[] = { "(externo)", "[ext]", "- urgente", "!!!", "(reenviado)" };
+/* Regular expressions as the rule means them; written with each backslash doubled. */
+static const char *const rule_regexes[] = {
+  "^\\[(urgente|urgent|cr[ií]tico)\\]", "\\b(ransomware|malware|troyano|phishing)\\b",
+  "\\b(PO|OC)[-\\s]?\\d{6,}\\b", "\\bfactura\\s+(n\\.?\\s*[ºo°]|num(ero)?\\.?)\\s*\\d+",
+  "\\b(albar[aá]n|pedido)\\s+\\d{5,}", "\\bSR\\d{8}\\b", "\\bINC\\d{7}\\b", "\\bCVE-\\d{4}-\\d{4,}\\b",
+  "\\b(fuera de la oficina|out of office|automatic reply)\\b", "^(aviso|alerta|alert)\\s*\\[[^]]+\\]",
+};
+static const char *const rule_domain_ends[] = {
+  ".gob.es", ".edu", ".org", ".de", ".fr", ".it", ".pt", ".gov", ".ac.uk", ".onmicrosoft.com",
+};
+static const char *const rule_domains[] = {
+  "mailchimp.com", "sendgrid.net", "docusign.net", "linkedin.com", "microsoft.com", "amazonses.com",
+  "zendesk.com", "atlassian.net",
+};
+static const char *const rule_local_parts[] = {
+  "facturacion@", "noreply@", "no-reply@", "rrhh@", "compras@", "it@", "admin@", "info@", "contabilidad@",
+  "postmaster@", "mailer-daemon@", "alertas@",
+};
+static const char *const rule_names_contain[] = { "(externo)", "(via Teams)", "via DocuSign", "Mail Delivery", "[bot]" };
+static const char *const rule_customer_starts[] = { "Hospital", "Ayuntamiento", "Universidad", "Fundación" };
+static const char *const rule_desks[] = { "ventas", "facturacion", "noc", "madrid", "barcelona", "rrhh", "compras" };
+static const char *const rule_teams[] = {
+  "sistemas", "redes", "facturacion", "comercial", "guardia", "seguridad", "compras", "rrhh", "direccion",
+  "soporte-n2",
+};
+
+/* A [Condition] group into OUT; VALUE (none for NULL) is written with every
+ * backslash doubled, as GKeyFile decodes them. */
+static void
+rule_condition (GString *out, int n, const char *property, const char *op, const char *value)
+{
+  g_string_append_printf (out, "\n[Condition c%d]\nProperty=%s\nOperator=%s\n", n, property, op);
+  if (value == NULL)
+    return;
+  g_string_append (out, "Value=");
+  for (const char *p = value; *p; p++)
+    {
+      if (*p == '\\')
+        g_string_append_c (out, '\\');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '\n');
+}
+
+/* A condition that never holds for the bench's mail, for TRIGGER; *WHAT
+ * names it for the rule's Name. */
+static void
+rule_gate (GString *out, int n, Rng *r, PorteroTrigger trigger, char **what)
+{
+  const char *p;
+  switch (rng_below (r, trigger == PORTERO_TRIGGER_STATUS_CHANGED ? 9 : 12))
+    {
+    case 0:
+      p = rule_phrases[rng_below (r, G_N_ELEMENTS (rule_phrases))];
+      rule_condition (out, n, "title", "contains", p);
+      *what = g_strdup (p);
+      break;
+    case 1:
+      p = rule_title_forms[rng_below (r, G_N_ELEMENTS (rule_title_forms))];
+      rule_condition (out, n, "title", "equals", p);
+      *what = g_strdup (p);
+      break;
+    case 2:
+      p = rule_title_starts[rng_below (r, G_N_ELEMENTS (rule_title_starts))];
+      rule_condition (out, n, "Title", "starts-with", p);
+      *what = g_strdup (p);
+      break;
+    case 3:
+      if (rng_chance (r, 20))
+        {
+          /* Scans and other mail of attachments only; the bench's always has text. */
+          rule_condition (out, n, "body", "is-empty", NULL);
+          *what = g_strdup ("sin texto");
+          break;
+        }
+      p = rule_title_ends[rng_below (r, G_N_ELEMENTS (rule_title_ends))];
+      rule_condition (out, n, "title", "ends-with", p);
+      *what = g_strdup (p);
+      break;
+    case 4:
+      p = rule_regexes[rng_below (r, G_N_ELEMENTS (rule_regexes))];
+      rule_condition (out, n, rng_chance (r, 50) ? "title" : "body", "matches", p);
+      *what = g_strdup ("patrón");
+      break;
+    case 5:
+      p = rule_domain_ends[rng_below (r, G_N_ELEMENTS (rule_domain_ends))];
+      rule_condition (out, n, "requester-domain", "ends-with", p);
+      *what = g_strdup_printf ("dominio %s", p);
+      break;
+    case 6:
+      if (rng_chance (r, 50))
+        {
+          p = rule_domains[rng_below (r, G_N_ELEMENTS (rule_domains))];
+          rule_condition (out, n, "Requester Domain", "equals", p);
+          *what = g_strdup (p);
+        }
+      else
+        {
+          g_autofree char *v = g_strdup_printf ("proveedor-%02d.example", (int) rng_below (r, 60));
+          rule_condition (out, n, "requester_domain", "equals", v);
+          *what = g_strdup (v);
+        }
+      break;
+    case 7:
+      p = rule_local_parts[rng_below (r, G_N_ELEMENTS (rule_local_parts))];
+      rule_condition (out, n, "requester-email", "starts-with", p);
+      *what = g_strdup (p);
+      break;
+    case 8:
+      if (rng_chance (r, 50))
+        {
+          p = rule_names_contain[rng_below (r, G_N_ELEMENTS (rule_names_contain))];
+          rule_condition (out, n, "requester-name", "contains", p);
+        }
+      else
+        {
+          p = rule_customer_starts[rng_below (r, G_N_ELEMENTS (rule_customer_starts))];
+          rule_condition (out, n, "customer", "starts-with", p);
+        }
+      *what = g_strdup (p);
+      break;
+    case 9:
+      p = rule_phrases[rng_below (r, G_N_ELEMENTS (rule_phrases))];
+      rule_condition (out, n, "body", "contains", p);
+      *what = g_strdup (p);
+      break;
+    case 10:
+      {
+        g_autofree char *v = g_strdup_printf ("%s@" HELPDESK, rule_desks[rng_below (r, G_N_ELEMENTS (rule_desks))]);
+        rule_condition (out, n, "destination", rng_chance (r, 70) ? "equals" : "starts-with", v);
+        *what = g_strdup (v);
+      }
+      break;
+    default:
+      {
+        /* A new ticket or a reply is open and normal when the rules see it. */
+        static const char *const props[] = { "status", "status", "priority", "source" };
+        static const char *const values[][3] = {
+          { "pending", "on-hold", "resolved" }, { "closed", "pending", "on-hold" },
+          { "urgent", "high", "low" }, { "portal", "phone", "chat" } };
+        int i = (int) rng_below (r, 4);
+        p = values[i][rng_below (r, 3)];
+        rule_condition (out, n, props[i], "equals", p);
+        *what = g_strdup_printf ("%s %s", props[i], p);
+      }
+      break;
+    }
+}
+
+/* A condition that may well hold. */
+static void
+rule_extra (GString *out, int n, Rng *r)
+{
+  gint64 c = (gint64) rng_below (r, W_MAPPED);
+  switch (rng_below (r, 12))
+    {
+    case 0:
+      {
+        g_autofree char *name = customer_name (c);
+        rule_condition (out, n, rng_chance (r, 20) ? "site" : "customer", "equals", name);
+      }
+      break;
+    case 1:
+      {
+        g_autofree char *domain = domain_name (c);
+        rule_condition (out, n, "requester-domain", "equals", domain);
+      }
+      break;
+    case 2: rule_condition (out, n, "requester-domain", "ends-with", tlds[rng_below (r, G_N_ELEMENTS (tlds))]); break;
+    case 3: rule_condition (out, n, rng_chance (r, 50) ? "title" : "body", "is-not-empty", NULL); break;
+    case 4: rule_condition (out, n, "destination", "equals", rng_chance (r, 50) ? "soporte@" HELPDESK : "help@" HELPDESK); break;
+    case 5: rule_condition (out, n, "source", "equals", "email"); break;
+    case 6: rule_condition (out, n, "status", "not-equals", "closed"); break;
+    case 7: rule_condition (out, n, "priority", "not-equals", "urgent"); break;
+    case 8: rule_condition (out, n, "requester-email", "not-contains", "noreply"); break;
+    case 9: rule_condition (out, n, "title", "not-contains", "[#"); break;
+    case 10: rule_condition (out, n, "body", rng_chance (r, 50) ? "not-contains" : "contains",
+                             rng_chance (r, 50) ? "gracias" : "darse de baja"); break;
+    default: rule_condition (out, n, "requester-name", "is-not-empty", NULL); break;
+    }
+}
+
+/* Generated rule number I (1-based): the text of its file, and its file name. */
+static GString *
+rule_render (int i, char **file)
+{
+  Rng r;
+  rng_seed (&r, (guint64) i, 0x7275);
+  static const PorteroTrigger triggers[] = {
+    PORTERO_TRIGGER_TICKET_CREATED, PORTERO_TRIGGER_TICKET_CREATED, PORTERO_TRIGGER_TICKET_CREATED,
+    PORTERO_TRIGGER_TICKET_CREATED, PORTERO_TRIGGER_TICKET_CREATED, PORTERO_TRIGGER_TICKET_CREATED,
+    PORTERO_TRIGGER_REQUESTER_RESPONDED, PORTERO_TRIGGER_REQUESTER_RESPONDED,
+    PORTERO_TRIGGER_REQUESTER_RESPONDED, PORTERO_TRIGGER_REQUESTER_RESPONDED,
+    PORTERO_TRIGGER_CONTACT_CREATED, PORTERO_TRIGGER_CONTACT_CREATED,
+    PORTERO_TRIGGER_STATUS_CHANGED, PORTERO_TRIGGER_STATUS_CHANGED,
+  };
+  PorteroTrigger trigger = triggers[rng_below (&r, G_N_ELEMENTS (triggers))];
+  gboolean any = rng_chance (&r, 20);
+  GString *conds = g_string_new (NULL);
+  g_autofree char *what = NULL;
+  int n = 0;
+  if (any)
+    {
+      /* Match=any: every condition must fail, so all of them are gates. */
+      int gates = 2 + (int) rng_below (&r, 3);
+      for (int k = 0; k < gates; k++)
+        {
+          char *w = NULL;
+          rule_gate (conds, ++n, &r, trigger, &w);
+          if (what == NULL)
+            what = w;
+          else
+            g_free (w);
+        }
+    }
+  else
+    {
+      /* One gate among 0-3 conditions that may hold, anywhere in the order. */
+      int extras = (int) rng_below (&r, 4), at = (int) rng_below (&r, (guint64) extras + 1);
+      for (int k = 0; k <= extras; k++)
+        if (k == at)
+          rule_gate (conds, ++n, &r, trigger, &what);
+        else
+          rule_extra (conds, ++n, &r);
+    }
+
+  /* Actions: at least one that shows on the ticket or in the outbox, so that
+   * run-bench.sh would see a rule that fired. */
+  GString *acts = g_string_new (NULL);
+  static const char *const priorities[] = { "urgent", "high", "low" };
+  static const char *const statuses[] = { "pending", "on-hold", "resolved", "closed" };
+  const char *team = rule_teams[rng_below (&r, G_N_ELEMENTS (rule_teams))];
+  g_autofree char *title = NULL;
+  int kind = (int) rng_below (&r, 4);
+  if (trigger == PORTERO_TRIGGER_STATUS_CHANGED || kind == 0)
+    {
+      title = g_strdup_printf ("Avisar a %s: %s", team, what);
+      g_string_append_printf (acts, "\n[Action aviso]\nType=email-address\nTo=%s@equipo." HELPDESK "%s\n"
+                              "Template=aviso-equipo\n", team,
+                              rng_chance (&r, 30) ? ";responsable@equipo." HELPDESK : "");
+    }
+  else if (kind == 1)
+    {
+      title = g_strdup_printf ("Prioridad: %s", what);
+      g_string_append_printf (acts, "\n[Action prioridad]\nType=set-priority\nPriority=%s\n",
+                              priorities[rng_below (&r, G_N_ELEMENTS (priorities))]);
+    }
+  else
+    {
+      title = g_strdup_printf ("%s: %s", kind == 2 ? "Estado" : "Clasificar", what);
+      g_string_append_printf (acts, "\n[Action estado]\nType=set-status\n%s=%s\n", rng_chance (&r, 80) ? "Status" : "Value",
+                              statuses[rng_below (&r, G_N_ELEMENTS (statuses))]);
+    }
+  if (trigger != PORTERO_TRIGGER_STATUS_CHANGED && rng_chance (&r, 25))
+    {
+      g_autofree char *name = customer_name ((gint64) rng_below (&r, W_MAPPED));
+      g_string_append_printf (acts, "\n[Action cliente]\nType=set-customer\nCustomer=%s\n", name);
+    }
+  if (kind != 0 && rng_chance (&r, 40))
+    g_string_append_printf (acts, "\n[Action aviso]\nType=email-address\nTo=%s@equipo." HELPDESK "\nTemplate=aviso-equipo\n",
+                            team);
+  if (rng_chance (&r, 10))
+    g_string_append (acts, "\n[Action parar]\nType=stop\n");
+
+  GString *text = g_string_new (NULL);
+  g_string_append_printf (text, "# %s\n[Rule]\nName=%s\n", rng_chance (&r, 50) ? "Pedido por el equipo de soporte"
+                          : "Revisada en la reunión de operaciones", title);
+  if (rng_chance (&r, 60))
+    g_string_append_printf (text, "Description=Regla %d de la mesa de ayuda (%s)\n", i, team);
+  g_string_append_printf (text, "Trigger=%s\n", portero_trigger_name (trigger));
+  if (any)
+    g_string_append (text, "Match=any\n");
+  else if (rng_chance (&r, 20))
+    g_string_append (text, "Match=all\n");
+  if (rng_chance (&r, 5))
+    g_string_append (text, "Active=false\n");
+  else if (rng_chance (&r, 50))
+    g_string_append (text, "Active=true\n");
+  if (rng_chance (&r, 5))
+    g_string_append (text, "IgnoreFlow=true\n");
+  g_string_append (text, conds->str);
+  g_string_append (text, acts->str);
+  g_string_free (conds, TRUE);
+  g_string_free (acts, TRUE);
+  *file = g_strdup_printf ("30-%03d-%s-%s.rule", i, kind == 0 || trigger == PORTERO_TRIGGER_STATUS_CHANGED ? "aviso" : "regla",
+                           team);
+  return text;
+}
+
+/* A sample of what the rules see for the bench's mail, every case: the
+ * event of delivery, and the guess before it (no customer, no destination). */
+static void
+rule_sample (const Model *m, int s, gboolean guess, Person *who, char **title, char **body, char **customer,
+             PorteroRuleEvent *ev)
+{
+  Rng r;
+  rng_seed (&r, (guint64) s, 0x5a3e);
+  gint64 k;
+  switch (s % 4)
+    {
+    case 0: k = (gint64) rng_below (&r, W_CONTACTS); break;
+    case 1: k = NEW_CONTACT_BASE + (gint64) rng_below (&r, 2 * W_DOMAINS * NEW_PER_DOMAIN); break;
+    case 2: k = CRED_CONTACT_BASE + (gint64) rng_below (&r, CRED_CONTACTS); break;
+    default: k = (gint64) rng_below (&r, (guint64) m->contacts); break;
+    }
+  person (m, k, who);
+  const Subject *subject = &subjects[s % G_N_ELEMENTS (subjects)];
+  static const char *const prefixes[] = { "", "", "Re: ", "RE: [#%d] ", "RV: " };
+  g_autofree char *prefix = g_strdup_printf (prefixes[(s / G_N_ELEMENTS (subjects)) % G_N_ELEMENTS (prefixes)],
+                                             1 + (int) rng_below (&r, 100000));
+  *title = g_strconcat (prefix, subject->text, NULL);
+  gint64 c = domain_customer (who->domain);
+  *customer = c >= 0 ? customer_name (c) : g_strdup ("Unassigned");
+  /* Short: every sentence of the pool still comes up many times over the samples. */
+  g_autofree char *text = make_text (&r, subject->es, 1024 + rng_below (&r, 2048), who, *customer);
+  g_autofree char *quoted = make_text (&r, !subject->es, 600, NULL, NULL);
+  *body = g_strdup_printf ("%s\n%s Mon, 23 Nov 2026 10:15:12 +0100, %s <%s> %s:\n> %s", text, subject->es ? "El" : "On",
+                           subject->es ? "Soporte" : "Support", subject->es ? "soporte@" HELPDESK : "help@" HELPDESK,
+                           subject->es ? "escribió" : "wrote", quoted);
+  memset (ev, 0, sizeof *ev);
+  ev->props[PORTERO_PROP_TITLE] = *title;
+  ev->props[PORTERO_PROP_BODY] = *body;
+  ev->props[PORTERO_PROP_REQUESTER_EMAIL] = who->address;
+  ev->props[PORTERO_PROP_REQUESTER_NAME] = who->name;
+  ev->props[PORTERO_PROP_REQUESTER_DOMAIN] = strchr (who->address, '@') + 1;
+  ev->props[PORTERO_PROP_CUSTOMER] = guess ? NULL : *customer;
+  ev->props[PORTERO_PROP_DESTINATION] = guess ? NULL : subject->es ? "soporte@" HELPDESK : "help@" HELPDESK;
+  ev->props[PORTERO_PROP_SOURCE] = "email";
+  ev->props[PORTERO_PROP_STATUS] = "open";
+  ev->props[PORTERO_PROP_PRIORITY] = "normal";
+}
+
+/* Writes COUNT rule files into OUT, then loads them with portero's own code
+ * and evaluates them against samples of the bench's mail: a problem, or a
+ * rule that fires, is an error. */
+static gboolean
+write_rules (const char *out, int count, GError **error)
+{
+  if (g_mkdir_with_parents (out, 0755) != 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "%s: %s", out, g_strerror (errno));
+      return FALSE;
+    }
+  for (int i = 1; i <= count; i++)
+    {
+      g_autofree char *name = NULL;
+      GString *text = rule_render (i, &name);
+      g_autofree char *path = g_build_filename (out, name, NULL);
+      gboolean ok = g_file_set_contents (path, text->str, (gssize) text->len, error);
+      g_string_free (text, TRUE);
+      if (!ok)
+        return FALSE;
+    }
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (PorteroRuleSet) set = portero_rules_load (out, problems);
+  if (problems->len > 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "%s (and %u more)",
+                   (const char *) g_ptr_array_index (problems, 0), problems->len - 1);
+      return FALSE;
+    }
+  Model m;
+  model_init (&m, 1); /* the bulk contacts too */
+  /* Every subject with every prefix, half of them as the guess before delivery. */
+  for (int s = 0; s < 5 * (int) G_N_ELEMENTS (subjects); s++)
+    for (int guess = s % 2; guess == s % 2; guess++)
+      {
+        Person who = { 0 };
+        g_autofree char *title = NULL, *body = NULL, *customer = NULL;
+        PorteroRuleEvent ev;
+        rule_sample (&m, s, guess, &who, &title, &body, &customer, &ev);
+        for (int t = PORTERO_TRIGGER_TICKET_CREATED; t <= PORTERO_TRIGGER_CONTACT_CREATED; t++)
+          {
+            ev.trigger = t;
+            PorteroRuleOutcome o;
+            portero_rule_outcome_init (&o);
+            portero_rules_evaluate (set, &ev, &o);
+            for (guint i = 0; i < o.trace->len; i++)
+              {
+                const char *line = g_ptr_array_index (o.trace, i);
+                if (strstr (line, "): fired") != NULL)
+                  {
+                    g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
+                                 "%s, for the title \"%s\" from <%s> (%s)", line, title, who.address, customer);
+                    portero_rule_outcome_clear (&o);
+                    person_clear (&who);
+                    return FALSE;
+                  }
+              }
+            portero_rule_outcome_clear (&o);
+          }
+        person_clear (&who);
+      }
   return TRUE;
 }
 
@@ -1144,10 +1641,19 @@ main (int argc, char **argv)
         }
       return 0;
     }
-  if ((argc == 7 || argc == 8) && strcmp (argv[1], "mail") == 0)
+  if (argc >= 7 && argc <= 9 && strcmp (argv[1], "mail") == 0)
     {
       if (!write_mail (argv[2], argv[3], parse_count (argv[4]), (guint64) parse_count (argv[5]), argv[6],
-                       argc == 8 ? parse_count (argv[7]) : 0, &error))
+                       argc >= 8 ? parse_count (argv[7]) : 0, argc == 9 ? parse_count (argv[8]) : 0, &error))
+        {
+          fprintf (stderr, "bench-gen: %s\n", error->message);
+          return 1;
+        }
+      return 0;
+    }
+  if (argc == 4 && strcmp (argv[1], "rules") == 0)
+    {
+      if (!write_rules (argv[2], (int) parse_count (argv[3]), &error))
         {
           fprintf (stderr, "bench-gen: %s\n", error->message);
           return 1;
@@ -1155,7 +1661,8 @@ main (int argc, char **argv)
       return 0;
     }
   fprintf (stderr, "usage: bench-gen prefill STATE-DIR TICKETS\n"
-                   "       bench-gen mail STATE-DIR CASE COUNT SEED OUT-DIR [SIZE]\n"
+                   "       bench-gen mail STATE-DIR CASE COUNT SEED OUT-DIR [SIZE [FIRST]]\n"
+                   "       bench-gen rules OUT-DIR COUNT\n"
                    "       bench-gen version\n");
   return 2;
 }

@@ -3,28 +3,74 @@
 
 say() { printf '%s\n' "$*" >&2; }
 
-# write_config DIR: the configuration of a benchmark state. Rules and the
-# welcome mail are off: the three cases measure intake.
-# >>> The rule and credential cases come later: they will point rules= at
-# >>> the shipped filters/ and turn welcome-email on (see docs/performance.md).
+# write_config DIR [NAME [RULES [WELCOME]]]: DIR/NAME.conf (portero.conf by
+# default), the configuration of a benchmark state. RULES is the rules
+# folder (default DIR/filters, left empty: no rules, the intake cases);
+# WELCOME (true or false, the default) turns the welcome mail on. Mail goes
+# to the Maildir DIR/sent; [credentials] stays at the product's defaults
+# (argon2id at 64 MiB and 2 passes), which the welcome and credentials
+# cases measure.
 write_config() {
-  mkdir -p "$1/filters" "$1/sent"
-  cat > "$1/portero.conf" <<CONF
+  local dir=$1 name=${2:-portero} rules=${3:-filters} welcome=${4:-false}
+  mkdir -p "$dir/filters" "$dir/sent" "$dir/templates"
+  # The shipped templates, and the team notice that generated rules send.
+  cp "$srcdir"/templates/*.tmpl "$dir/templates/"
+  cat > "$dir/templates/aviso-equipo.es.tmpl" <<'TMPL'
+Subject: Aviso de regla: {[Título del Ticket]}
+
+Una regla ha avisado al equipo del ticket #{[ID del Ticket]}.
+
+  Título:   {[Título del Ticket]}
+  Cliente:  {[Nombre del Cliente]}
+  Contacto: {[Nombre del Contacto]}
+  Estado:   {[Estado del Ticket]}
+TMPL
+  cat > "$dir/templates/aviso-equipo.en.tmpl" <<'TMPL'
+Subject: Rule notice: {[Ticket Title]}
+
+A rule notified the team of ticket #{[Ticket ID]}.
+
+  Title:    {[Ticket Title]}
+  Customer: {[Customer Name]}
+  Contact:  {[Contact Name]}
+  Status:   {[Ticket Status]}
+TMPL
+  cat > "$dir/$name.conf" <<CONF
 # written by bench/bench-lib.sh
 [portero]
 database=portero.db
 language=es
-# empty: no rules (the rule cases come later)
-rules=filters
-templates=$srcdir/templates
+rules=$rules
+templates=templates
 [mail]
 support-addresses=soporte@helpdesk.example;help@helpdesk.example
 from=Soporte <soporte@helpdesk.example>
-welcome-email=false
+welcome-email=$welcome
 [smtp]
 transport=maildir
 maildir=sent
 CONF
+}
+
+# make_rules DIR COUNT: a rules folder of COUNT rule files ("shipped": all
+# of filters/). The shipped rules come first, 10-portal-credentials.rule
+# the very first; the rest are written by bench-gen rules: varied rules on
+# every trigger that never fire for the bench's mail.
+make_rules() {
+  local dir=$1 n=$2 have=0 f
+  rm -rf "$dir" "$dir.gen"
+  mkdir -p "$dir"
+  for f in "$srcdir"/filters/*.rule; do
+    [ "$n" = shipped ] || [ "$have" -lt "$n" ] || break
+    cp "$f" "$dir/"
+    have=$((have + 1))
+  done
+  if [ "$n" != shipped ] && [ "$n" -gt "$have" ]; then
+    # Generated apart: bench-gen checks that none of its own rules fires.
+    "$gen" rules "$dir.gen" $((n - have)) || return 1
+    mv "$dir.gen"/*.rule "$dir/"
+    rmdir "$dir.gen"
+  fi
 }
 
 # cached_state SCALE: the directory of the pre-filled state of SCALE
