@@ -521,11 +521,46 @@ portero_rule_outcome_clear (PorteroRuleOutcome *out)
   g_clear_pointer (&out->trace, g_ptr_array_unref);
 }
 
-/* Whether condition C holds for TEXT; *WHY says why not. */
-static gboolean
-condition_holds (const Condition *c, const char *text, char **why)
+/* An event's properties, folded (and trimmed, for regular expressions) at
+ * most once per evaluation: a body of tens of KB is tested by many rules. */
+typedef struct {
+  const PorteroRuleEvent *event;
+  char *folded[PORTERO_PROP_COUNT];
+  char *trimmed[PORTERO_PROP_COUNT];
+} Props;
+
+static void
+props_clear (Props *p)
 {
-  g_autofree char *folded = portero_rules_fold (text);
+  for (int i = 0; i < PORTERO_PROP_COUNT; i++)
+    {
+      g_free (p->folded[i]);
+      g_free (p->trimmed[i]);
+    }
+}
+
+static const char *
+props_folded (Props *p, PorteroProperty prop)
+{
+  if (p->folded[prop] == NULL)
+    p->folded[prop] = portero_rules_fold (p->event->props[prop]);
+  return p->folded[prop];
+}
+
+static const char *
+props_trimmed (Props *p, PorteroProperty prop)
+{
+  if (p->trimmed[prop] == NULL)
+    p->trimmed[prop] = g_strstrip (g_strdup (p->event->props[prop] ? p->event->props[prop] : ""));
+  return p->trimmed[prop];
+}
+
+/* Whether condition C holds for the event; *WHY says why not. */
+static gboolean
+condition_holds (const Condition *c, Props *props, char **why)
+{
+  const char *text = props->event->props[c->property];
+  const char *folded = c->op == OP_MATCHES ? "" : props_folded (props, c->property);
   gboolean holds = FALSE;
   switch (c->op)
     {
@@ -536,18 +571,18 @@ condition_holds (const Condition *c, const char *text, char **why)
     case OP_STARTS_WITH: holds = g_str_has_prefix (folded, c->folded); break;
     case OP_ENDS_WITH: holds = g_str_has_suffix (folded, c->folded); break;
     case OP_MATCHES:
-      {
-        g_autofree char *trimmed = g_strstrip (g_strdup (text ? text : ""));
-        holds = c->regex != NULL && g_regex_match (c->regex, trimmed, 0, NULL);
-      }
+      holds = c->regex != NULL && g_regex_match (c->regex, props_trimmed (props, c->property), 0, NULL);
       break;
     case OP_IS_EMPTY: holds = *folded == '\0'; break;
     case OP_IS_NOT_EMPTY: holds = *folded != '\0'; break;
     }
   if (!holds && why != NULL)
     {
-      /* Long bodies are cut in the trace. */
-      g_autofree char *shown = g_utf8_substring (text ? text : "", 0, MIN (g_utf8_strlen (text ? text : "", -1), 60));
+      /* Long bodies are cut in the trace: the first 60 characters. */
+      const char *end = text ? text : "";
+      for (int n = 0; n < 60 && *end; n++)
+        end = g_utf8_next_char (end);
+      g_autofree char *shown = g_strndup (text ? text : "", end - (text ? text : ""));
       *why = g_strdup_printf ("condition \"%s\" failed: %s \"%s\" %s \"%s\"", c->name,
                               property_names[c->property], shown, operator_names[c->op], c->value);
     }
@@ -558,6 +593,7 @@ void
 portero_rules_evaluate (const PorteroRuleSet *set, const PorteroRuleEvent *event, PorteroRuleOutcome *out)
 {
   gboolean stopped = FALSE;
+  Props props = { event, { NULL }, { NULL } };
   for (guint i = 0; i < set->rules->len; i++)
     {
       Rule *r = g_ptr_array_index (set->rules, i);
@@ -580,7 +616,7 @@ portero_rules_evaluate (const PorteroRuleSet *set, const PorteroRuleEvent *event
         {
           const Condition *c = g_ptr_array_index (r->conditions, k);
           g_autofree char *reason = NULL;
-          gboolean holds = condition_holds (c, event->props[c->property], &reason);
+          gboolean holds = condition_holds (c, &props, &reason);
           if (r->match_any && holds)
             {
               fired = TRUE;
@@ -633,4 +669,5 @@ portero_rules_evaluate (const PorteroRuleSet *set, const PorteroRuleEvent *event
       g_ptr_array_add (out->trace, g_strdup_printf ("%s (%s): fired%s", base, r->name, did->str));
       g_string_free (did, TRUE);
     }
+  props_clear (&props);
 }
