@@ -29,6 +29,7 @@ typedef struct _Rule {
   GPtrArray *conditions;  /* of Condition */
   GPtrArray *actions;     /* of PorteroAction */
   GHashTable *lines;      /* "group" and "group\nkey" -> line, for check messages */
+  const char *text;       /* the file's text while it is loaded: lines is made from it when needed */
 } Rule;
 
 struct _PorteroRuleSet {
@@ -121,7 +122,8 @@ rule_free (gpointer p)
   g_free (r->description);
   g_ptr_array_unref (r->conditions);
   g_ptr_array_unref (r->actions);
-  g_hash_table_unref (r->lines);
+  if (r->lines != NULL)
+    g_hash_table_unref (r->lines);
   g_free (r);
 }
 
@@ -173,6 +175,9 @@ index_lines (const char *text)
 static int
 line_of (Rule *r, const char *group, const char *key)
 {
+  /* Only a problem needs a line number: most loads never index the file. */
+  if (r->lines == NULL)
+    r->lines = index_lines (r->text ? r->text : "");
   g_autofree char *k = key ? g_strconcat (group, "\n", key, NULL) : g_strdup (group);
   int line = GPOINTER_TO_INT (g_hash_table_lookup (r->lines, k));
   if (line == 0 && key != NULL)
@@ -376,12 +381,11 @@ load_rule (const char *path, GPtrArray *problems)
   gboolean ok = TRUE;
   if (!g_file_get_contents (path, &text, NULL, &error))
     {
-      r->lines = g_hash_table_new (g_str_hash, g_str_equal);
       PROBLEM (r, "", NULL, "%s", error->message);
       rule_free (r);
       return NULL;
     }
-  r->lines = index_lines (text);
+  r->text = text;
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   if (!g_key_file_load_from_data (kf, text, -1, G_KEY_FILE_NONE, &error))
     {
@@ -443,6 +447,7 @@ load_rule (const char *path, GPtrArray *problems)
     ((PorteroAction *) g_ptr_array_index (r->actions, i))->rule = r->name;
   if (r->actions->len == 0 && ok)
     PROBLEM (r, "Rule", NULL, "the rule has no [Action ...] group");
+  r->text = NULL; /* freed with this frame */
   if (!ok)
     {
       rule_free (r);
