@@ -330,6 +330,16 @@ portero_store_close (PorteroStore *store)
 static PorteroStore *
 open_db (const char *path, int flags, int busy_timeout, GError **error)
 {
+  /* No bulk page-cache allocation: sqlite would initialise (touch) twenty
+   * pages of memory a cache up front, most of them never used by one
+   * delivery, and a process that lives for one message pays a page fault
+   * for each. Before the first open: it is process-wide. */
+  static gsize configured;
+  if (g_once_init_enter (&configured))
+    {
+      sqlite3_config (SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+      g_once_init_leave (&configured, 1);
+    }
   g_autoptr (PorteroStore) store = g_new0 (PorteroStore, 1);
   store->path = g_strdup (path);
   store->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, store_free_stmt);
