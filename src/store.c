@@ -197,7 +197,9 @@ busy_wait (void *data, int count)
       store->deadline_hit = TRUE;
       return 0;
     }
-  g_usleep (MIN (count + 1, 50) * 1000);
+  /* A delivery holds the lock for a few ms: poll often (1, 2 ... 5 ms) so
+   * that a waiter does not sleep through the moments it is free. */
+  g_usleep (MIN (count + 1, 5) * 1000);
   return 1;
 }
 
