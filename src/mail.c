@@ -300,13 +300,16 @@ wrapper_size (GMimeDataWrapper *content)
   GMimeStream *encoded = g_mime_data_wrapper_get_stream (content);
   if (encoded != NULL && g_mime_data_wrapper_get_encoding (content) == GMIME_CONTENT_ENCODING_BASE64)
     {
+      static const guint8 alphabet[256] = {
+        ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1, ['+'] = 1, ['/'] = 1,
+      };
       gint64 chars = 0;
-      char buf[16384];
+      guchar buf[16384];
       gssize n;
       g_mime_stream_reset (encoded);
-      while ((n = g_mime_stream_read (encoded, buf, sizeof buf)) > 0)
+      while ((n = g_mime_stream_read (encoded, (char *) buf, sizeof buf)) > 0)
         for (gssize i = 0; i < n; i++)
-          chars += g_ascii_isalnum (buf[i]) || buf[i] == '+' || buf[i] == '/';
+          chars += alphabet[buf[i]];
       g_mime_stream_reset (encoded);
       return chars / 4 * 3 + (chars % 4 == 0 ? 0 : chars % 4 - 1);
     }
