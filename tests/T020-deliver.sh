@@ -285,6 +285,15 @@ expect_eq "$(sql "$S5" "select count(*) from tickets where title like 'log %'")"
 # 256 pages of 4 KB plus what one delivery adds; without the truncation it passes 4 MB
 check [ "$largest" -lt $((1536 * 1024)) ]
 
+begin "libxml2 and libesmtp are not linked: they are opened for HTML-only mail and sending"
+needed=$(objdump -p "$DELIVER_BIN" | awk '$1 == "NEEDED" { print $2 }' | tr '\n' ' ')
+case " $needed " in
+  *" libxml2."*|*" libesmtp."*|*" libssl."*|*" libicuuc."*) fail "portero-deliver links them: $needed" ;;
+esac
+printf 'From: web@example.org\r\nSubject: html only\r\nMessage-ID: <html-only@test.example>\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Hola <b>mundo</b></p><script>x()</script>\r\n' > "$TMP/html.eml"
+expect_code 0 deliver_to "$S" < "$TMP/html.eml"
+expect_eq "$(sql "$S" "select body from messages where message_id='html-only@test.example'")" "Hola mundo"
+
 begin "the configuration is found through \$PORTERO_CONFIG"
 PORTERO_CONFIG=$S/portero.conf expect_code 0 deliver --recipient support@helpdesk.example < <(mail "env@cfg.example" "via env")
 expect_eq "$(sql "$S" "select count(*) from tickets where title='via env'")" "1"
