@@ -2,13 +2,13 @@
 # bench/profile.sh - what `make bench-profile` runs; docs/performance.md explains it.
 #
 # Where a delivery's time goes, on the pre-filled states of BENCH_PROFILE_SCALE:
-#   1. start-up: what loading the shared libraries costs (CPU and instructions)
+#   1. start-up: what loading and initialising the libraries costs, linked as
+#      portero-deliver is (static archives) and shared
 #   2. callgrind: instructions of one delivery a path, by stage
-#   3. system calls of one delivery (strace), portero-deliver and maildrop
+#   3. system calls and page faults of one delivery, portero-deliver and maildrop
 #   4. perf (when it works here): CPU samples by shared object
-#   5. what-ifs on scratch copies, measuring a suggestion without changing src/:
-#      a connection held open (no checkpoint and WAL re-creation at every
-#      exit), and an index on messages(message_id).
+#   5. what-if: the same deliveries through a portero-deliver relinked with the
+#      shared libraries (configure --disable-static-deliver), alternated
 # Writes the report to stdout and to $BENCH_CACHE/last-profile.txt.
 set -euo pipefail
 export LC_ALL=C.UTF-8 G_SLICE=always-malloc
@@ -60,13 +60,13 @@ stages() {
       split("_dl_start:dynamic linking (ld.so)|_dl_init:library constructors|main:main()|" \
             "portero_mail_init:g_mime_init|g_option_context_parse:option parsing|" \
             "portero_config_load:configuration (GKeyFile)|portero_keys_load:key file|read_all:reading stdin|" \
-            "portero_mail_parse:parsing the mail (gmime), all|g_checksum_update:  SHA-256 (GChecksum)|" \
-            "g_mime_data_wrapper_write_to_stream:  decoding attachments to size them|" \
+            "portero_mail_parse:parsing the mail (gmime), all|crypto_hash_sha256_update:  SHA-256 (libsodium)|" \
+            "wrapper_size:  sizing attachments|" \
             "portero_store_open:opening the database|sqlite3InitOne:  schema parse|" \
             "portero_rules_load:loading rules|portero_intake_store:the transaction (intake_store)|" \
             "portero_store_ticket_for_message_id:  References lookups|portero_store_message_add:  message insert|" \
             "portero_store_commit:  commit|sqlite3_prepare_v3:preparing statements|" \
-            "sqlite3_close:closing the database (checkpoint)|portero_mail_shutdown:gmime shutdown", rows, "|")
+            "portero_store_close:closing the database (checkpoint at 1 MB of log)|portero_mail_shutdown:gmime shutdown", rows, "|")
       printf "    %-44s %9.2f M  100%%\n", "total", total / 1e6
       # the stages under 1% are left out, but for the first three
       for (i = 1; i in rows; i++) { split(rows[i], p, ":"); if (!(p[1] in ir)) continue
@@ -101,21 +101,27 @@ fi
 echo "  shared objects loaded: $(ldd "$deliver" | wc -l);" \
      "$(LD_DEBUG=statistics "$deliver" --help 2>&1 >/dev/null | awk '/number of relocations:/ { r = $NF } /relative relocations:/ { q = $NF } END { printf "%s symbol and %s relative relocations", r, q }')"
 if command -v cc >/dev/null && command -v pkg-config >/dev/null; then
-  echo "  an empty main() linked like portero-deliver (the cost of loading alone):"
+  echo "  a main() that only initialises gmime, sqlite and libsodium (the cost of the libraries alone):"
+  printf '%s\n' '#include <gmime/gmime.h>' '#include <sqlite3.h>' '#include <sodium.h>' \
+    'int main (void) { g_mime_init (); return sqlite3_initialize () + sodium_init (); }' > "$work/init.c"
   echo 'int main (void) { return 0; }' > "$work/empty.c"
-  for spec in "libc only:" \
-              "all eight libraries, as portero-deliver:glib-2.0 gio-2.0 gmime-3.0 sqlite3 libsodium libesmtp-1.0 json-glib-1.0 libxml-2.0" \
-              "without libxml2 and libesmtp:glib-2.0 gio-2.0 gmime-3.0 sqlite3 libsodium json-glib-1.0" \
-              "glib and gmime only:glib-2.0 gmime-3.0" \
-              "libxml2 alone (ICU, libstdc++):libxml-2.0" \
-              "libesmtp alone (OpenSSL):libesmtp-1.0"; do
-    name=${spec%%:*}; pkgs=${spec#*:}
-    # shellcheck disable=SC2046
-    cc -o "$work/empty" "$work/empty.c" -Wl,--no-as-needed $( [ -n "$pkgs" ] && pkg-config --libs $pkgs ) 2>/dev/null || continue
-    o=$("$drive" "$work/null.tsv" -- "$work/empty")
-    ir=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$work/empty" 2>&1 | awk '/refs:/ { print $NF }')
-    printf '    %-44s %2d objects  wall %5.1f ms  cpu %5.1f ms  %12s instructions\n' "$name" \
-      "$(ldd "$work/empty" | wc -l)" "$(kv mean_ms "$o")" "$(kv cpu_ms "$o")" "$ir"
+  shared="glib-2.0 gmime-3.0 sqlite3 libsodium"
+  # shellcheck disable=SC2046,SC2086
+  for spec in "an empty main(), libc only:empty:" \
+              "linked as portero-deliver (static archives):init:${BENCH_DELIVER_LIBS:-}" \
+              "the same libraries shared:init:$(pkg-config --libs $shared)" \
+              "shared, with libxml2 and libesmtp (as it was):init:$(pkg-config --libs $shared libxml-2.0 libesmtp-1.0 json-glib-1.0)"; do
+    name=${spec%%:*}; rest=${spec#*:}; src=${rest%%:*}; libs=${rest#*:}
+    extra=
+    [ "$src" = init ] && [ -n "${BENCH_DELIVER_LIBS:-}" ] && [ "$libs" = "$BENCH_DELIVER_LIBS" ] && extra=$srcdir/src/gmime-gio.c
+    [ "$src" = init ] && [ -z "$libs" ] && continue
+    cc -O2 -o "$work/startup" $(pkg-config --cflags $shared) "$work/$src.c" $extra -Wl,--no-as-needed $libs 2>"$work/cc.err" \
+      || { echo "    $name: does not link here ($(head -1 "$work/cc.err"))"; continue; }
+    o=$("$drive" "$work/null.tsv" -- "$work/startup")
+    ir=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$work/startup" 2>&1 | awk '/refs:/ { print $NF }')
+    faults=$( { /usr/bin/time -f %R "$work/startup"; } 2>&1 >/dev/null | tail -1)
+    printf '    %-50s %2d objects  wall %5.1f ms  cpu %5.1f ms  %4s page faults  %12s instructions\n' "$name" \
+      "$(ldd "$work/startup" | grep -c '=>\|ld-linux')" "$(kv mean_ms "$o")" "$(kv cpu_ms "$o")" "$faults" "$ir"
   done
 fi
 echo
@@ -144,7 +150,7 @@ echo
 
 # ---- 3. system calls ---------------------------------------------------------
 if command -v strace >/dev/null; then
-  echo "3. system calls of one new-ticket delivery (strace -f -c)"
+  echo "3. system calls (strace -f -c) and page faults (a second run, untraced) of one new-ticket delivery"
   "$gen" mail "$work/s0" new-ticket 1 301 "$work/m-st" >/dev/null
   IFS=$'\t' read -r path sender rcpt qid _ < "$work/m-st/list.tsv"
   strace -f -c -o "$work/strace.portero" "$deliver" --config "$work/s0/portero.conf" --sender "$sender" \
@@ -152,6 +158,13 @@ if command -v strace >/dev/null; then
   [ -z "$maildrop" ] || strace -f -c -o "$work/strace.maildrop" "$maildrop" -f "$sender" "$work/mailfilter" < "$path" >/dev/null 2>&1 || true
   for who in portero maildrop; do
     [ -f "$work/strace.$who" ] || continue
+    if [ $who = portero ]; then
+      faults=$( { /usr/bin/time -f %R "$deliver" --config "$work/s0/portero.conf" --sender "$sender" \
+                  --recipient "$rcpt" --queue-id "$qid-2" < "$path" >/dev/null; } 2>&1 | tail -1)
+    else
+      faults=$( { /usr/bin/time -f %R "$maildrop" -f "$sender" "$work/mailfilter" < "$path"; } 2>&1 | tail -1)
+    fi
+    echo "  $who: $faults page faults"
     awk -v who="$who" '$NF ~ /^(fsync|fdatasync|openat|mmap|unlink|pwrite64|write|read|total)$/ { calls[$NF] = $4 }
       END { printf "  %-9s %5d calls; fsync+fdatasync %d, openat %d, mmap %d, unlink %d, pwrite64 %d, write %d, read %d\n",
         who, calls["total"], calls["fsync"] + calls["fdatasync"], calls["openat"], calls["mmap"], calls["unlink"],
@@ -176,48 +189,30 @@ else
   echo
 fi
 
-# ---- 5. what-ifs ------------------------------------------------------------
-echo "5. what-ifs on scratch copies (src/ unchanged; 60 messages, 1 job, alternated twice)"
-fresh w0 "$first"
-for round in 1 2; do
-  for mode in plain held; do
-    "$gen" mail "$work/w0" new-ticket 60 "5$round${#mode}" "$work/w-$mode" >/dev/null
-    pid=
-    if [ $mode = held ]; then
-      # A reader keeps the database open (no read transaction) while the
-      # deliveries run; it ends when its input is closed.
-      rm -f "$work/fifo"; mkfifo "$work/fifo"
-      sqlite3 "$work/w0/portero.db" < "$work/fifo" >/dev/null &
-      pid=$!
-      exec 3> "$work/fifo"
-      echo 'SELECT count(*) FROM customers;' >&3
-      sleep 0.5
-    fi
-    sync
-    # shellcheck disable=SC2046
-    o=$("$drive" "$work/w-$mode/list.tsv" -- "$deliver" $(deliver_args "$work/w0"))
-    if [ -n "$pid" ]; then exec 3>&-; wait "$pid" || true; fi
-    printf '  new-ticket, scale %-8s %-52s %6.1f msg/s  median %6.1f ms\n' "$first" \
-      "$([ $mode = held ] && echo 'with a connection held open (no checkpoint at exit)' || echo 'as shipped')" \
-      "$(kv rate "$o")" "$(kv median_ms "$o")"
-    rm -rf "$work/w-$mode"
-  done
-done
-fresh wl "$last"
-for mode in plain index; do
-  if [ $mode = index ]; then
-    t0=$(date +%s%N)
-    sqlite3 "$work/wl/portero.db" "CREATE INDEX bench_whatif_message_id ON messages(message_id)"
-    echo "  (CREATE INDEX on messages(message_id) at scale $last took $(( ($(date +%s%N) - t0) / 1000000 )) ms)"
-  fi
-  "$gen" mail "$work/wl" reply 60 "$([ $mode = index ] && echo 62 || echo 61)" "$work/wr-$mode" >/dev/null
-  sync
+# ---- 5. what-if -------------------------------------------------------------
+echo "5. what-if: portero-deliver linked with the shared libraries (configure --disable-static-deliver)"
+if [ -f "$builddir/src/deliver.o" ] && command -v pkg-config >/dev/null; then
   # shellcheck disable=SC2046
-  o=$("$drive" -o "$work/wr-$mode/t.tsv" "$work/wr-$mode/list.tsv" -- "$deliver" $(deliver_args "$work/wl"))
-  by=$(awk -F'\t' 'NR == FNR { v[$1] = $5; next } { print v[$1] "\t" $2 }' "$work/wr-$mode/list.tsv" "$work/wr-$mode/t.tsv" |
-       sort -t$'\t' -k1,1 -k2,2g | awk -F'\t' '{ t[$1, ++c[$1]] = $2 } END { for (k in c) printf " %s %.0f ms;", k, t[k, int((c[k] + 1) / 2)] }')
-  printf '  reply, scale %-8s %-22s %6.1f msg/s  median %6.1f ms (by path:%s)\n' "$last" \
-    "$([ $mode = index ] && echo 'with the index' || echo 'as shipped')" "$(kv rate "$o")" "$(kv median_ms "$o")" "$by"
-done
+  if cc -o "$work/portero-deliver-shared" "$builddir/src/deliver.o" "$builddir/libportero.a" \
+       $(pkg-config --libs glib-2.0 gio-2.0 gmodule-2.0 gmime-3.0 sqlite3 libsodium) 2>"$work/cc.err"; then
+    fresh w0 "$first"
+    for round in 1 2; do
+      for bin in "$deliver" "$work/portero-deliver-shared"; do
+        "$gen" mail "$work/w0" new-ticket 60 "5$round${#bin}" "$work/w-m" >/dev/null
+        sync
+        # shellcheck disable=SC2046
+        o=$("$drive" "$work/w-m/list.tsv" -- "$bin" $(deliver_args "$work/w0"))
+        printf '  new-ticket, scale %-8s %-34s %6.1f msg/s  median %6.1f ms  cpu %6.1f ms\n' "$first" \
+          "$([ "$bin" = "$deliver" ] && echo 'as built (static archives)' || echo 'shared libraries')" \
+          "$(kv rate "$o")" "$(kv median_ms "$o")" "$(kv cpu_ms "$o")"
+        rm -rf "$work/w-m"
+      done
+    done
+  else
+    echo "  cannot relink here: $(head -1 "$work/cc.err")"
+  fi
+else
+  echo "  needs the build's src/deliver.o and pkg-config"
+fi
 } | tee "$report"
 rm -rf "$work"
