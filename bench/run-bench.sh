@@ -20,6 +20,7 @@
 #   BENCH_N       messages a run (at most 1000)            200
 #   BENCH_N_LARGE messages a run for sizes over 1 MB       8
 #   BENCH_BUDGET  seconds after which a run starts no new message (once 20 are done)  60
+#   BENCH_TURN    messages a turn (portero-deliver and maildrop alternate)  25
 #   BENCH_CACHE   pre-filled states and scratch space      $srcdir/bench/cache
 set -euo pipefail
 export LC_ALL=C.UTF-8 G_SLICE=always-malloc
@@ -406,8 +407,8 @@ elapsed=$((SECONDS - started))
         all++; if (r <= 1.5) ok++; if (r > worst) { worst = r; wk = f[1] "/" f[2] "/" f[3] "/" f[4] } }
       if (all) printf "  known-contact reply and new-ticket, ordinary mail, portero <= 1.5x maildrop a message: %s (%d of %d runs; worst %.2fx at scale/size/case/jobs %s)\n",
         ok == all ? "PASS" : "MISS", ok, all, worst, wk
-      for (g in lo) printf "    not judged, growth runs: %-18s %.2f-%.2fx\n", g, lo[g], hi[g]
       else printf "  known-contact reply and new-ticket <= 1.5x maildrop: not measured (%s)\n", have_ref ? "no run of reply or new-ticket" : "no maildrop"
+      for (g in lo) printf "    not judged, growth runs: %-18s %.2f-%.2fx\n", g, lo[g], hi[g]
       max = first; for (s in scales) if (s + 0 > max + 0) max = s
       if (max == first) print "  flat within 20% over database size: not measured (one scale only)"
       else {
