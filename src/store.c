@@ -871,6 +871,20 @@ query_json (PorteroStore *store, sqlite3_stmt *s, GError **error)
   return text;
 }
 
+/* query_json for the one row of WHAT number ID (the statement's ?1). */
+static char *
+query_json_one (PorteroStore *store, sqlite3_stmt *s, const char *what, gint64 id, GError **error)
+{
+  sqlite3_bind_int64 (s, 1, id);
+  g_autoptr (GError) local = NULL;
+  char *text = query_json (store, s, &local);
+  if (g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND))
+    g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no %s %" G_GINT64_FORMAT, what, id);
+  else if (local != NULL)
+    g_propagate_error (error, g_steal_pointer (&local));
+  return text;
+}
+
 #define JSON_BOOL(expr) "json(CASE WHEN " expr " THEN 'true' ELSE 'false' END)"
 
 char *
@@ -966,17 +980,7 @@ portero_store_ticket_json (PorteroStore *store, gint64 id, GError **error)
     " FROM tickets t JOIN customers cu ON cu.id = t.customer_id WHERE t.id = ?", error);
   if (s == NULL)
     return NULL;
-  sqlite3_bind_int64 (s, 1, id);
-  g_autoptr (GError) local = NULL;
-  char *node = query_json (store, s, &local);
-  if (node == NULL)
-    {
-      if (g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND))
-        g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no ticket %" G_GINT64_FORMAT, id);
-      else
-        g_propagate_error (error, g_steal_pointer (&local));
-    }
-  return node;
+  return query_json_one (store, s, "ticket", id, error);
 }
 
 char *
@@ -1393,8 +1397,7 @@ portero_store_customer_json (PorteroStore *store, gint64 id, GError **error)
     " FROM customers c WHERE c.id = ?", error);
   if (s == NULL)
     return NULL;
-  sqlite3_bind_int64 (s, 1, id);
-  return query_json (store, s, error);
+  return query_json_one (store, s, "customer", id, error);
 }
 
 gboolean
@@ -1599,17 +1602,7 @@ portero_store_message_json (PorteroStore *store, gint64 id, GError **error)
     " FROM messages m WHERE m.id = ?", error);
   if (s == NULL)
     return NULL;
-  sqlite3_bind_int64 (s, 1, id);
-  g_autoptr (GError) local = NULL;
-  char *node = query_json (store, s, &local);
-  if (node == NULL)
-    {
-      if (g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND))
-        g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no message %" G_GINT64_FORMAT, id);
-      else
-        g_propagate_error (error, g_steal_pointer (&local));
-    }
-  return node;
+  return query_json_one (store, s, "message", id, error);
 }
 
 gboolean
