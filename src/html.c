@@ -3,8 +3,7 @@
  * gmime turns text into HTML but not back; libxml2's HTML parser recovers
  * from the broken markup that mail clients send. */
 #include "html.h"
-#include "error.h"
-#include <gmodule.h>
+#include "library.h"
 #include <libxml/HTMLparser.h>
 #include <string.h>
 
@@ -23,24 +22,10 @@ static gboolean
 load_libxml2 (GError **error)
 {
   static GModule *module;
-  if (module != NULL)
-    return TRUE;
-  GModule *m = g_module_open (LIBXML2_SONAME, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
-  if (m == NULL || !g_module_symbol (m, "htmlReadMemory", (gpointer *) &xml.read_memory)
-      || !g_module_symbol (m, "xmlDocGetRootElement", (gpointer *) &xml.root)
-      || !g_module_symbol (m, "xmlFreeDoc", (gpointer *) &xml.free_doc))
-    {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "cannot load %s for HTML mail: %s",
-                   LIBXML2_SONAME, g_module_error ());
-      if (m != NULL)
-        g_module_close (m);
-      return FALSE;
-    }
-  /* Kept for the life of the process. */
-  module = m;
-  return TRUE;
+  static const char *const names[] = { "htmlReadMemory", "xmlDocGetRootElement", "xmlFreeDoc" };
+  gpointer *const slots[] = { (gpointer *) &xml.read_memory, (gpointer *) &xml.root, (gpointer *) &xml.free_doc };
+  return module != NULL || portero_library_open (LIBXML2_SONAME, names, slots, G_N_ELEMENTS (names), &module, error);
 }
-
 static gboolean
 is_block (const char *name)
 {

@@ -23,7 +23,7 @@
  * No alarm(): the caller may own SIGALRM. */
 #include "smtp.h"
 #include "error.h"
-#include <gmodule.h>
+#include "library.h"
 #include <openssl/ssl.h> /* first: libesmtp.h declares smtp_starttls_set_ctx only after it */
 #include <auth-client.h>
 #include <libesmtp.h>
@@ -86,32 +86,15 @@ static GModule *esmtp_module; /* kept for the life of the process */
 static gboolean
 load_libesmtp (GError **error)
 {
-  static gsize once;
-  static char *failure;
-  if (g_once_init_enter (&once))
-    {
-      GModule *m = g_module_open (LIBESMTP_SONAME, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
-      if (m == NULL)
-        failure = g_strdup (g_module_error ());
-#define ESMTP_LOOKUP(name) \
-      if (m != NULL && failure == NULL && !g_module_symbol (m, #name, (gpointer *) &esmtp.name)) \
-        failure = g_strdup (g_module_error ());
-      ESMTP_FUNCTIONS (ESMTP_LOOKUP)
-#undef ESMTP_LOOKUP
-      if (failure == NULL)
-        esmtp_module = m;
-      else if (m != NULL)
-        g_module_close (m);
-      g_once_init_leave (&once, 1);
-    }
-  if (failure != NULL)
-    {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "cannot load %s: %s", LIBESMTP_SONAME, failure);
-      return FALSE;
-    }
-  return TRUE;
+#define ESMTP_NAME(name) #name,
+#define ESMTP_SLOT(name) (gpointer *) &esmtp.name,
+  static const char *const names[] = { ESMTP_FUNCTIONS (ESMTP_NAME) };
+  gpointer *const slots[] = { ESMTP_FUNCTIONS (ESMTP_SLOT) };
+#undef ESMTP_NAME
+#undef ESMTP_SLOT
+  return esmtp_module != NULL
+         || portero_library_open (LIBESMTP_SONAME, names, slots, G_N_ELEMENTS (names), &esmtp_module, error);
 }
-
 static PorteroSendStatus
 fail (GError **error, PorteroSendStatus status, const char *format, ...) G_GNUC_PRINTF (3, 4);
 
@@ -215,17 +198,13 @@ openssl (void)
   if (g_once_init_enter (&once))
     {
       /* A module's handle also finds the symbols of what it loaded. */
-      static const char *const names[5] = { "TLS_client_method", "SSL_CTX_new", "SSL_CTX_free",
-                                             "SSL_CTX_set_default_verify_paths", "SSL_CTX_ctrl" };
-      gpointer sym[5] = { NULL };
-      found = esmtp_module != NULL;
-      for (int i = 0; i < 5 && found; i++)
-        found = g_module_symbol (esmtp_module, names[i], &sym[i]);
-      fns.client_method = (const SSL_METHOD *(*) (void)) sym[0];
-      fns.ctx_new = (SSL_CTX * (*) (const SSL_METHOD *)) sym[1];
-      fns.ctx_free = (void (*) (SSL_CTX *)) sym[2];
-      fns.verify_paths = (int (*) (SSL_CTX *)) sym[3];
-      fns.ctx_ctrl = (long (*) (SSL_CTX *, int, long, void *)) sym[4];
+      static const char *const names[] = { "TLS_client_method", "SSL_CTX_new", "SSL_CTX_free",
+                                           "SSL_CTX_set_default_verify_paths", "SSL_CTX_ctrl" };
+      gpointer *const slots[] = { (gpointer *) &fns.client_method, (gpointer *) &fns.ctx_new,
+                                  (gpointer *) &fns.ctx_free, (gpointer *) &fns.verify_paths,
+                                  (gpointer *) &fns.ctx_ctrl };
+      found = esmtp_module != NULL
+              && portero_library_symbols (esmtp_module, names, slots, G_N_ELEMENTS (names), NULL);
       g_once_init_leave (&once, 1);
     }
   return found ? &fns : NULL;
