@@ -93,6 +93,30 @@ test_body (void)
   g_assert_cmpint (j->size, ==, 6);
 }
 
+/* A base64 part is sized from its text: padding and line breaks do not count. */
+static void
+test_base64_size (void)
+{
+  static const struct { const char *encoded; gint64 size; } cases[] = {
+    { "SGVsbG8sIHdvcmxkIQ==", 13 },          /* "Hello, world!" */
+    { "SGVs\r\nbG8s\r\nIHdv\r\ncmxk\r\n", 12 }, /* "Hello, world" in lines */
+    { "SGVsbG8sIHdvcmxk IQ=\n", 13 },        /* a space inside, one = of two */
+    { "QUI=", 2 },
+    { "", 0 },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *raw = g_strdup_printf (
+          "From: a@b.example\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
+          "--b\nContent-Type: text/plain\n\nsee file\n--b\n"
+          "Content-Type: application/octet-stream; name=x.bin\nContent-Transfer-Encoding: base64\n\n%s\n--b--\n",
+          cases[i].encoded);
+      g_autoptr (PorteroMail) m = parse (raw);
+      g_assert_cmpuint (m->attachments->len, ==, 1);
+      g_assert_cmpint (((PorteroAttachment *) g_ptr_array_index (m->attachments, 0))->size, ==, cases[i].size);
+    }
+}
+
 static void
 test_auto (void)
 {
@@ -211,6 +235,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mail/identity", test_identity);
   g_test_add_func ("/mail/subject", test_subject);
   g_test_add_func ("/mail/body", test_body);
+  g_test_add_func ("/mail/base64-size", test_base64_size);
   g_test_add_func ("/mail/auto-generated", test_auto);
   g_test_add_func ("/mail/spam", test_spam);
   g_test_add_func ("/mail/references", test_references);
