@@ -170,7 +170,7 @@ summarise() {
 # configuration (no rules; welcome: the welcome mail on; credentials: the
 # shipped rules); with RULES, the rule-file run with that many rule files.
 run_case() {
-  local scale=$1 size=$2 kase=$3 jobs=$4 rules=${5-} bytes n msgs largest out rc ids first=0 conf nrules series
+  local scale=$1 size=$2 kase=$3 jobs=$4 rules=${5-} bytes n msgs largest out ids first=0 conf nrules series
   bytes=$(bytes_of "$size")
   n=$count
   [ "$bytes" -gt 1048576 ] && n=$count_large
