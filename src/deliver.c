@@ -92,10 +92,18 @@ exit_status (const GError *error)
   return EX_TEMPFAIL;
 }
 
-static const char *
-or_env (const char *value, const char *variable)
+/* An envelope value from its option or, failing that, the environment, as
+ * UTF-8. The options are taken as bytes (G_OPTION_ARG_FILENAME): pipe(8)
+ * runs us without a locale, in which glib's string options would refuse
+ * any non-ASCII byte, and an SMTPUTF8 address arrives as UTF-8. A value
+ * that is not UTF-8 is kept readable with replacement characters. */
+static char *
+envelope_value (const char *option, const char *variable)
 {
-  return value != NULL ? value : g_getenv (variable);
+  const char *value = option != NULL ? option : g_getenv (variable);
+  if (value == NULL)
+    return NULL;
+  return g_utf8_make_valid (value, -1);
 }
 
 static gboolean
@@ -104,10 +112,10 @@ deliver (int argc, char **argv, GError **error)
   g_autofree char *config_opt = NULL, *sender = NULL, *recipient = NULL, *original = NULL, *queue_id = NULL;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_opt, "Configuration file", "FILE" },
-    { "sender", 'f', 0, G_OPTION_ARG_STRING, &sender, "Envelope sender (Postfix ${sender})", "ADDR" },
-    { "recipient", 'r', 0, G_OPTION_ARG_STRING, &recipient, "Envelope recipient (${recipient})", "ADDR" },
-    { "original-recipient", 'o', 0, G_OPTION_ARG_STRING, &original, "Original recipient (${original_recipient})", "ADDR" },
-    { "queue-id", 'q', 0, G_OPTION_ARG_STRING, &queue_id, "Postfix queue id (${queue_id})", "ID" },
+    { "sender", 'f', 0, G_OPTION_ARG_FILENAME, &sender, "Envelope sender (Postfix ${sender})", "ADDR" },
+    { "recipient", 'r', 0, G_OPTION_ARG_FILENAME, &recipient, "Envelope recipient (${recipient})", "ADDR" },
+    { "original-recipient", 'o', 0, G_OPTION_ARG_FILENAME, &original, "Original recipient (${original_recipient})", "ADDR" },
+    { "queue-id", 'q', 0, G_OPTION_ARG_FILENAME, &queue_id, "Postfix queue id (${queue_id})", "ID" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("< message");
@@ -125,11 +133,15 @@ deliver (int argc, char **argv, GError **error)
       return FALSE;
     }
   /* local(8) and procmail pass the envelope in the environment. */
+  g_autofree char *env_sender = envelope_value (sender, "SENDER");
+  g_autofree char *env_recipient = envelope_value (recipient, "RECIPIENT");
+  g_autofree char *env_original = envelope_value (original, "ORIGINAL_RECIPIENT");
+  g_autofree char *env_queue_id = envelope_value (queue_id, "QUEUE_ID");
   PorteroEnvelope envelope = {
-    .sender = or_env (sender, "SENDER"),
-    .recipient = or_env (recipient, "RECIPIENT"),
-    .original_recipient = or_env (original, "ORIGINAL_RECIPIENT"),
-    .queue_id = or_env (queue_id, "QUEUE_ID"),
+    .sender = env_sender,
+    .recipient = env_recipient,
+    .original_recipient = env_original,
+    .queue_id = env_queue_id,
   };
   portero_log_set_queue_id (envelope.queue_id);
 

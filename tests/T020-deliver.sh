@@ -294,6 +294,15 @@ printf 'From: web@example.org\r\nSubject: html only\r\nMessage-ID: <html-only@te
 expect_code 0 deliver_to "$S" < "$TMP/html.eml"
 expect_eq "$(sql "$S" "select body from messages where message_id='html-only@test.example'")" "Hola mundo"
 
+begin "an SMTPUTF8 envelope is taken as UTF-8 bytes, whatever the locale"
+# pipe(8) passes no locale; a non-ASCII sender used to be refused (exit 75) forever.
+LC_ALL=C expect_code 0 deliver_to "$S" --sender "josé@correo.example" --queue-id QU8 < <(mail "José <josé@correo.example>" "Acentos")
+expect_eq "$(sql "$S" "select envelope_sender from messages where queue_id='QU8'")" "josé@correo.example"
+expect_eq "$(sql "$S" "select e.email from contact_emails e join contacts c on c.id=e.contact_id where c.name='José'")" "josé@correo.example"
+begin "an envelope value that is not UTF-8 is stored readable, not refused"
+LC_ALL=C expect_code 0 deliver_to "$S" --sender "$(printf 'raro\377@correo.example')" --queue-id QB8 < <(mail "raro@correo.example" "Bytes")
+expect_eq "$(sql "$S" "select envelope_sender from messages where queue_id='QB8'")" "raro�@correo.example"
+
 begin "the configuration is found through \$PORTERO_CONFIG"
 PORTERO_CONFIG=$S/portero.conf expect_code 0 deliver --recipient support@helpdesk.example < <(mail "env@cfg.example" "via env")
 expect_eq "$(sql "$S" "select count(*) from tickets where title='via env'")" "1"
