@@ -286,8 +286,40 @@ typedef struct {
   PorteroMail *mail;
   const PorteroMailOptions *options;
   char *plain;
-  char *html;
+  GMimeTextPart *html; /* the first HTML part: decoded only when there is no plain text */
 } Walk;
+
+/* The text of PART in UTF-8, as g_mime_text_part_get_text gives it. That
+ * function converts through iconv whenever a charset is declared, UTF-8 to
+ * UTF-8 included, at about a hundred instructions a byte; text declared
+ * UTF-8 (or ASCII) that is valid as such only needs its transfer encoding
+ * undone. Anything else takes gmime's way, so the result is the same. */
+static char *
+part_text (GMimeTextPart *part)
+{
+  const char *charset = g_mime_object_get_content_type_parameter (GMIME_OBJECT (part), "charset");
+  gboolean utf8 = charset != NULL && (g_ascii_strcasecmp (charset, "utf-8") == 0 || g_ascii_strcasecmp (charset, "utf8") == 0);
+  gboolean ascii = charset != NULL && g_ascii_strcasecmp (charset, "us-ascii") == 0;
+  GMimeDataWrapper *content = g_mime_part_get_content (GMIME_PART (part));
+  if ((utf8 || ascii) && content != NULL)
+    {
+      g_autoptr (GMimeStream) mem = g_mime_stream_mem_new ();
+      if (g_mime_data_wrapper_write_to_stream (content, mem) >= 0)
+        {
+          GByteArray *bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
+          const char *data = (const char *) bytes->data;
+          gboolean plain = TRUE;
+          if (ascii)
+            for (guint i = 0; i < bytes->len && plain; i++)
+              plain = (guchar) data[i] < 0x80 && data[i] != '\0';
+          else
+            plain = g_utf8_validate (data, bytes->len, NULL);
+          if (plain)
+            return g_strndup (data, bytes->len);
+        }
+    }
+  return g_mime_text_part_get_text (part);
+}
 
 static gint64
 wrapper_size (GMimeDataWrapper *content)
@@ -388,19 +420,19 @@ walk_part (GMimeObject *parent, GMimeObject *part, gpointer user_data)
     {
       if (g_mime_content_type_is_type (ct, "text", "rfc822-headers"))
         {
-          g_autofree char *text = g_mime_text_part_get_text (GMIME_TEXT_PART (part));
+          g_autofree char *text = part_text (GMIME_TEXT_PART (part));
           if (w->mail->is_report && w->mail->report_of == NULL && text != NULL)
             w->mail->report_of = message_id_in_headers (text);
         }
       else if (g_mime_content_type_is_type (ct, "text", "html"))
         {
           if (w->html == NULL)
-            w->html = g_mime_text_part_get_text (GMIME_TEXT_PART (part));
+            w->html = g_object_ref (GMIME_TEXT_PART (part));
           return;
         }
       else if (w->plain == NULL && !g_mime_content_type_is_type (ct, "text", "calendar"))
         {
-          w->plain = g_mime_text_part_get_text (GMIME_TEXT_PART (part));
+          w->plain = part_text (GMIME_TEXT_PART (part));
           return;
         }
     }
@@ -614,13 +646,14 @@ portero_mail_parse (GBytes *raw, const PorteroMailOptions *options, GError **err
     mail->body = unix_lines (fix_c1 (g_utf8_make_valid (w.plain, -1)));
   else if (w.html != NULL)
     {
-      g_autofree char *valid = fix_c1 (g_utf8_make_valid (w.html, -1));
-      mail->body = portero_html_to_text (valid, -1, error);
+      g_autofree char *html = part_text (w.html);
+      g_autofree char *valid = html ? fix_c1 (g_utf8_make_valid (html, -1)) : NULL;
+      mail->body = valid ? portero_html_to_text (valid, -1, error) : g_strdup ("");
     }
   else
     mail->body = g_strdup ("");
   g_free (w.plain);
-  g_free (w.html);
+  g_clear_object (&w.html);
   if (mail->body == NULL)
     return NULL;
 

@@ -91,6 +91,29 @@ test_body (void)
   g_assert_cmpstr (j->name, ==, "");
   g_assert_cmpstr (j->type, ==, "image/jpeg");
   g_assert_cmpint (j->size, ==, 6);
+
+  /* Text declared UTF-8 or ASCII is taken as it is when it is valid, else as
+   * gmime's conversion gives it (invalid bytes dropped), the same either way. */
+  static const struct { const char *part; const char *body; } text[] = {
+    { "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\nMa=C3=B1ana\n", "Mañana\n" },
+    { "Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: base64\n\nw7FhbmTDug==\n", "ñandú" },
+    { "Content-Type: text/plain; charset=utf-8\n\nlatin \xf1 here\n", "latin  here\n" },
+    { "Content-Type: text/plain; charset=us-ascii\n\nutf8 \xc3\xb1 here\n", "utf8  here\n" },
+    { "Content-Type: text/plain; charset=us-ascii\n\nplain ascii\n", "plain ascii\n" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (text); i++)
+    {
+      g_autofree char *raw = g_strconcat ("From: a@b.example\nMIME-Version: 1.0\n", text[i].part, NULL);
+      g_autoptr (PorteroMail) m = parse (raw);
+      g_assert_cmpstr (m->body, ==, text[i].body);
+    }
+
+  /* The HTML alternative is only read when there is no plain text. */
+  g_autoptr (PorteroMail) h = parse (
+      "From: a@b.example\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=b\n\n"
+      "--b\nContent-Type: text/html; charset=utf-8\n\n<p>first</p>\n--b\n"
+      "Content-Type: text/html; charset=utf-8\n\n<p>second</p>\n--b--\n");
+  g_assert_cmpstr (h->body, ==, "first");
 }
 
 /* A base64 part is sized from its text: padding and line breaks do not count. */
