@@ -405,12 +405,20 @@ run_event (Run *run, const PorteroRuleSet *rules, const PorteroEvent *e, GError 
   portero_rule_outcome_init (&o);
   gboolean ok = FALSE;
 
+  /* No welcome mail to send and no rule to run: then nothing below needs the
+   * contact or the ticket, and reading them is two more queries a delivery. */
+  gboolean welcome = e->trigger == PORTERO_TRIGGER_CONTACT_CREATED && config->welcome_email;
+  if (!welcome && !portero_rules_on (rules, e->trigger))
+    {
+      ok = TRUE;
+      goto out;
+    }
   if (e->contact && !portero_store_contact_info (run->store, e->contact, &contact, error))
     goto out;
   if (e->ticket && !portero_store_ticket_info (run->store, e->ticket, &ticket, error))
     goto out;
 
-  if (e->trigger == PORTERO_TRIGGER_CONTACT_CREATED && config->welcome_email && contact.id != 0)
+  if (welcome && contact.id != 0)
     {
       if (!e->may_mail)
         report (run, "no welcome mail: %s", e->mail && e->mail->spam ? "spam" : "auto-generated mail");

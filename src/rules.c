@@ -142,6 +142,15 @@ portero_rules_count (const PorteroRuleSet *set)
   return set->rules->len;
 }
 
+gboolean
+portero_rules_on (const PorteroRuleSet *set, PorteroTrigger trigger)
+{
+  for (guint i = 0; set != NULL && i < set->rules->len; i++)
+    if (((const Rule *) g_ptr_array_index (set->rules, i))->trigger == trigger)
+      return TRUE;
+  return FALSE;
+}
+
 /* Where each group and key stands in TEXT, since GKeyFile does not say. */
 static GHashTable *
 index_lines (const char *text)
@@ -602,9 +611,9 @@ portero_rules_evaluate (const PorteroRuleSet *set, const PorteroRuleEvent *event
   for (guint i = 0; i < set->rules->len; i++)
     {
       Rule *r = g_ptr_array_index (set->rules, i);
-      g_autofree char *base = g_path_get_basename (r->file);
       if (r->trigger != event->trigger)
         continue;
+      g_autofree char *base = g_path_get_basename (r->file);
       if (!r->active)
         {
           g_ptr_array_add (out->trace, g_strdup_printf ("%s (%s): not fired: inactive", base, r->name));

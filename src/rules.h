@@ -61,6 +61,8 @@ void portero_rules_free (PorteroRuleSet *set);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PorteroRuleSet, portero_rules_free)
 
 guint portero_rules_count (const PorteroRuleSet *set);
+/* Whether any rule, active or not, is on TRIGGER. */
+gboolean portero_rules_on (const PorteroRuleSet *set, PorteroTrigger trigger);
 
 /* One line per rule, in order: file, trigger, active, name. */
 void portero_rules_describe (const PorteroRuleSet *set, GPtrArray *lines);
