@@ -69,12 +69,11 @@ portero_mail_free (PorteroMail *mail)
 static char *
 fix_c1 (char *text)
 {
+  /* TEXT is valid UTF-8: there U+0080-U+009F are 0xC2 0x80-0x9F, and 0xC2
+   * is only ever a lead byte, so a byte search finds them. */
   gboolean has_c1 = FALSE;
-  for (const char *p = text; *p && !has_c1; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-      has_c1 = c >= 0x80 && c <= 0x9f;
-    }
+  for (const char *p = text; !has_c1 && (p = strchr (p, '\xc2')) != NULL; p++)
+    has_c1 = (guchar) p[1] >= 0x80 && (guchar) p[1] <= 0x9f;
   if (!has_c1)
     return text;
   GString *out = g_string_sized_new (strlen (text));
@@ -289,7 +288,7 @@ typedef struct {
   GMimeTextPart *html; /* the first HTML part: decoded only when there is no plain text */
 } Walk;
 
-/* The text of PART in UTF-8, as g_mime_text_part_get_text gives it. That
+/* The text of PART, as g_mime_text_part_get_text gives it, made valid UTF-8. That
  * function converts through iconv whenever a charset is declared, UTF-8 to
  * UTF-8 included, at about a hundred instructions a byte; text declared
  * UTF-8 (or ASCII) that is valid as such only needs its transfer encoding
@@ -318,7 +317,8 @@ part_text (GMimeTextPart *part)
             return g_strndup (data, bytes->len);
         }
     }
-  return g_mime_text_part_get_text (part);
+  g_autofree char *text = g_mime_text_part_get_text (part);
+  return text ? g_utf8_make_valid (text, -1) : NULL;
 }
 
 static gint64
@@ -643,11 +643,11 @@ portero_mail_parse (GBytes *raw, const PorteroMailOptions *options, GError **err
         g_mime_multipart_foreach (GMIME_MULTIPART (body), walk_part, &w);
     }
   if (w.plain != NULL)
-    mail->body = unix_lines (fix_c1 (g_utf8_make_valid (w.plain, -1)));
+    mail->body = unix_lines (fix_c1 (g_steal_pointer (&w.plain)));
   else if (w.html != NULL)
     {
       g_autofree char *html = part_text (w.html);
-      g_autofree char *valid = html ? fix_c1 (g_utf8_make_valid (html, -1)) : NULL;
+      g_autofree char *valid = html ? fix_c1 (g_steal_pointer (&html)) : NULL;
       mail->body = valid ? portero_html_to_text (valid, -1, error) : g_strdup ("");
     }
   else

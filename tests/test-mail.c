@@ -100,6 +100,8 @@ test_body (void)
     { "Content-Type: text/plain; charset=utf-8\n\nlatin \xf1 here\n", "latin  here\n" },
     { "Content-Type: text/plain; charset=us-ascii\n\nutf8 \xc3\xb1 here\n", "utf8  here\n" },
     { "Content-Type: text/plain; charset=us-ascii\n\nplain ascii\n", "plain ascii\n" },
+    /* ISO-8859-1 with C1 controls was Windows-1252 */
+    { "Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\nen dash =96 here =E9\n", "en dash – here é\n" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (text); i++)
     {
