@@ -4,8 +4,9 @@
  *	bench-drive [-j JOBS] [-t SECONDS] [-m MIN] [-e ERRLOG] [-o PER-MESSAGE]
  *		LIST -- COMMAND [ARG...]
  * DESCRIPTION
- *	Like Postfix's pipe(8): one process per message, the message on
- *	standard input, at most JOBS at a time. LIST has one message a line:
+ *	Like Postfix's pipe(8): one process per message, the message written
+ *	into a pipe on its standard input (by a thread of bench-drive, as
+ *	pipe(8) writes it from the queue file), at most JOBS at a time. LIST has one message a line:
  *	path, envelope sender, recipient, queue id (tab-separated; more
  *	columns are ignored). An ARG that is exactly %s, %r, %q or %f becomes
  *	the message's sender, recipient, queue id or path.
@@ -27,6 +28,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -43,6 +45,8 @@ extern char **environ;
 typedef struct {
   char *path, *sender, *recipient, *queue_id;
   pid_t pid;
+  int feed;          /* the write end of the child's standard input */
+  pthread_t feeder;
   double start, ms, cpu_ms;
   long rss_kb;
   int status;
@@ -54,6 +58,37 @@ now (void)
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
   return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* Write the message file into the pipe, then close it. A child that exits
+ * before reading it all (EPIPE) ends the feeding; it is the child's status
+ * that counts. */
+static void *
+feed (void *data)
+{
+  Item *it = data;
+  int fd = open (it->path, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      char buf[65536];
+      ssize_t n;
+      while ((n = read (fd, buf, sizeof buf)) > 0)
+        {
+          for (ssize_t off = 0; off < n;)
+            {
+              ssize_t w = write (it->feed, buf + off, (size_t) (n - off));
+              if (w < 0 && errno == EINTR)
+                continue;
+              if (w <= 0)
+                goto done;
+              off += w;
+            }
+        }
+    done:
+      close (fd);
+    }
+  close (it->feed);
+  return NULL;
 }
 
 static int
@@ -172,17 +207,35 @@ main (int argc, char **argv)
                                   : strcmp (a, "%q") == 0 ? it->queue_id
                                   : strcmp (a, "%f") == 0 ? it->path : a);
             }
+          if (access (it->path, R_OK) != 0)
+            {
+              fprintf (stderr, "bench-drive: %s: %s\n", it->path, strerror (errno));
+              return 2;
+            }
+          int ends[2];
+          if (pipe2 (ends, O_CLOEXEC) != 0)
+            {
+              fprintf (stderr, "bench-drive: pipe: %s\n", strerror (errno));
+              return 2;
+            }
           posix_spawn_file_actions_t fa;
           posix_spawn_file_actions_init (&fa);
-          posix_spawn_file_actions_addopen (&fa, 0, it->path, O_RDONLY, 0);
+          posix_spawn_file_actions_adddup2 (&fa, ends[0], 0);
           posix_spawn_file_actions_addopen (&fa, 1, "/dev/null", O_WRONLY, 0);
           posix_spawn_file_actions_addopen (&fa, 2, errlog, O_WRONLY | O_APPEND | O_CREAT, 0644);
           it->start = now ();
           int rc = posix_spawn (&it->pid, args[0], &fa, NULL, args, environ);
           posix_spawn_file_actions_destroy (&fa);
+          close (ends[0]);
           if (rc != 0)
             {
               fprintf (stderr, "bench-drive: cannot run %s: %s\n", args[0], strerror (rc));
+              return 2;
+            }
+          it->feed = ends[1];
+          if ((rc = pthread_create (&it->feeder, NULL, feed, it)) != 0)
+            {
+              fprintf (stderr, "bench-drive: thread: %s\n", strerror (rc));
               return 2;
             }
           next++;
@@ -204,6 +257,7 @@ main (int argc, char **argv)
         if (items[i].pid == pid)
           {
             Item *it = &items[i];
+            pthread_join (it->feeder, NULL);
             it->ms = (end - it->start) * 1000.0;
             it->rss_kb = ru.ru_maxrss;
             it->cpu_ms = (double) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0
