@@ -60,7 +60,8 @@ stages() {
       split("_dl_start:dynamic linking (ld.so)|_dl_init:library constructors|main:main()|" \
             "portero_mail_init:g_mime_init|g_option_context_parse:option parsing|" \
             "portero_config_load:configuration (GKeyFile)|portero_keys_load:key file|read_all:reading stdin|" \
-            "portero_mail_parse:parsing the mail (gmime), all|crypto_hash_sha256_update:  SHA-256 (libsodium)|" \
+            "portero_mail_parse:parsing the mail (gmime), all|g_checksum_update:  SHA-256 (GChecksum)|" \
+            "part_text:  body text (transfer encoding, charset)|" \
             "wrapper_size:  sizing attachments|" \
             "portero_store_open:opening the database|sqlite3InitOne:  schema parse|" \
             "portero_rules_load:loading rules|portero_intake_store:the transaction (intake_store)|" \
