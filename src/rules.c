@@ -34,6 +34,10 @@ typedef struct _Rule {
 
 struct _PorteroRuleSet {
   GPtrArray *rules;       /* of Rule, in file-name order */
+  /* Property text -> folded, for the set's life: a delivery evaluates the
+   * rules up to four times on the same message, and folding a body of tens
+   * of KB costs more than hashing it. */
+  GHashTable *folds;
 };
 
 static const char *const trigger_names[] = {
@@ -71,6 +75,30 @@ portero_trigger_name (PorteroTrigger trigger)
 char *
 portero_rules_fold (const char *text)
 {
+  /* ASCII text is its own NFC form and folds to lower case; the common case
+   * is done in one pass, with the same result as the general one below. */
+  const char *p = text ? text : "";
+  while (*p != '\0' && (guchar) *p < 0x80)
+    p++;
+  if (*p == '\0')
+    {
+      GString *out = g_string_sized_new (p - (text ? text : ""));
+      gboolean space = FALSE;
+      for (const char *q = text ? text : ""; *q; q++)
+        {
+          /* g_unichar_isspace's ASCII spaces: not \v, which Unicode calls a control */
+          if (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r' || *q == '\f')
+            space = TRUE;
+          else
+            {
+              if (space && out->len > 0)
+                g_string_append_c (out, ' ');
+              space = FALSE;
+              g_string_append_c (out, g_ascii_tolower (*q));
+            }
+        }
+      return g_string_free (out, FALSE);
+    }
   g_autofree char *nfc = g_utf8_normalize (text ? text : "", -1, G_NORMALIZE_NFC);
   g_autofree char *folded = g_utf8_casefold (nfc ? nfc : "", -1);
   GString *out = g_string_new (NULL);
@@ -133,6 +161,7 @@ portero_rules_free (PorteroRuleSet *set)
   if (set == NULL)
     return;
   g_ptr_array_unref (set->rules);
+  g_hash_table_unref (set->folds);
   g_free (set);
 }
 
@@ -477,6 +506,7 @@ portero_rules_load (const char *dir, GPtrArray *problems)
 {
   PorteroRuleSet *set = g_new0 (PorteroRuleSet, 1);
   set->rules = g_ptr_array_new_with_free_func (rule_free);
+  set->folds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   if (d == NULL)
     return set;
@@ -539,7 +569,8 @@ portero_rule_outcome_clear (PorteroRuleOutcome *out)
  * most once per evaluation: a body of tens of KB is tested by many rules. */
 typedef struct {
   const PorteroRuleEvent *event;
-  char *folded[PORTERO_PROP_COUNT];
+  GHashTable *folds;   /* the set's: folded texts outlive the evaluation */
+  const char *folded[PORTERO_PROP_COUNT];
   char *trimmed[PORTERO_PROP_COUNT];
 } Props;
 
@@ -547,17 +578,23 @@ static void
 props_clear (Props *p)
 {
   for (int i = 0; i < PORTERO_PROP_COUNT; i++)
-    {
-      g_free (p->folded[i]);
-      g_free (p->trimmed[i]);
-    }
+    g_free (p->trimmed[i]);
 }
 
 static const char *
 props_folded (Props *p, PorteroProperty prop)
 {
   if (p->folded[prop] == NULL)
-    p->folded[prop] = portero_rules_fold (p->event->props[prop]);
+    {
+      const char *text = p->event->props[prop] ? p->event->props[prop] : "";
+      char *folded = g_hash_table_lookup (p->folds, text);
+      if (folded == NULL)
+        {
+          folded = portero_rules_fold (text);
+          g_hash_table_insert (p->folds, g_strdup (text), folded);
+        }
+      p->folded[prop] = folded;
+    }
   return p->folded[prop];
 }
 
@@ -607,7 +644,7 @@ void
 portero_rules_evaluate (const PorteroRuleSet *set, const PorteroRuleEvent *event, PorteroRuleOutcome *out)
 {
   gboolean stopped = FALSE;
-  Props props = { event, { NULL }, { NULL } };
+  Props props = { event, set->folds, { NULL }, { NULL } };
   for (guint i = 0; i < set->rules->len; i++)
     {
       Rule *r = g_ptr_array_index (set->rules, i);
