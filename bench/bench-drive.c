@@ -6,7 +6,8 @@
  * DESCRIPTION
  *	Like Postfix's pipe(8): one process per message, the message written
  *	into a pipe on its standard input (by a thread of bench-drive, as
- *	pipe(8) writes it from the queue file), at most JOBS at a time. LIST has one message a line:
+ *	pipe(8) writes it from the queue file), at most JOBS at a time.
+ *	LIST has one message a line:
  *	path, envelope sender, recipient, queue id (tab-separated; more
  *	columns are ignored). An ARG that is exactly %s, %r, %q or %f becomes
  *	the message's sender, recipient, queue id or path.
