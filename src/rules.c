@@ -86,8 +86,8 @@ portero_rules_fold (const char *text)
       gboolean space = FALSE;
       for (const char *q = text ? text : ""; *q; q++)
         {
-          /* g_unichar_isspace's ASCII spaces: not \v, which Unicode calls a control */
-          if (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r' || *q == '\f')
+          /* the same five as g_unichar_isspace's below (neither counts \v) */
+          if (g_ascii_isspace (*q))
             space = TRUE;
           else
             {

@@ -2,31 +2,6 @@
 #include "../src/rules.h"
 #include <string.h>
 
-/* Folding as the rules define it: NFC, case-folded, runs of white space
- * (g_unichar_isspace) made one space, none at the ends. */
-static char *
-reference_fold (const char *text)
-{
-  g_autofree char *nfc = g_utf8_normalize (text, -1, G_NORMALIZE_NFC);
-  g_autofree char *folded = g_utf8_casefold (nfc, -1);
-  GString *out = g_string_new (NULL);
-  gboolean space = FALSE;
-  for (const char *p = folded; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-      if (g_unichar_isspace (c))
-        space = TRUE;
-      else
-        {
-          if (space && out->len > 0)
-            g_string_append_c (out, ' ');
-          space = FALSE;
-          g_string_append_unichar (out, c);
-        }
-    }
-  return g_string_free (out, FALSE);
-}
-
 static void
 test_fold_examples (void)
 {
@@ -47,16 +22,19 @@ test_fold_examples (void)
   g_assert_cmpstr (null, ==, "");
 }
 
-/* Every ASCII character, alone and between letters, folds as the general
- * (Unicode) way does: ASCII text takes a shorter path. */
+/* Every ASCII character, between letters and at the end, folds as it does
+ * in text that is not all ASCII: ASCII text takes a shorter path, and
+ * a leading "é" sends the same text down the general one. */
 static void
 test_fold_ascii (void)
 {
   for (int c = 1; c < 0x80; c++)
     {
       char text[] = { 'X', (char) c, 'y', ' ', (char) c, '\0' };
-      g_autofree char *want = reference_fold (text);
-      g_autofree char *got = portero_rules_fold (text);
+      g_autofree char *general = g_strconcat ("\xc3\xa9", text, NULL);
+      g_autofree char *short_way = portero_rules_fold (text);
+      g_autofree char *want = g_strconcat ("\xc3\xa9", short_way, NULL);
+      g_autofree char *got = portero_rules_fold (general);
       g_assert_cmpstr (got, ==, want);
     }
 }
