@@ -271,6 +271,16 @@ check_keys (Rule *r, GKeyFile *kf, const char *group, const char *const *allowed
 }
 
 static gboolean
+is_blank_name (const char *name)
+{
+  for (; *name; name++)
+    if (!g_ascii_isspace (*name))
+      return FALSE;
+  return TRUE;
+}
+
+/* GROUP is "Condition NAME", with a name. */
+static gboolean
 parse_condition (Rule *r, GKeyFile *kf, const char *group, GPtrArray *problems)
 {
   static const char *const allowed[] = { "Property", "Operator", "Value", NULL };
@@ -474,8 +484,10 @@ load_rule (const char *path, GPtrArray *problems)
     {
       if (strcmp (*g, "Rule") == 0)
         continue;
-      if (g_str_has_prefix (*g, "Condition ") || strcmp (*g, "Condition") == 0)
+      if (g_str_has_prefix (*g, "Condition ") && !is_blank_name (*g + strlen ("Condition ")))
         ok = parse_condition (r, kf, *g, problems) && ok;
+      else if (g_str_has_prefix (*g, "Condition ") || strcmp (*g, "Condition") == 0)
+        PROBLEM (r, *g, NULL, "[%s] has no name: [Condition NAME]", *g);
       else if (g_str_has_prefix (*g, "Action ") || strcmp (*g, "Action") == 0)
         ok = parse_action (r, kf, *g, problems) && ok;
       else
