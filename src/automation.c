@@ -4,7 +4,8 @@
  * Runs inside the delivery's transaction, so that a mail is queued if and
  * only if the ticket that caused it is stored. Nothing here may fail the
  * delivery for a problem of the rules or templates: those are reported and
- * skipped; only the database's own failures propagate. */
+ * skipped; only the database's own failures, and a template that could not
+ * be read just now (too many open files, an I/O error), propagate. */
 #include "automation.h"
 #include "address.h"
 #include "compose.h"
@@ -25,11 +26,21 @@ portero_prepared_password_clear (PorteroPreparedPassword *p)
   g_clear_pointer (&p->hash, g_free);
 }
 
+/* Whether template NAME issues a password. A template that is missing or
+ * broken issues none (the mail is skipped with a note later); one that
+ * could not be read just now fails, for the delivery to be retried. */
 static gboolean
-template_issues_password (const PorteroConfig *config, const char *name)
+template_issues_password (const PorteroConfig *config, const char *name, gboolean *issues, GError **error)
 {
-  g_autoptr (PorteroTemplate) t = portero_template_find (config->templates, name, config->language, NULL);
-  return t != NULL && portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (PorteroTemplate) t = portero_template_find (config->templates, name, config->language, &local);
+  *issues = t != NULL && portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD);
+  if (t == NULL && g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Whether one of the ";"-separated results of an Authentication-Results
@@ -72,12 +83,13 @@ portero_automation_prepare (const PorteroConfig *config, const PorteroRuleSet *r
                             gboolean sender_known, PorteroPreparedPassword *out, GError **error)
 {
   memset (out, 0, sizeof *out);
-  if (mail->auto_generated || mail->spam || mail->from_addr == NULL)
-    return TRUE;
-  gboolean needed = !sender_known && config->auto_create_contacts && config->welcome_email
-                    && template_issues_password (config, config->welcome_template);
-  /* The rules as they would see a new ticket or a reply with this subject. */
-  for (int t = PORTERO_TRIGGER_TICKET_CREATED; !needed && t <= PORTERO_TRIGGER_CONTACT_CREATED; t++)
+  gboolean may_mail = !mail->auto_generated && !mail->spam && mail->from_addr != NULL;
+  gboolean needed = FALSE;
+  /* The rules as they would see a new ticket or a reply with this subject,
+   * evaluated for every message, mail or not: folding a long subject or body
+   * is the slow part of an evaluation, and the set keeps what it folded, so
+   * that the evaluation inside the write transaction only compares. */
+  for (int t = PORTERO_TRIGGER_TICKET_CREATED; t <= PORTERO_TRIGGER_CONTACT_CREATED; t++)
     {
       if (t == PORTERO_TRIGGER_CONTACT_CREATED && sender_known)
         continue;
@@ -86,20 +98,29 @@ portero_automation_prepare (const PorteroConfig *config, const PorteroRuleSet *r
       ev.props[PORTERO_PROP_BODY] = mail->body;
       ev.props[PORTERO_PROP_REQUESTER_EMAIL] = mail->from_addr;
       ev.props[PORTERO_PROP_REQUESTER_NAME] = mail->from_name;
-      ev.props[PORTERO_PROP_REQUESTER_DOMAIN] = portero_address_domain (mail->from_addr);
+      ev.props[PORTERO_PROP_REQUESTER_DOMAIN] = mail->from_addr ? portero_address_domain (mail->from_addr) : NULL;
       ev.props[PORTERO_PROP_SOURCE] = "email";
       ev.props[PORTERO_PROP_STATUS] = "open";
       ev.props[PORTERO_PROP_PRIORITY] = "normal";
       PorteroRuleOutcome o;
       portero_rule_outcome_init (&o);
       portero_rules_evaluate (rules, &ev, &o);
-      for (guint i = 0; i < o.mails->len && !needed; i++)
+      gboolean ok = TRUE;
+      for (guint i = 0; may_mail && ok && i < o.mails->len && !needed; i++)
         {
           const PorteroAction *a = g_ptr_array_index (o.mails, i);
-          needed = a->type == PORTERO_ACTION_EMAIL_CONTACT && template_issues_password (config, a->template);
+          if (a->type == PORTERO_ACTION_EMAIL_CONTACT)
+            ok = template_issues_password (config, a->template, &needed, error);
         }
       portero_rule_outcome_clear (&o);
+      if (!ok)
+        return FALSE;
     }
+  if (!may_mail)
+    return TRUE;
+  if (!needed && !sender_known && config->auto_create_contacts && config->welcome_email
+      && !template_issues_password (config, config->welcome_template, &needed, error))
+    return FALSE;
   if (!needed)
     return TRUE;
   out->password = portero_password_new (config->password_length);
@@ -194,6 +215,12 @@ queue_mail (Run *run, const PorteroEvent *e, const char *kind, const char *name,
   gint64 ticket_id = ticket ? ticket->id : 0;
   g_autoptr (GError) local = NULL;
   g_autoptr (PorteroTemplate) t = portero_template_find (config->templates, name, config->language, &local);
+  if (t == NULL && g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL))
+    {
+      /* Not the file's fault: the delivery is retried, with the mail. */
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   if (t == NULL)
     {
       portero_log_warn ("template %s: %s; mail to <%s> not sent", name, local->message, to_addr);

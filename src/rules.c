@@ -72,6 +72,67 @@ portero_trigger_name (PorteroTrigger trigger)
   return trigger_names[trigger];
 }
 
+/* Whether NFC may end a piece of text right before C: C and the start of its
+ * decomposition combine with nothing before them. Every character below
+ * U+0300 is such a starter, and so are the kana, the CJK ideographs, the
+ * Hangul syllables and leading jamo; the few starters that do compose with
+ * what precedes them (Hangul vowel and trailing jamo, some Indic vowel
+ * signs) lie elsewhere. */
+static gboolean
+nfc_boundary_before (gunichar c)
+{
+  if (c < 0x300)
+    return TRUE;
+  if (g_unichar_combining_class (c) != 0)
+    return FALSE;
+  return (c >= 0x1100 && c <= 0x115F) || (c >= 0x3040 && c <= 0x3096) || (c >= 0x30A0 && c <= 0x30FF)
+         || (c >= 0x3400 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7A3);
+}
+
+/* Pieces of about this many bytes are normalised one at a time:
+ * g_utf8_normalize moves the rest of its buffer for every character it
+ * recomposes, and sorts combining marks by exchanging neighbours, so that
+ * its cost grows as the square of the length. */
+#define FOLD_PIECE 1024
+
+/* Whether to end a piece of LEN bytes before C, which follows PREV. Past
+ * half as much again without a boundary above (no natural text goes so
+ * long), a piece ends before a starter that does not compose with the
+ * character before it; past twice as much, anywhere. */
+static gboolean
+cut_before (gunichar prev, gunichar c, gsize len)
+{
+  gunichar composed;
+  if (len >= FOLD_PIECE && nfc_boundary_before (c))
+    return TRUE;
+  if (len >= FOLD_PIECE + FOLD_PIECE / 2 && g_unichar_combining_class (c) == 0
+      && !g_unichar_compose (prev, c, &composed) && !(c >= 0x1160 && c <= 0x11FF) && !(c >= 0xD7B0 && c <= 0xD7FF))
+    return TRUE;
+  return len >= 2 * FOLD_PIECE;
+}
+
+/* Append TEXT's NFC form, case folded, to OUT, in linear time. */
+static void
+append_nfc_folded (GString *out, const char *text)
+{
+  const char *start = text;
+  const char *p = text;
+  while (*p != '\0')
+    {
+      const char *next = g_utf8_next_char (p);
+      if (*next != '\0' && !cut_before (g_utf8_get_char (p), g_utf8_get_char (next), (gsize) (next - start)))
+        {
+          p = next;
+          continue;
+        }
+      p = next;
+      g_autofree char *nfc = g_utf8_normalize (start, p - start, G_NORMALIZE_NFC);
+      g_autofree char *folded = g_utf8_casefold (nfc ? nfc : "", -1);
+      g_string_append (out, folded);
+      start = p;
+    }
+}
+
 char *
 portero_rules_fold (const char *text)
 {
@@ -99,11 +160,13 @@ portero_rules_fold (const char *text)
         }
       return g_string_free (out, FALSE);
     }
-  g_autofree char *nfc = g_utf8_normalize (text ? text : "", -1, G_NORMALIZE_NFC);
-  g_autofree char *folded = g_utf8_casefold (nfc ? nfc : "", -1);
-  GString *out = g_string_new (NULL);
+  /* Stepping through invalid UTF-8 could run past its end. */
+  g_autofree char *valid = g_utf8_validate (text, -1, NULL) ? NULL : g_utf8_make_valid (text, -1);
+  g_autoptr (GString) folded = g_string_new (NULL);
+  append_nfc_folded (folded, valid ? valid : text);
+  GString *out = g_string_sized_new (folded->len);
   gboolean space = FALSE;
-  for (const char *p = folded; *p; p = g_utf8_next_char (p))
+  for (const char *p = folded->str; *p; p = g_utf8_next_char (p))
     {
       gunichar c = g_utf8_get_char (p);
       if (g_unichar_isspace (c))
