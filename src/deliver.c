@@ -172,7 +172,9 @@ deliver (int argc, char **argv, GError **error)
 
   /* A broken rule never stops intake: it is skipped, and said so loudly. */
   g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (PorteroRuleSet) rules = portero_rules_load (config->rules, problems);
+  g_autoptr (PorteroRuleSet) rules = portero_rules_read (config->rules, problems, error);
+  if (rules == NULL)
+    return FALSE;
   for (guint i = 0; i < problems->len; i++)
     portero_log_warn ("rule skipped: %s", (const char *) g_ptr_array_index (problems, i));
 

@@ -14,3 +14,9 @@ typedef enum {
   PORTERO_ERROR_INVALID,   /* a bad argument or a conflicting request */
   PORTERO_ERROR_SCHEMA,    /* the database is newer than this program */
 } PorteroErrorCode;
+
+/* Whether a G_FILE_ERROR is the moment's (too many open files, no memory,
+ * an I/O error, interrupted) and not the file's (missing, unreadable by
+ * mode, not a file): the first is retried, the second is the
+ * administrator's to fix. */
+gboolean portero_error_is_transient_file (const GError *error);

@@ -1,6 +1,7 @@
 /* rules - filters/NAME.rule files: loading, checking, evaluating automation rules */
 #include "rules.h"
 #include "address.h"
+#include "error.h"
 #include "template.h"
 #include <string.h>
 
@@ -481,7 +482,7 @@ parse_action (Rule *r, GKeyFile *kf, const char *group, GPtrArray *problems)
 }
 
 static Rule *
-load_rule (const char *path, GPtrArray *problems)
+load_rule (const char *path, GPtrArray *problems, GError **transient)
 {
   g_autofree char *text = NULL;
   g_autoptr (GError) error = NULL;
@@ -492,7 +493,10 @@ load_rule (const char *path, GPtrArray *problems)
   gboolean ok = TRUE;
   if (!g_file_get_contents (path, &text, NULL, &error))
     {
-      PROBLEM (r, "", NULL, "%s", error->message);
+      if (transient != NULL && portero_error_is_transient_file (error))
+        g_set_error (transient, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "%s", error->message);
+      else
+        PROBLEM (r, "", NULL, "%s", error->message);
       rule_free (r);
       return NULL;
     }
@@ -576,15 +580,23 @@ compare_names (gconstpointer a, gconstpointer b)
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
-PorteroRuleSet *
-portero_rules_load (const char *dir, GPtrArray *problems)
+/* As portero_rules_load; with TRANSIENT set, a folder or file that could
+ * not be read for the moment's reason is that error, and NULL. */
+static PorteroRuleSet *
+load_set (const char *dir, GPtrArray *problems, GError **transient)
 {
-  PorteroRuleSet *set = g_new0 (PorteroRuleSet, 1);
+  g_autoptr (PorteroRuleSet) set = g_new0 (PorteroRuleSet, 1);
   set->rules = g_ptr_array_new_with_free_func (rule_free);
   set->folds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDir) d = g_dir_open (dir, 0, &error);
+  if (d == NULL && transient != NULL && portero_error_is_transient_file (error))
+    {
+      g_set_error (transient, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "%s", error->message);
+      return NULL;
+    }
   if (d == NULL)
-    return set;
+    return g_steal_pointer (&set);
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   const char *n;
   while ((n = g_dir_read_name (d)) != NULL)
@@ -594,11 +606,25 @@ portero_rules_load (const char *dir, GPtrArray *problems)
   for (guint i = 0; i < names->len; i++)
     {
       g_autofree char *path = g_build_filename (dir, g_ptr_array_index (names, i), NULL);
-      Rule *r = load_rule (path, problems);
+      Rule *r = load_rule (path, problems, transient);
+      if (transient != NULL && *transient != NULL)
+        return NULL;
       if (r != NULL)
         g_ptr_array_add (set->rules, r);
     }
-  return set;
+  return g_steal_pointer (&set);
+}
+
+PorteroRuleSet *
+portero_rules_load (const char *dir, GPtrArray *problems)
+{
+  return load_set (dir, problems, NULL);
+}
+
+PorteroRuleSet *
+portero_rules_read (const char *dir, GPtrArray *problems, GError **error)
+{
+  return load_set (dir, problems, error);
 }
 
 void

@@ -59,6 +59,10 @@ typedef struct _PorteroRuleSet PorteroRuleSet;
 PorteroRuleSet *portero_rules_load (const char *dir, GPtrArray *problems);
 void portero_rules_free (PorteroRuleSet *set);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PorteroRuleSet, portero_rules_free)
+/* As portero_rules_load, but NULL with PORTERO_ERROR_TEMPFAIL when DIR or a
+ * file in it could not be read just now (too many open files, an I/O
+ * error): skipping that rule would be no fault of its file. */
+PorteroRuleSet *portero_rules_read (const char *dir, GPtrArray *problems, GError **error);
 
 guint portero_rules_count (const PorteroRuleSet *set);
 /* Whether any rule, active or not, is on TRIGGER. */

@@ -99,14 +99,20 @@ scan_snippets (PorteroTemplate *t, const char *text, int line, GPtrArray *proble
     }
 }
 
-PorteroTemplate *
-portero_template_load (const char *path, GPtrArray *problems)
+/* As portero_template_load; with TRANSIENT set, a read that failed for the
+ * moment's reason (see portero_error_is_transient_file) is that error
+ * instead of a problem. */
+static PorteroTemplate *
+load_template (const char *path, GPtrArray *problems, GError **transient)
 {
   g_autofree char *text = NULL;
   g_autoptr (GError) error = NULL;
   if (!g_file_get_contents (path, &text, NULL, &error))
     {
-      g_ptr_array_add (problems, g_strdup_printf ("%s:0: %s", path, error->message));
+      if (transient != NULL && portero_error_is_transient_file (error))
+        g_set_error (transient, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "%s", error->message);
+      else
+        g_ptr_array_add (problems, g_strdup_printf ("%s:0: %s", path, error->message));
       return NULL;
     }
   if (!g_utf8_validate (text, -1, NULL))
@@ -172,6 +178,12 @@ portero_template_load (const char *path, GPtrArray *problems)
 }
 
 PorteroTemplate *
+portero_template_load (const char *path, GPtrArray *problems)
+{
+  return load_template (path, problems, NULL);
+}
+
+PorteroTemplate *
 portero_template_new_from_text (const char *name, const char *subject, const char *body, GPtrArray *problems)
 {
   g_autoptr (PorteroTemplate) t = g_new0 (PorteroTemplate, 1);
@@ -205,8 +217,11 @@ portero_template_find (const char *dir, const char *name, const char *lang, GErr
       if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
         continue;
       g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
-      PorteroTemplate *t = portero_template_load (path, problems);
-      if (t == NULL)
+      g_autoptr (GError) transient = NULL;
+      PorteroTemplate *t = load_template (path, problems, &transient);
+      if (transient != NULL)
+        g_propagate_error (error, g_steal_pointer (&transient));
+      else if (t == NULL)
         {
           g_ptr_array_add (problems, NULL);
           g_autofree char *all = g_strjoinv ("; ", (char **) problems->pdata);

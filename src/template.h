@@ -47,7 +47,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PorteroTemplate, portero_template_free)
 
 /* Find NAME in DIR for LANG: NAME.LANG.tmpl, then NAME.tmpl, then NAME in
  * the other language. NULL with PORTERO_ERROR_NOT_FOUND (or the file's
- * problems as PORTERO_ERROR_CONFIG) when none is usable. */
+ * problems as PORTERO_ERROR_CONFIG) when none is usable, and with
+ * PORTERO_ERROR_TEMPFAIL when the file could not be read just now (too many
+ * open files, an I/O error): that is no fault of the file. */
 PorteroTemplate *portero_template_find (const char *dir, const char *name, const char *lang, GError **error);
 
 /* Check every *.tmpl in DIR; problems appended as "FILE:LINE: message". */
