@@ -29,9 +29,44 @@
 #include "store.h"
 #include <errno.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
+
+/* The address space portero-deliver needs free at start-up, and per byte of
+ * message once it is read, beside argon2-memlimit (see portero-deliver(8)).
+ * With less, glib's first failed allocation aborts the program: a signal,
+ * where Postfix expects an exit status. */
+#define MIN_ADDRESS_SPACE (32 * 1024 * 1024)
+#define ADDRESS_SPACE_PER_BYTE 4
+
+/* Whether BYTES of address space can be mapped now (ulimit -v,
+ * RLIMIT_AS). Nothing is touched, so nothing is committed. */
+static gboolean
+address_space_free (gsize bytes)
+{
+  void *p = mmap (NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED)
+    return FALSE;
+  munmap (p, bytes);
+  return TRUE;
+}
+
+/* Before glib's constructors, which allocate (priority 101 runs before the
+ * unprioritised ones where glib is linked in statically): past them an
+ * allocation failure can only abort. No glib here, and no syslog yet. */
+__attribute__ ((constructor (101))) static void
+check_address_space (void)
+{
+  static const char msg[] = "portero-deliver: less than 32 MB of address space is free (ulimit -v); "
+                            "try again later\n";
+  if (address_space_free (MIN_ADDRESS_SPACE))
+    return;
+  ssize_t ignored = write (STDERR_FILENO, msg, sizeof msg - 1);
+  (void) ignored;
+  _exit (EX_TEMPFAIL);
+}
 
 /* The deadline's last resort, for a read or a call that never returns. The
  * transaction is not committed, so SQLite discards it; Postfix retries. */
@@ -157,6 +192,13 @@ deliver (int argc, char **argv, GError **error)
   g_autoptr (GBytes) raw = read_all (STDIN_FILENO, error);
   if (raw == NULL)
     return FALSE;
+  gsize size = g_bytes_get_size (raw);
+  if (!address_space_free (MIN_ADDRESS_SPACE + ADDRESS_SPACE_PER_BYTE * size))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL,
+                   "not enough address space free (ulimit -v) for a message of %" G_GSIZE_FORMAT " bytes", size);
+      return FALSE;
+    }
   g_autoptr (PorteroKeys) keys = portero_keys_load (config->key_file, error);
   if (keys == NULL)
     return FALSE;
