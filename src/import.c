@@ -148,7 +148,9 @@ portero_csv_next (PorteroCsv *csv, GPtrArray *fields, guint *line, GError **erro
 static char *
 header_key (const char *header)
 {
-  g_autofree char *folded = g_utf8_casefold (header, -1);
+  /* glib's UTF-8 functions step over the end of text that is not UTF-8. */
+  g_autofree char *valid = g_utf8_make_valid (header, -1);
+  g_autofree char *folded = g_utf8_casefold (valid, -1);
   g_autofree char *nfd = g_utf8_normalize (folded, -1, G_NORMALIZE_NFD);
   GString *key = g_string_new (NULL);
   for (const char *p = nfd ? nfd : ""; *p; p = g_utf8_next_char (p))
@@ -626,18 +628,12 @@ portero_import_parse (const char *data, gsize len, PorteroImportFormat format, G
   g_autoptr (PorteroImport) import = g_new0 (PorteroImport, 1);
   import->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) portero_import_row_free);
   const char *first = first_non_space (data, len);
-  gboolean json = *first == '{' || *first == '[';
-  if (format == PORTERO_IMPORT_AUTO)
-    format = portero_import_detect (data, len);
-  else if (format == PORTERO_IMPORT_AZURE_CSV && json)
-    format = PORTERO_IMPORT_AZURE_JSON;
-  import->format = format;
-  if (format == PORTERO_IMPORT_AZURE_JSON)
-    return parse_json (import, data, len, error) ? g_steal_pointer (&import) : NULL;
+  gboolean json = (*first == '{' || *first == '[') && format != PORTERO_IMPORT_CSV;
 
-  /* Excel's plain "CSV" is written in the Windows code page. */
+  /* Excel's plain "CSV" is written in the Windows code page: converted
+   * before anything reads it as text, the detection of the format too. */
   g_autofree char *converted = NULL;
-  if (!g_utf8_validate_len (data, len, NULL))
+  if (!json && format != PORTERO_IMPORT_AZURE_JSON && !g_utf8_validate_len (data, len, NULL))
     {
       gsize out = 0;
       converted = g_convert (data, (gssize) len, "UTF-8", "WINDOWS-1252", NULL, &out, NULL);
@@ -651,5 +647,12 @@ portero_import_parse (const char *data, gsize len, PorteroImportFormat format, G
       len = out;
       import->warning = g_strdup (_("not UTF-8: read as Windows-1252 (save it as \"CSV UTF-8\" to be sure)"));
     }
+  if (json)
+    format = PORTERO_IMPORT_AZURE_JSON;
+  else if (format == PORTERO_IMPORT_AUTO)
+    format = portero_import_detect (data, len);
+  import->format = format;
+  if (format == PORTERO_IMPORT_AZURE_JSON)
+    return parse_json (import, data, len, error) ? g_steal_pointer (&import) : NULL;
   return parse_csv (import, data, len, error) ? g_steal_pointer (&import) : NULL;
 }

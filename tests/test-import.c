@@ -187,7 +187,6 @@ test_parse_csv (void)
   g_assert_cmpuint (r->line, ==, 2);
   g_assert_cmpstr (r->email, ==, "ann@acme.example");
   g_assert_cmpstr (r->name, ==, "Roe, Ann");
-  g_assert_cmpstr (r->customer, ==, "Acme");
   g_assert_cmpint (r->main, ==, 1);
   g_assert_null (r->invalid);
   r = row_at (im, 1);
@@ -222,7 +221,6 @@ test_parse_spanish (void)
                                          PORTERO_IMPORT_CSV);
   r = row_at (im2, 0);
   g_assert_cmpstr (r->name, ==, "Ana Ruiz");
-  g_assert_cmpstr (r->customer, ==, "Acme");
   g_assert_cmpint (r->main, ==, 1);
 }
 
@@ -272,6 +270,38 @@ test_parse_windows_1252 (void)
   g_autoptr (PorteroImport) im = parse ("nombre;correo\r\nJos\xE9 Pe\xF1" "a;jose@x.es\r\n", PORTERO_IMPORT_AUTO);
   g_assert_nonnull (im->warning);
   g_assert_cmpstr (row_at (im, 0)->name, ==, "José Peña");
+}
+
+/* A Spanish Excel export in Windows-1252 with "Compañía" in its header: the
+ * format is detected on the converted text (glib read past the end of the
+ * raw header's fields; valgrind sees it, see T080), and a Windows-1252
+ * no-break space around a header name is white space like any other. */
+static void
+test_parse_windows_1252_header (void)
+{
+  const char *srcdir = g_getenv ("PORTERO_SRCDIR");
+  if (srcdir == NULL)
+    {
+      g_test_skip ("PORTERO_SRCDIR is not set");
+      return;
+    }
+  g_autofree char *path = g_build_filename (srcdir, "tests", "robustness", "import-cp1252-header-overread.csv", NULL);
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (path, &text, &len, NULL));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PorteroImport) im = portero_import_parse (text, len, PORTERO_IMPORT_AUTO, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (im->format, ==, PORTERO_IMPORT_CSV);
+  g_assert_nonnull (im->warning);
+  PorteroImportRow *r = row_at (im, 0);
+  g_assert_cmpstr (r->name, ==, "Ana Pérez");
+  g_assert_cmpstr (r->email, ==, "ana@acme.example");
+
+  g_autoptr (PorteroImport) azure = parse ("userPrincipalName\xA0;displayName;mail\r\n"
+                                           "jo@contoso.com;Jos\xE9;jo@contoso.com\r\n", PORTERO_IMPORT_AUTO);
+  g_assert_cmpint (azure->format, ==, PORTERO_IMPORT_AZURE_CSV);
+  g_assert_cmpstr (row_at (azure, 0)->name, ==, "José");
 }
 
 static void
@@ -368,6 +398,7 @@ main (int argc, char **argv)
   g_test_add_func ("/import/parse/invalid-rows", test_parse_invalid_rows);
   g_test_add_func ("/import/parse/file-errors", test_parse_file_errors);
   g_test_add_func ("/import/parse/windows-1252", test_parse_windows_1252);
+  g_test_add_func ("/import/parse/windows-1252-header", test_parse_windows_1252_header);
   g_test_add_func ("/import/parse/azure-csv", test_parse_azure_csv);
   g_test_add_func ("/import/parse/azure-json", test_parse_azure_json);
   return g_test_run ();
