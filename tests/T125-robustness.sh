@@ -78,13 +78,18 @@ fi
 
 # limited_delivery S CONFIG LIMIT-OPTION VALUE FROM: deliver a message from
 # FROM under "ulimit LIMIT-OPTION VALUE"; 0 must mean stored with the welcome
-# mail, and 75 nothing stored. The exit status is added to $codes.
+# mail, and 75 nothing stored. The exit status is added to $codes. Each
+# FROM has a domain of its own: new contacts per domain and hour are limited.
 codes=""
 limited_delivery() {
   local s=$1 config=$2 option=$3 value=$4 from=$5 rc=0
   mail "$from" "limited $from" > "$TMP/limited.eml"
   # The redirections first: after the ulimit the shell may not manage them.
-  ( ulimit "$option" "$value" && exec "$DELIVER_BIN" --config "$config" --recipient support@helpdesk.example ) \
+  # A limit of descriptors counts from those already open (the test
+  # harness may pass some on); the substitution's pipe is one of them.
+  ( limit=$value
+    [ "$option" != -n ] || limit=$(( $(ls /proc/$BASHPID/fd | wc -l) - 1 + value ))
+    ulimit "$option" "$limit" && exec "$DELIVER_BIN" --config "$config" --recipient support@helpdesk.example ) \
     < "$TMP/limited.eml" > /dev/null 2> "$TMP/limited.err" || rc=$?
   local tickets welcome
   tickets=$(stored "$s" "limited $from")
@@ -97,16 +102,17 @@ limited_delivery() {
   codes="$codes $rc"
 }
 
-# With the shipped rules a lack of descriptors hits the rules folder first;
-# without rules, the welcome template is the first file read.
+# N descriptors beyond those open. With the shipped rules a lack of them
+# hits the rules folder first; without rules, the welcome template is the
+# first file read.
 begin "too few file descriptors: 75, or the mail stored with its welcome mail"
 F=$TMP/fd
 new_state "$F"
 sed "s|^rules=.*|rules=$F/no-rules|" "$F/portero.conf" > "$F/no-rules.conf"
 codes=""
-for n in 4 5 6 7 8 9 10 11 12 14 16 24 32; do
-  limited_delivery "$F" "$F/portero.conf" -n "$n" "fd$n@new.example"
-  limited_delivery "$F" "$F/no-rules.conf" -n "$n" "fd$n-norules@new.example"
+for n in 1 2 3 4 5 6 7 8 9 10 12 16 24; do
+  limited_delivery "$F" "$F/portero.conf" -n "$n" "fd@n$n.example"
+  limited_delivery "$F" "$F/no-rules.conf" -n "$n" "fd@n$n-norules.example"
 done
 case "$codes" in *" 0"*) ;; *) fail "no delivery succeeded at any limit: $codes" ;; esac
 case "$codes" in *" 75"*) ;; *) fail "no limit was low enough to matter: $codes" ;; esac
@@ -116,7 +122,7 @@ V=$TMP/as
 new_state "$V"
 codes=""
 for kb in 8000 12000 16000 24000 32000 48000 64000 96000 128000 256000; do
-  limited_delivery "$V" "$V/portero.conf" -v "$kb" "as$kb@new.example"
+  limited_delivery "$V" "$V/portero.conf" -v "$kb" "as@v$kb.example"
 done
 case "$codes" in *" 0"*) ;; *) fail "no delivery succeeded at any limit: $codes" ;; esac
 case "$codes" in *" 75"*) ;; *) fail "no limit was low enough to matter: $codes" ;; esac
