@@ -184,13 +184,220 @@ portero_intake_sender_known (PorteroStore *store, const PorteroMail *mail, gbool
   return TRUE;
 }
 
+/* One message on its way into the store, inside the write transaction. */
+typedef struct {
+  PorteroStore *store;
+  const PorteroConfig *config;
+  const PorteroKeys *keys;
+  const PorteroMail *mail;
+  const PorteroEnvelope *envelope;
+  const PorteroIntakeOptions *options;
+  PorteroIntakeResult *result;
+  const char *recipient;       /* normalised envelope recipient, or NULL */
+  gint64 default_customer;
+  PorteroContactRef contact;   /* the sender's, id 0 when none */
+  PorteroMessageRow row;       /* what is stored */
+} Intake;
+
+/* Our own mail come back, or a report on it: a note on the ticket that sent
+ * it, never a ticket or a contact of its own. *FILED: it was one. */
+static gboolean
+file_as_note (Intake *in, gboolean *filed, GError **error)
+{
+  const PorteroMail *mail = in->mail;
+  *filed = FALSE;
+  if (!mail->loop && !(mail->is_report && mail->report_of != NULL))
+    return TRUE;
+  gint64 ticket = signed_ticket (in->keys, mail);
+  PorteroTicketRef ref = { 0 };
+  if (ticket != 0 && !portero_store_ticket_get (in->store, ticket, &ref, error))
+    return FALSE;
+  ticket = ref.id;
+  portero_ticket_ref_clear (&ref);
+  if (ticket == 0 && !mail->loop)
+    return TRUE;
+  in->row.kind = "note";
+  in->row.ticket_id = ticket;
+  in->row.unfiled_reason = ticket == 0 ? "portero loop header" : NULL;
+  if (mail->report_of != NULL && !portero_store_outbox_bounced (in->store, mail->report_of, error))
+    return FALSE;
+  in->result->outcome = ticket ? PORTERO_OUTCOME_NOTE : PORTERO_OUTCOME_UNFILED;
+  in->result->unfiled_reason = in->row.unfiled_reason;
+  in->result->matched_by = ticket ? "signed message-id" : NULL;
+  *filed = TRUE;
+  return TRUE;
+}
+
+/* A new sender becomes a contact before matching, so that a colleague from
+ * a customer's domain may answer on a ticket of that customer. */
+static gboolean
+create_contact (Intake *in, GError **error)
+{
+  const PorteroMail *mail = in->mail;
+  if (in->contact.id != 0 || mail->from_addr == NULL || !in->config->auto_create_contacts
+      || mail->auto_generated || mail->spam)
+    return TRUE;
+  int recent = 0;
+  const char *domain = portero_address_domain (mail->from_addr);
+  if (!portero_store_contacts_created_last_hour (in->store, domain, &recent, error))
+    return FALSE;
+  if (recent >= in->config->new_contacts_per_domain_hour)
+    return TRUE;
+  gint64 customer = 0;
+  if (!customer_for (in->store, mail->from_addr, in->default_customer, &customer, error)
+      || !portero_store_contact_add (in->store, mail->from_addr, mail->from_name, customer, "email",
+                                     &in->contact.id, error))
+    return FALSE;
+  in->contact.customer_id = customer;
+  in->contact.auto_tickets = TRUE;
+  in->result->contact_created = TRUE;
+  return TRUE;
+}
+
+/* A follow-up on the ticket it matched, a new ticket, or unfiled. */
+static gboolean
+file_on_ticket (Intake *in, GError **error)
+{
+  const PorteroMail *mail = in->mail;
+  PorteroIntakeResult *result = in->result;
+  const char *how = NULL;
+  gint64 ticket = 0;
+  if (!(in->options && in->options->as_new)
+      && !match_ticket (in->store, in->keys, mail, &in->contact, in->default_customer, &ticket, &how, error))
+    return FALSE;
+
+  in->row.contact_id = in->contact.id;
+  if (ticket != 0)
+    {
+      in->row.ticket_id = ticket;
+      result->outcome = PORTERO_OUTCOME_FOLLOW_UP;
+      result->matched_by = how;
+      if (!portero_store_ticket_touch (in->store, ticket, !mail->auto_generated, error))
+        return FALSE;
+    }
+  else if (mail->from_addr == NULL)
+    {
+      in->row.unfiled_reason = "no sender address";
+      result->outcome = PORTERO_OUTCOME_UNFILED;
+    }
+  else if (in->contact.id != 0 && !in->contact.auto_tickets)
+    {
+      in->row.unfiled_reason = "automatic ticket creation is off for this contact";
+      result->outcome = PORTERO_OUTCOME_UNFILED;
+    }
+  else
+    {
+      gint64 customer = in->contact.customer_id;
+      if (customer == 0 && !customer_for (in->store, mail->from_addr, in->default_customer, &customer, error))
+        return FALSE;
+      g_autofree char *title = ticket_title (in->config, mail);
+      if (!portero_store_ticket_add (in->store, title, customer, in->contact.id, mail->from_addr, "email", &ticket,
+                                     error))
+        return FALSE;
+      in->row.ticket_id = ticket;
+      result->outcome = PORTERO_OUTCOME_NEW_TICKET;
+    }
+  result->unfiled_reason = in->row.unfiled_reason;
+  return TRUE;
+}
+
+/* Over max-message-size: a note says what was kept and what dropped. */
+static gboolean
+add_oversize_note (Intake *in, GError **error)
+{
+  const PorteroMail *mail = in->mail;
+  gboolean es = g_strcmp0 (in->config->language, "es") == 0;
+  g_autofree char *text = g_strdup_printf (
+      es ? "Este mensaje de %" G_GSIZE_FORMAT " bytes supera max-message-size (%" G_GINT64_FORMAT
+           " bytes): se guardaron su cabecera y su texto; sus adjuntos se descartaron."
+         : "This message of %" G_GSIZE_FORMAT " bytes is larger than max-message-size (%" G_GINT64_FORMAT
+           " bytes): its header and text were kept, its attachments were dropped.",
+      g_bytes_get_size (mail->raw), in->config->max_message_size);
+  PorteroMessageRow note = {
+    .ticket_id = in->row.ticket_id, .contact_id = in->row.contact_id, .kind = "note",
+    .from_addr = "", .subject = mail->subject, .date = mail->date, .body = text,
+    .unfiled_reason = in->row.unfiled_reason,
+  };
+  return portero_store_message_add (in->store, &note, NULL, error);
+}
+
+/* The welcome mail and the rules, for a contact created and for a new
+ * ticket or a requester's reply. */
+static gboolean
+run_automation (Intake *in, GError **error)
+{
+  const PorteroMail *mail = in->mail;
+  const PorteroEnvelope *envelope = in->envelope;
+  PorteroIntakeResult *result = in->result;
+  PorteroEvent events[2];
+  guint n = 0;
+  PorteroEvent base = {
+    .ticket = in->row.ticket_id, .contact = in->row.contact_id, .mail = mail,
+    .destination = envelope && envelope->original_recipient && *envelope->original_recipient
+                   ? envelope->original_recipient : in->recipient,
+    .may_mail = !mail->auto_generated && !mail->spam && !mail->loop,
+    .authenticated = portero_automation_authenticated (in->config, mail),
+  };
+  if (result->contact_created)
+    {
+      events[n] = base;
+      events[n++].trigger = PORTERO_TRIGGER_CONTACT_CREATED;
+    }
+  /* An autoresponder's answer is no requester responding. */
+  if (result->outcome == PORTERO_OUTCOME_NEW_TICKET
+      || (result->outcome == PORTERO_OUTCOME_FOLLOW_UP && !mail->auto_generated))
+    {
+      events[n] = base;
+      events[n++].trigger = result->outcome == PORTERO_OUTCOME_NEW_TICKET ? PORTERO_TRIGGER_TICKET_CREATED
+                                                                            : PORTERO_TRIGGER_REQUESTER_RESPONDED;
+    }
+  return portero_automation_run (in->store, in->config, in->keys, in->options->rules, events, n,
+                                 in->options->password, in->options->dry_run, result->queued, result->report,
+                                 error);
+}
+
+/* Everything between BEGIN IMMEDIATE and the commit, in order. */
+static gboolean
+store_steps (Intake *in, gboolean *duplicate, GError **error)
+{
+  const PorteroMail *mail = in->mail;
+  const PorteroIntakeOptions *options = in->options;
+  /* Reprocessing: the stored copy makes way, in the same transaction. */
+  if (options != NULL && options->replaces != 0 && !portero_store_message_delete (in->store, options->replaces, error))
+    return FALSE;
+  gboolean id_seen = FALSE;
+  if (!portero_store_message_seen (in->store, mail->message_id, in->recipient, mail->content_hash, duplicate,
+                                   &id_seen, error))
+    return FALSE;
+  if (*duplicate)
+    return TRUE;
+  if (!portero_store_customer_default (in->store, &in->default_customer, error))
+    return FALSE;
+  if (mail->from_addr != NULL && !portero_store_contact_find (in->store, mail->from_addr, &in->contact, error))
+    return FALSE;
+  in->row.id_reused = id_seen;
+
+  gboolean note = FALSE;
+  if (!file_as_note (in, &note, error))
+    return FALSE;
+  if (!note && !(create_contact (in, error) && file_on_ticket (in, error)))
+    return FALSE;
+  if (!portero_store_message_add (in->store, &in->row, &in->result->message, error))
+    return FALSE;
+  if (mail->oversize && !add_oversize_note (in, error))
+    return FALSE;
+  in->result->ticket = in->row.ticket_id;
+  in->result->contact = in->row.contact_id;
+  if (options != NULL && options->rules != NULL && g_strcmp0 (in->row.kind, "mail") == 0)
+    return run_automation (in, error);
+  return TRUE;
+}
+
 gboolean
 portero_intake_store (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys,
                       const PorteroMail *mail, const PorteroEnvelope *envelope,
                       const PorteroIntakeOptions *options, PorteroIntakeResult *result, GError **error)
 {
-  /* Declared before the first goto: cleanup must never see an unset pointer. */
-  g_autoptr (GBytes) header_only = NULL;
   memset (result, 0, sizeof *result);
   result->sender = g_strdup (mail->from_addr ? mail->from_addr : "");
   result->queued = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -199,30 +406,11 @@ portero_intake_store (PorteroStore *store, const PorteroConfig *config, const Po
   if (!portero_intake_check_recipient (config, envelope, error))
     return FALSE;
 
-  if (!portero_store_begin (store, error))
-    return FALSE;
-  /* Reprocessing: the stored copy makes way, in the same transaction. */
-  if (options != NULL && options->replaces != 0 && !portero_store_message_delete (store, options->replaces, error))
-    goto fail;
-
-  gboolean duplicate = FALSE, id_seen = FALSE;
-  if (!portero_store_message_seen (store, mail->message_id, recipient, mail->content_hash, &duplicate, &id_seen, error))
-    goto fail;
-  if (duplicate)
-    {
-      portero_store_rollback (store);
-      result->outcome = PORTERO_OUTCOME_DUPLICATE;
-      return TRUE;
-    }
-
-  gint64 default_customer = 0;
-  PorteroContactRef contact = { 0 };
-  if (!portero_store_customer_default (store, &default_customer, error))
-    goto fail;
-  if (mail->from_addr != NULL && !portero_store_contact_find (store, mail->from_addr, &contact, error))
-    goto fail;
-
-  PorteroMessageRow row = {
+  Intake in = {
+    .store = store, .config = config, .keys = keys, .mail = mail, .envelope = envelope,
+    .options = options, .result = result, .recipient = recipient,
+  };
+  in.row = (PorteroMessageRow) {
     .kind = "mail",
     .message_id = mail->message_id,
     .envelope_sender = envelope ? envelope->sender : NULL,
@@ -237,162 +425,36 @@ portero_intake_store (PorteroStore *store, const PorteroConfig *config, const Po
     .auto_generated = mail->auto_generated,
     .auto_reason = mail->auto_reason,
     .spam = mail->spam,
-    .id_reused = id_seen,
     .content_hash = mail->content_hash,
     .raw = mail->raw,
     .raw_size = g_bytes_get_size (mail->raw),
     .attachments = mail->attachments,
   };
   /* Over max-message-size: keep the header and the text, not the attachments. */
+  g_autoptr (GBytes) header_only = NULL;
   if (mail->oversize)
-    row.raw = header_only = g_bytes_new_from_bytes (mail->raw, 0, mail->header_end);
-  const char *how = NULL;
-  gint64 ticket = 0;
+    in.row.raw = header_only = g_bytes_new_from_bytes (mail->raw, 0, mail->header_end);
 
-  if (mail->loop || (mail->is_report && mail->report_of != NULL))
+  if (!portero_store_begin (store, error))
+    return FALSE;
+  gboolean duplicate = FALSE;
+  if (!store_steps (&in, &duplicate, error))
     {
-      /* Our own mail come back, or a report on it: a note on the ticket
-       * that sent it, never a ticket or a contact of its own. */
-      ticket = signed_ticket (keys, mail);
-      PorteroTicketRef ref = { 0 };
-      if (ticket != 0 && !portero_store_ticket_get (store, ticket, &ref, error))
-        goto fail;
-      ticket = ref.id;
-      portero_ticket_ref_clear (&ref);
-      if (ticket != 0 || mail->loop)
-        {
-          row.kind = "note";
-          row.ticket_id = ticket;
-          row.unfiled_reason = ticket == 0 ? "portero loop header" : NULL;
-          if (mail->report_of != NULL && !portero_store_outbox_bounced (store, mail->report_of, error))
-            goto fail;
-          result->outcome = ticket ? PORTERO_OUTCOME_NOTE : PORTERO_OUTCOME_UNFILED;
-          result->unfiled_reason = row.unfiled_reason;
-          result->matched_by = ticket ? "signed message-id" : NULL;
-          goto insert;
-        }
+      portero_store_rollback (store);
+      return FALSE;
     }
-
-  /* A new sender becomes a contact before matching, so that a colleague
-   * from a customer's domain may answer on a ticket of that customer. */
-  if (contact.id == 0 && mail->from_addr != NULL && config->auto_create_contacts
-      && !mail->auto_generated && !mail->spam)
+  if (duplicate)
     {
-      int recent = 0;
-      const char *domain = portero_address_domain (mail->from_addr);
-      if (!portero_store_contacts_created_last_hour (store, domain, &recent, error))
-        goto fail;
-      if (recent < config->new_contacts_per_domain_hour)
-        {
-          gint64 customer = 0;
-          if (!customer_for (store, mail->from_addr, default_customer, &customer, error)
-              || !portero_store_contact_add (store, mail->from_addr, mail->from_name, customer, "email",
-                                             &contact.id, error))
-            goto fail;
-          contact.customer_id = customer;
-          contact.auto_tickets = TRUE;
-          result->contact_created = TRUE;
-        }
-    }
-  if (!(options && options->as_new) && !match_ticket (store, keys, mail, &contact, default_customer, &ticket, &how, error))
-    goto fail;
-
-  row.contact_id = contact.id;
-
-  if (ticket != 0)
-    {
-      row.ticket_id = ticket;
-      result->outcome = PORTERO_OUTCOME_FOLLOW_UP;
-      result->matched_by = how;
-      if (!portero_store_ticket_touch (store, ticket, !mail->auto_generated, error))
-        goto fail;
-    }
-  else if (mail->from_addr == NULL)
-    {
-      row.unfiled_reason = "no sender address";
-      result->outcome = PORTERO_OUTCOME_UNFILED;
-    }
-  else if (contact.id != 0 && !contact.auto_tickets)
-    {
-      row.unfiled_reason = "automatic ticket creation is off for this contact";
-      result->outcome = PORTERO_OUTCOME_UNFILED;
-    }
-  else
-    {
-      gint64 customer = contact.customer_id;
-      if (customer == 0 && !customer_for (store, mail->from_addr, default_customer, &customer, error))
-        goto fail;
-      g_autofree char *title = ticket_title (config, mail);
-      if (!portero_store_ticket_add (store, title, customer, contact.id, mail->from_addr, "email", &ticket, error))
-        goto fail;
-      row.ticket_id = ticket;
-      result->outcome = PORTERO_OUTCOME_NEW_TICKET;
-    }
-  result->unfiled_reason = row.unfiled_reason;
-
-insert:
-  if (!portero_store_message_add (store, &row, &result->message, error))
-    goto fail;
-  if (mail->oversize)
-    {
-      gboolean es = g_strcmp0 (config->language, "es") == 0;
-      g_autofree char *text = g_strdup_printf (
-          es ? "Este mensaje de %" G_GSIZE_FORMAT " bytes supera max-message-size (%" G_GINT64_FORMAT
-               " bytes): se guardaron su cabecera y su texto; sus adjuntos se descartaron."
-             : "This message of %" G_GSIZE_FORMAT " bytes is larger than max-message-size (%" G_GINT64_FORMAT
-               " bytes): its header and text were kept, its attachments were dropped.",
-          g_bytes_get_size (mail->raw), config->max_message_size);
-      PorteroMessageRow note = {
-        .ticket_id = row.ticket_id, .contact_id = row.contact_id, .kind = "note",
-        .from_addr = "", .subject = mail->subject, .date = mail->date, .body = text,
-        .unfiled_reason = row.unfiled_reason,
-      };
-      if (!portero_store_message_add (store, &note, NULL, error))
-        goto fail;
-    }
-  result->ticket = row.ticket_id;
-  result->contact = row.contact_id;
-
-  if (options != NULL && options->rules != NULL && g_strcmp0 (row.kind, "mail") == 0)
-    {
-      PorteroEvent events[2];
-      guint n = 0;
-      PorteroEvent base = {
-        .ticket = row.ticket_id, .contact = row.contact_id, .mail = mail,
-        .destination = envelope && envelope->original_recipient && *envelope->original_recipient
-                       ? envelope->original_recipient : recipient,
-        .may_mail = !mail->auto_generated && !mail->spam && !mail->loop,
-        .authenticated = portero_automation_authenticated (config, mail),
-      };
-      if (result->contact_created)
-        {
-          events[n] = base;
-          events[n++].trigger = PORTERO_TRIGGER_CONTACT_CREATED;
-        }
-      /* An autoresponder's answer is no requester responding. */
-      if (result->outcome == PORTERO_OUTCOME_NEW_TICKET
-          || (result->outcome == PORTERO_OUTCOME_FOLLOW_UP && !mail->auto_generated))
-        {
-          events[n] = base;
-          events[n++].trigger = result->outcome == PORTERO_OUTCOME_NEW_TICKET ? PORTERO_TRIGGER_TICKET_CREATED
-                                                                                : PORTERO_TRIGGER_REQUESTER_RESPONDED;
-        }
-      if (!portero_automation_run (store, config, keys, options->rules, events, n, options->password,
-                                   options->dry_run, result->queued, result->report, error))
-        goto fail;
+      portero_store_rollback (store);
+      result->outcome = PORTERO_OUTCOME_DUPLICATE;
+      return TRUE;
     }
   if (options != NULL && options->dry_run)
     {
       portero_store_rollback (store);
       return TRUE;
     }
-  if (!portero_store_commit (store, error))
-    return FALSE;
-  return TRUE;
-
-fail:
-  portero_store_rollback (store);
-  return FALSE;
+  return portero_store_commit (store, error);
 }
 
 gboolean
