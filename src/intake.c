@@ -9,6 +9,14 @@
 #include "msgid.h"
 #include <string.h>
 
+/* The note on a message with more MIME parts or nesting than portero reads
+ * (see portero-deliver(8)); in the language of the helpdesk, as the
+ * max-message-size note is. */
+#define CAPPED_NOTE_EN "This message has more MIME parts (over 1000) or deeper nesting (over 32 levels) than " \
+  "portero reads: the first parts were read; the rest is kept, unread, in the stored message."
+#define CAPPED_NOTE_ES "Este mensaje tiene más partes MIME (más de 1000) o más anidamiento (más de 32 niveles) " \
+  "de los que portero lee: se leyeron las primeras partes; el resto se guarda, sin leer, en el mensaje almacenado."
+
 void
 portero_intake_result_clear (PorteroIntakeResult *result)
 {
@@ -205,13 +213,28 @@ portero_intake_store (PorteroStore *store, const PorteroConfig *config, const Po
   if (options != NULL && options->replaces != 0 && !portero_store_message_delete (store, options->replaces, error))
     goto fail;
 
-  gboolean duplicate = FALSE, id_seen = FALSE;
-  if (!portero_store_message_seen (store, mail->message_id, recipient, mail->content_hash, &duplicate, &id_seen, error))
+  gboolean id_seen = FALSE;
+  gint64 existing = 0;
+  if (!portero_store_message_seen (store, mail->message_id, mail->content_hash, &existing, &id_seen, error))
     goto fail;
-  if (duplicate)
+  if (existing != 0)
     {
-      portero_store_rollback (store);
+      /* An MTA retry, or the copy for another support address of one
+       * request: stored once, with every recipient it came to. */
+      gboolean added = FALSE;
+      if (!portero_store_message_recipient_add (store, existing, recipient,
+                                                envelope ? envelope->original_recipient : NULL,
+                                                envelope ? envelope->queue_id : NULL, &added, error))
+        goto fail;
+      if (added && !(options && options->dry_run))
+        {
+          if (!portero_store_commit (store, error))
+            return FALSE;
+        }
+      else
+        portero_store_rollback (store);
       result->outcome = PORTERO_OUTCOME_DUPLICATE;
+      result->message = existing;
       return TRUE;
     }
 
@@ -333,6 +356,18 @@ portero_intake_store (PorteroStore *store, const PorteroConfig *config, const Po
 insert:
   if (!portero_store_message_add (store, &row, &result->message, error))
     goto fail;
+  if (mail->parts_capped)
+    {
+      gboolean es = g_strcmp0 (config->language, "es") == 0;
+      PorteroMessageRow note = {
+        .ticket_id = row.ticket_id, .contact_id = row.contact_id, .kind = "note",
+        .from_addr = "", .subject = mail->subject, .date = mail->date,
+        .body = es ? CAPPED_NOTE_ES : CAPPED_NOTE_EN,
+        .unfiled_reason = row.unfiled_reason,
+      };
+      if (!portero_store_message_add (store, &note, NULL, error))
+        goto fail;
+    }
   if (mail->oversize)
     {
       gboolean es = g_strcmp0 (config->language, "es") == 0;
