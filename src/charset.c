@@ -91,12 +91,15 @@ portero_charset_decode (const char *data, gsize len, const char *charset)
   gboolean declared_utf8 = charset != NULL && charset_is (charset, utf8);
   if (g_utf8_validate_len (data, len, NULL))
     {
+      /* 8-bit text that is valid UTF-8 is UTF-8, whatever the label says:
+       * in another charset that is next to impossible by chance. Only
+       * 7-bit encodings (ISO-2022-JP) need their ASCII bytes converted. */
+      if (charset == NULL || declared_utf8 || !seven_bit_encoding (charset))
+        return g_strndup (data, len);
       gboolean ascii = TRUE;
       for (gsize i = 0; i < len && ascii; i++)
         ascii = (guchar) data[i] < 0x80;
-      /* 8-bit text that is valid UTF-8 is UTF-8, whatever the label says:
-       * in another charset that is next to impossible by chance. */
-      if (!ascii || charset == NULL || declared_utf8 || !seven_bit_encoding (charset))
+      if (!ascii)
         return g_strndup (data, len);
     }
   if (declared_utf8)
