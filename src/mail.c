@@ -269,12 +269,23 @@ first_mailbox (InternetAddressList *list, char **addr, char **name)
 
 /* SEEN holds the ids kept so far (owned by mail->references): a set, so
  * that a header with many thousands of ids costs linear time, not square. */
+/* The ids threading looks at, newest first: each is looked up inside the
+ * write transaction, so a header of 400 000 ids must not mean as many
+ * lookups (nor gmime's list of them all, some 100 MB). */
+#define MAX_REFERENCES 1000
+
 static void
 add_references (PorteroMail *mail, GHashTable *seen, const char *value, gboolean newest_first)
 {
-  if (value == NULL)
+  if (value == NULL || mail->references->len >= MAX_REFERENCES)
     return;
-  GMimeReferences *refs = g_mime_references_parse (parser_options, value);
+  /* Only the newest ids, at the end of the header, are parsed. */
+  const char *start = value + strlen (value);
+  guint left = MAX_REFERENCES - mail->references->len;
+  while (start > value && left > 0)
+    if (*--start == '<')
+      left--;
+  GMimeReferences *refs = g_mime_references_parse (parser_options, start);
   if (refs == NULL)
     return;
   int n = g_mime_references_length (refs);
@@ -286,6 +297,8 @@ add_references (PorteroMail *mail, GHashTable *seen, const char *value, gboolean
         continue;
       if (g_hash_table_contains (seen, id))
         continue;
+      if (mail->references->len >= MAX_REFERENCES)
+        break;
       char *copy = g_strdup (id);
       g_ptr_array_add (mail->references, copy);
       g_hash_table_add (seen, copy);

@@ -325,6 +325,16 @@ test_references (void)
   g_assert_cmpstr (g_ptr_array_index (r->references, 0), ==, "c@x");
   g_assert_cmpstr (g_ptr_array_index (r->references, 1), ==, "a@x");
   g_assert_cmpstr (g_ptr_array_index (r->references, 2), ==, "b@x");
+  /* At most 1000 ids, the newest: each is looked up under the write lock */
+  g_autoptr (GString) many = g_string_new ("From: a@b.example\nIn-Reply-To: <reply@x>\nReferences:");
+  for (int i = 0; i < 1500; i++)
+    g_string_append_printf (many, " <r%d@x>", i);
+  g_string_append (many, "\n\nx\n");
+  g_autoptr (PorteroMail) capped = parse (many->str);
+  g_assert_cmpuint (capped->references->len, ==, 1000);
+  g_assert_cmpstr (g_ptr_array_index (capped->references, 0), ==, "reply@x");
+  g_assert_cmpstr (g_ptr_array_index (capped->references, 1), ==, "r1499@x");
+  g_assert_cmpstr (g_ptr_array_index (capped->references, 999), ==, "r501@x");
   g_autoptr (PorteroMail) empty = parse ("From: a@b.example\nIn-Reply-To:\n\nx\n");
   g_assert_cmpuint (empty->references->len, ==, 0);
 }
