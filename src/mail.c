@@ -746,7 +746,9 @@ header_fixed (const char *data, gsize len)
         break;
       if (line[0] != ' ' && line[0] != '\t')
         {
-          if (!starts_with_header (line, n))
+          /* An mbox "From " line among the fields (a second envelope
+           * line) is no text: it is left to gmime, as before. */
+          if (!starts_with_header (line, n) && !is_mbox_from_line (line, n))
             {
               body = pos;
               break;

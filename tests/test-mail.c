@@ -307,6 +307,12 @@ test_obs_from (void)
   g_assert_cmpstr (b->from_addr, ==, "jane@acme.example");
   g_autoptr (PorteroMail) c = parse ("From someone@example.com Mon Jan  1 00:00:00 2026\nFrom: c@d.example\n\nx\n");
   g_assert_cmpstr (c->from_addr, ==, "c@d.example");
+  /* A second envelope line among the fields does not end the header */
+  g_autoptr (PorteroMail) d = parse ("Return-Path: <x@y.example>\nFrom x@y.example Mon Jan  1 00:00:00 2026\n"
+                                     "From: Real <real@y.example>\nSubject: kept\n\nbody\n");
+  g_assert_cmpstr (d->from_addr, ==, "real@y.example");
+  g_assert_cmpstr (d->subject, ==, "kept");
+  g_assert_cmpstr (d->body, ==, "body\n");
 }
 
 static void
