@@ -9,6 +9,14 @@
 #include "msgid.h"
 #include <string.h>
 
+/* The note on a message with more MIME parts or nesting than portero reads
+ * (see portero-deliver(8)); in the language of the helpdesk, as the
+ * max-message-size note is. */
+#define CAPPED_NOTE_EN "This message has more MIME parts (over 1000) or deeper nesting (over 32 levels) than " \
+  "portero reads: the first parts were read; the rest is kept, unread, in the stored message."
+#define CAPPED_NOTE_ES "Este mensaje tiene más partes MIME (más de 1000) o más anidamiento (más de 32 niveles) " \
+  "de los que portero lee: se leyeron las primeras partes; el resto se guarda, sin leer, en el mensaje almacenado."
+
 void
 portero_intake_result_clear (PorteroIntakeResult *result)
 {
@@ -197,6 +205,7 @@ typedef struct {
   gint64 default_customer;
   PorteroContactRef contact;   /* the sender's, id 0 when none */
   PorteroMessageRow row;       /* what is stored */
+  gboolean recipient_added;    /* a duplicate came to a recipient not yet recorded */
 } Intake;
 
 /* Our own mail come back, or a report on it: a note on the ticket that sent
@@ -321,6 +330,20 @@ add_oversize_note (Intake *in, GError **error)
   return portero_store_message_add (in->store, &note, NULL, error);
 }
 
+/* More MIME parts or nesting than portero reads: a note says so. */
+static gboolean
+add_capped_note (Intake *in, GError **error)
+{
+  gboolean es = g_strcmp0 (in->config->language, "es") == 0;
+  PorteroMessageRow note = {
+    .ticket_id = in->row.ticket_id, .contact_id = in->row.contact_id, .kind = "note",
+    .from_addr = "", .subject = in->mail->subject, .date = in->mail->date,
+    .body = es ? CAPPED_NOTE_ES : CAPPED_NOTE_EN,
+    .unfiled_reason = in->row.unfiled_reason,
+  };
+  return portero_store_message_add (in->store, &note, NULL, error);
+}
+
 /* The welcome mail and the rules, for a contact created and for a new
  * ticket or a requester's reply. */
 static gboolean
@@ -366,11 +389,21 @@ store_steps (Intake *in, gboolean *duplicate, GError **error)
   if (options != NULL && options->replaces != 0 && !portero_store_message_delete (in->store, options->replaces, error))
     return FALSE;
   gboolean id_seen = FALSE;
-  if (!portero_store_message_seen (in->store, mail->message_id, in->recipient, mail->content_hash, duplicate,
-                                   &id_seen, error))
+  gint64 existing = 0;
+  if (!portero_store_message_seen (in->store, mail->message_id, mail->content_hash, &existing, &id_seen, error))
     return FALSE;
-  if (*duplicate)
-    return TRUE;
+  if (existing != 0)
+    {
+      /* An MTA retry, or the copy for another support address of one
+       * request: stored once, with every recipient it came to. */
+      *duplicate = TRUE;
+      in->result->message = existing;
+      const PorteroEnvelope *envelope = in->envelope;
+      return portero_store_message_recipient_add (in->store, existing, in->recipient,
+                                                  envelope ? envelope->original_recipient : NULL,
+                                                  envelope ? envelope->queue_id : NULL, &in->recipient_added,
+                                                  error);
+    }
   if (!portero_store_customer_default (in->store, &in->default_customer, error))
     return FALSE;
   if (mail->from_addr != NULL && !portero_store_contact_find (in->store, mail->from_addr, &in->contact, error))
@@ -383,6 +416,8 @@ store_steps (Intake *in, gboolean *duplicate, GError **error)
   if (!note && !(create_contact (in, error) && file_on_ticket (in, error)))
     return FALSE;
   if (!portero_store_message_add (in->store, &in->row, &in->result->message, error))
+    return FALSE;
+  if (mail->parts_capped && !add_capped_note (in, error))
     return FALSE;
   if (mail->oversize && !add_oversize_note (in, error))
     return FALSE;
@@ -445,8 +480,10 @@ portero_intake_store (PorteroStore *store, const PorteroConfig *config, const Po
     }
   if (duplicate)
     {
-      portero_store_rollback (store);
       result->outcome = PORTERO_OUTCOME_DUPLICATE;
+      if (in.recipient_added && !(options && options->dry_run))
+        return portero_store_commit (store, error);
+      portero_store_rollback (store);
       return TRUE;
     }
   if (options != NULL && options->dry_run)

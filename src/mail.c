@@ -6,6 +6,7 @@
 #include "mail.h"
 #include "address.h"
 #include "error.h"
+#include "charset.h"
 #include "html.h"
 #include "gmime-compat.h"
 #include <string.h>
@@ -140,6 +141,19 @@ clean_line (const char *s)
   return g_string_free (out, FALSE);
 }
 
+/* An mbox "From " separator, not the obsolete but legal "From :" header
+ * field (RFC 5322 section 4.5 allows white space before the colon). */
+static gboolean
+is_mbox_from_line (const char *line, gsize n)
+{
+  if (n < 5 || memcmp (line, "From ", 5) != 0)
+    return FALSE;
+  gsize i = 4;
+  while (i < n && (line[i] == ' ' || line[i] == '\t'))
+    i++;
+  return i < n && line[i] != ':';
+}
+
 /* Length of what comes before the header: blank lines and an mbox "From "
  * line, which some mail carries and which must not make it unreadable. */
 static gsize
@@ -154,7 +168,7 @@ mbox_line_length (const char *data, gsize len)
       gboolean blank = TRUE;
       for (gsize i = 0; i < n && blank; i++)
         blank = g_ascii_isspace (line[i]);
-      if (n > 0 && (blank || (n >= 5 && memcmp (line, "From ", 5) == 0)) && nl != NULL)
+      if (n > 0 && (blank || is_mbox_from_line (line, n)) && nl != NULL)
         pos += n;
       else
         return pos;
@@ -253,12 +267,25 @@ first_mailbox (InternetAddressList *list, char **addr, char **name)
   return FALSE;
 }
 
+/* SEEN holds the ids kept so far (owned by mail->references): a set, so
+ * that a header with many thousands of ids costs linear time, not square. */
+/* The ids threading looks at, newest first: each is looked up inside the
+ * write transaction, so a header of 400 000 ids must not mean as many
+ * lookups (nor gmime's list of them all, some 100 MB). */
+#define MAX_REFERENCES 1000
+
 static void
-add_references (PorteroMail *mail, const char *value, gboolean newest_first)
+add_references (PorteroMail *mail, GHashTable *seen, const char *value, gboolean newest_first)
 {
-  if (value == NULL)
+  if (value == NULL || mail->references->len >= MAX_REFERENCES)
     return;
-  GMimeReferences *refs = g_mime_references_parse (parser_options, value);
+  /* Only the newest ids, at the end of the header, are parsed. */
+  const char *start = value + strlen (value);
+  guint left = MAX_REFERENCES - mail->references->len;
+  while (start > value && left > 0)
+    if (*--start == '<')
+      left--;
+  GMimeReferences *refs = g_mime_references_parse (parser_options, start);
   if (refs == NULL)
     return;
   int n = g_mime_references_length (refs);
@@ -268,53 +295,45 @@ add_references (PorteroMail *mail, const char *value, gboolean newest_first)
       const char *id = g_mime_references_get_message_id (refs, i);
       if (id == NULL || *id == '\0' || !g_utf8_validate (id, -1, NULL))
         continue;
-      gboolean seen = FALSE;
-      for (guint j = 0; j < mail->references->len && !seen; j++)
-        seen = strcmp (g_ptr_array_index (mail->references, j), id) == 0;
-      if (!seen)
-        g_ptr_array_add (mail->references, g_strdup (id));
+      if (g_hash_table_contains (seen, id))
+        continue;
+      if (mail->references->len >= MAX_REFERENCES)
+        break;
+      char *copy = g_strdup (id);
+      g_ptr_array_add (mail->references, copy);
+      g_hash_table_add (seen, copy);
     }
   g_mime_references_free (refs);
 }
 
+/* The parts and the nesting portero reads of one message. gmime keeps
+ * about 1-6 KB of objects for every part however small, so a message of
+ * many tiny parts would cost a hundred times its size in memory; what lies
+ * past the cap is kept in the stored message, unread, and a note says so. */
+#define MAX_PARTS 1000
+#define MAX_DEPTH 32
+
 typedef struct {
   PorteroMail *mail;
   const PorteroMailOptions *options;
-  char *plain;
-  GMimeTextPart *html; /* the first HTML part: decoded only when there is no plain text */
+  GPtrArray *texts;    /* of GMimePart: the inline text parts, in order */
+  gboolean has_plain;  /* a text/plain among them: then HTML parts are not read */
 } Walk;
 
-/* The text of PART, as g_mime_text_part_get_text gives it, made valid UTF-8. That
- * function converts through iconv whenever a charset is declared, UTF-8 to
- * UTF-8 included, at about a hundred instructions a byte; text declared
- * UTF-8 (or ASCII) that is valid as such only needs its transfer encoding
- * undone. Anything else takes gmime's way, so the result is the same. */
+/* The text of PART made valid UTF-8, its transfer encoding undone and its
+ * charset read as portero_charset_decode reads it. */
 static char *
-part_text (GMimeTextPart *part)
+part_text (GMimePart *part)
 {
   const char *charset = g_mime_object_get_content_type_parameter (GMIME_OBJECT (part), "charset");
-  gboolean utf8 = charset != NULL && (g_ascii_strcasecmp (charset, "utf-8") == 0 || g_ascii_strcasecmp (charset, "utf8") == 0);
-  gboolean ascii = charset != NULL && g_ascii_strcasecmp (charset, "us-ascii") == 0;
-  GMimeDataWrapper *content = g_mime_part_get_content (GMIME_PART (part));
-  if ((utf8 || ascii) && content != NULL)
-    {
-      g_autoptr (GMimeStream) mem = g_mime_stream_mem_new ();
-      if (g_mime_data_wrapper_write_to_stream (content, mem) >= 0)
-        {
-          GByteArray *bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
-          const char *data = (const char *) bytes->data;
-          gboolean plain = TRUE;
-          if (ascii)
-            for (guint i = 0; i < bytes->len && plain; i++)
-              plain = (guchar) data[i] < 0x80 && data[i] != '\0';
-          else
-            plain = g_utf8_validate (data, bytes->len, NULL);
-          if (plain)
-            return g_strndup (data, bytes->len);
-        }
-    }
-  g_autofree char *text = g_mime_text_part_get_text (part);
-  return text ? g_utf8_make_valid (text, -1) : NULL;
+  GMimeDataWrapper *content = g_mime_part_get_content (part);
+  if (content == NULL)
+    return g_strdup ("");
+  g_autoptr (GMimeStream) mem = g_mime_stream_mem_new ();
+  if (g_mime_data_wrapper_write_to_stream (content, mem) < 0)
+    return g_strdup ("");
+  GByteArray *bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
+  return portero_charset_decode ((const char *) bytes->data, bytes->len, charset);
 }
 
 static gint64
@@ -360,6 +379,68 @@ add_attachment (PorteroMail *mail, const char *name, GMimeContentType *ct, gint6
   g_ptr_array_add (mail->attachments, a);
 }
 
+/* Header NAME of OBJ decoded as text, the raw value repaired first when
+ * gmime alone would misread it (see portero_charset_header_repair). */
+static char *
+header_text (GMimeObject *obj, const char *name)
+{
+  GMimeHeader *h = g_mime_header_list_get_header (g_mime_object_get_header_list (obj), name);
+  if (h == NULL)
+    return NULL;
+  g_autofree char *fixed = portero_charset_header_repair (g_mime_header_get_raw_value (h));
+  if (fixed != NULL)
+    return g_mime_utils_header_decode_text (parser_options, fixed);
+  return g_strdup (g_mime_header_get_value (h));
+}
+
+/* Parameter PARAM of header NAME of OBJ, from the repaired raw value; NULL
+ * when the value needs no repair (gmime's reading is then right). */
+static char *
+repaired_parameter (GMimeObject *obj, const char *name, const char *param)
+{
+  GMimeHeader *h = g_mime_header_list_get_header (g_mime_object_get_header_list (obj), name);
+  g_autofree char *fixed = h ? portero_charset_header_repair (g_mime_header_get_raw_value (h)) : NULL;
+  if (fixed == NULL)
+    return NULL;
+  char *value = NULL;
+  if (g_ascii_strcasecmp (name, "Content-Disposition") == 0)
+    {
+      GMimeContentDisposition *d = g_mime_content_disposition_parse (parser_options, fixed);
+      value = g_strdup (g_mime_content_disposition_get_parameter (d, param));
+      g_object_unref (d);
+    }
+  else
+    {
+      GMimeContentType *t = g_mime_content_type_parse (parser_options, fixed);
+      value = g_strdup (g_mime_content_type_get_parameter (t, param));
+      g_object_unref (t);
+    }
+  return value;
+}
+
+static char *
+part_filename (GMimePart *part)
+{
+  GMimeObject *obj = GMIME_OBJECT (part);
+  const char *name = g_mime_part_get_filename (part);
+  if (name == NULL)
+    return NULL;
+  char *fixed = repaired_parameter (obj, "Content-Disposition", "filename");
+  if (fixed == NULL)
+    fixed = repaired_parameter (obj, "Content-Type", "name");
+  return fixed ? fixed : g_strdup (name);
+}
+
+/* The address list in header NAME of OBJ read from its repaired raw value,
+ * or NULL when it needs no repair. */
+static InternetAddressList *
+repaired_addresses (GMimeObject *obj, const char *name)
+{
+  GMimeHeader *h = g_mime_header_list_get_header (g_mime_object_get_header_list (obj), name);
+  g_autofree char *fixed = h ? portero_charset_header_repair (g_mime_header_get_raw_value (h)) : NULL;
+  return fixed ? internet_address_list_parse (parser_options, fixed) : NULL;
+}
+
 /* The Message-ID header in a text/rfc822-headers block. */
 static char *
 message_id_in_headers (const char *text)
@@ -380,61 +461,161 @@ message_id_in_headers (const char *text)
   return NULL;
 }
 
-static void
-walk_part (GMimeObject *parent, GMimeObject *part, gpointer user_data)
+/* The subtype of a text part, or NULL when PART is no text. A bare
+ * "Content-Type: text" is text/plain (RFC 2045 section 5.2). */
+static const char *
+text_subtype (GMimeObject *part)
 {
-  Walk *w = user_data;
   GMimeContentType *ct = g_mime_object_get_content_type (part);
+  if (ct != NULL && g_mime_content_type_is_type (ct, "text", "*"))
+    return g_mime_content_type_get_media_subtype (ct);
+  const char *raw = g_mime_object_get_header (part, "Content-Type");
+  if (raw == NULL)
+    return NULL;
+  while (g_ascii_isspace (*raw))
+    raw++;
+  if (g_ascii_strncasecmp (raw, "text", 4) != 0)
+    return NULL;
+  raw += 4;
+  while (g_ascii_isspace (*raw))
+    raw++;
+  return *raw == '\0' || *raw == ';' ? "plain" : NULL;
+}
 
+/* Whether PART holds text that a multipart/alternative would show: plain
+ * (WANT_HTML false) or HTML. */
+static gboolean
+has_text (GMimeObject *part, gboolean want_html, int depth)
+{
+  if (depth > MAX_DEPTH)
+    return FALSE;
+  if (GMIME_IS_MULTIPART (part))
+    {
+      int n = g_mime_multipart_get_count (GMIME_MULTIPART (part));
+      for (int i = 0; i < n; i++)
+        if (has_text (g_mime_multipart_get_part (GMIME_MULTIPART (part), i), want_html, depth + 1))
+          return TRUE;
+      return FALSE;
+    }
+  const char *sub = GMIME_IS_PART (part) ? text_subtype (part) : NULL;
+  return sub != NULL && g_ascii_strcasecmp (sub, want_html ? "html" : "plain") == 0;
+}
+
+static void walk (Walk *w, GMimeObject *part, gboolean body, int depth);
+
+static void
+walk_message_part (Walk *w, GMimeObject *part)
+{
+  GMimeContentType *ct = g_mime_object_get_content_type (part);
+  GMimeMessage *inner = g_mime_message_part_get_message (GMIME_MESSAGE_PART (part));
+  if (w->mail->is_report && w->mail->report_of == NULL && inner != NULL
+      && g_mime_message_get_message_id (inner) != NULL)
+    w->mail->report_of = g_utf8_make_valid (g_mime_message_get_message_id (inner), -1);
+  gint64 size = 0;
+  if (inner != NULL)
+    {
+      g_autoptr (GMimeStream) null = g_mime_stream_null_new ();
+      size = MAX (g_mime_object_write_to_stream (GMIME_OBJECT (inner), NULL, null), 0);
+    }
+  g_autofree char *subject = inner ? header_text (GMIME_OBJECT (inner), "Subject") : NULL;
+  g_autofree char *name = g_strconcat (subject && *subject ? subject : "message", ".eml", NULL);
+  add_attachment (w->mail, name, ct, size);
+}
+
+/* Every inline text part belongs to the body, in order ("text, screenshot,
+ * text" from a phone keeps both texts); of a multipart/alternative only the
+ * plain version, else the HTML one. BODY is false inside an alternative
+ * that is not shown. */
+static void
+walk (Walk *w, GMimeObject *part, gboolean body, int depth)
+{
+  if (depth > MAX_DEPTH)
+    {
+      w->mail->parts_capped = TRUE;
+      return;
+    }
   if (GMIME_IS_MESSAGE_PART (part))
     {
-      GMimeMessage *inner = g_mime_message_part_get_message (GMIME_MESSAGE_PART (part));
-      if (w->mail->is_report && w->mail->report_of == NULL && inner != NULL
-          && g_mime_message_get_message_id (inner) != NULL)
-        w->mail->report_of = g_utf8_make_valid (g_mime_message_get_message_id (inner), -1);
-      gint64 size = 0;
-      if (inner != NULL)
+      walk_message_part (w, part);
+      return;
+    }
+  if (GMIME_IS_MULTIPART (part))
+    {
+      GMimeMultipart *multi = GMIME_MULTIPART (part);
+      GMimeContentType *ct = g_mime_object_get_content_type (part);
+      int n = g_mime_multipart_get_count (multi);
+      int shown = -1;
+      if (ct != NULL && g_mime_content_type_is_type (ct, "multipart", "alternative"))
         {
-          g_autoptr (GMimeStream) null = g_mime_stream_null_new ();
-          size = MAX (g_mime_object_write_to_stream (GMIME_OBJECT (inner), NULL, null), 0);
+          for (int i = 0; i < n && shown < 0; i++)
+            if (has_text (g_mime_multipart_get_part (multi, i), FALSE, depth + 1))
+              shown = i;
+          for (int i = 0; i < n && shown < 0; i++)
+            if (has_text (g_mime_multipart_get_part (multi, i), TRUE, depth + 1))
+              shown = i;
         }
-      const char *subject = inner ? g_mime_message_get_subject (inner) : NULL;
-      g_autofree char *name = g_strconcat (subject && *subject ? subject : "message", ".eml", NULL);
-      add_attachment (w->mail, name, ct, size);
+      for (int i = 0; i < n; i++)
+        walk (w, g_mime_multipart_get_part (multi, i), body && (shown < 0 || shown == i), depth + 1);
       return;
     }
   if (!GMIME_IS_PART (part))
-    return; /* multiparts: their children are visited by foreach */
+    return;
 
   GMimePart *leaf = GMIME_PART (part);
+  GMimeContentType *ct = g_mime_object_get_content_type (part);
   GMimeContentDisposition *disp = g_mime_object_get_content_disposition (part);
-  const char *filename = g_mime_part_get_filename (leaf);
+  g_autofree char *filename = part_filename (leaf);
   gboolean attachment = (disp && g_mime_content_disposition_is_attachment (disp)) || filename != NULL;
-  gboolean is_text = ct && g_mime_content_type_is_type (ct, "text", "*");
+  const char *sub = text_subtype (part);
 
-  if (is_text && !attachment && GMIME_IS_TEXT_PART (part))
+  if (sub != NULL && !attachment)
     {
-      if (g_mime_content_type_is_type (ct, "text", "rfc822-headers"))
+      if (g_ascii_strcasecmp (sub, "rfc822-headers") == 0)
         {
-          g_autofree char *text = part_text (GMIME_TEXT_PART (part));
-          if (w->mail->is_report && w->mail->report_of == NULL && text != NULL)
+          g_autofree char *text = part_text (leaf);
+          if (w->mail->is_report && w->mail->report_of == NULL)
             w->mail->report_of = message_id_in_headers (text);
         }
-      else if (g_mime_content_type_is_type (ct, "text", "html"))
+      else if (body && g_ascii_strcasecmp (sub, "calendar") != 0)
         {
-          if (w->html == NULL)
-            w->html = g_object_ref (GMIME_TEXT_PART (part));
-          return;
+          gboolean html = g_ascii_strcasecmp (sub, "html") == 0;
+          w->has_plain |= !html;
+          g_ptr_array_add (w->texts, g_object_ref (leaf));
         }
-      else if (w->plain == NULL && !g_mime_content_type_is_type (ct, "text", "calendar"))
-        {
-          w->plain = part_text (GMIME_TEXT_PART (part));
-          return;
-        }
+      return;
     }
-  if (!is_text || attachment)
-    add_attachment (w->mail, filename ? filename : "", ct,
-                    wrapper_size (g_mime_part_get_content (leaf)));
+  add_attachment (w->mail, filename ? filename : "", ct, wrapper_size (g_mime_part_get_content (leaf)));
+}
+
+/* The body: the plain text parts in order, or when there are none, the
+ * HTML parts as text. Each part begins on a line of its own. */
+static char *
+body_text (Walk *w, GError **error)
+{
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < w->texts->len; i++)
+    {
+      GMimePart *part = g_ptr_array_index (w->texts, i);
+      gboolean html = g_ascii_strcasecmp (text_subtype (GMIME_OBJECT (part)), "html") == 0;
+      if (html == w->has_plain)
+        continue;
+      g_autofree char *text = fix_c1 (part_text (part));
+      if (html)
+        {
+          g_autofree char *plain = portero_html_to_text (text, -1, error);
+          if (plain == NULL)
+            {
+              g_string_free (out, TRUE);
+              return NULL;
+            }
+          g_free (text);
+          text = g_steal_pointer (&plain);
+        }
+      if (out->len > 0 && out->str[out->len - 1] != '\n' && *text != '\0')
+        g_string_append_c (out, '\n');
+      g_string_append (out, text);
+    }
+  return unix_lines (g_string_free (out, FALSE));
 }
 
 static gboolean
@@ -535,6 +716,100 @@ detect_auto (PorteroMail *mail, GMimeMessage *msg, const PorteroMailOptions *opt
     }
 }
 
+static gboolean
+is_content_type (const char *line, gsize n)
+{
+  gsize i = 12;
+  if (n < 13 || g_ascii_strncasecmp (line, "Content-Type", 12) != 0)
+    return FALSE;
+  while (i < n && (line[i] == ' ' || line[i] == '\t'))
+    i++;
+  return i < n && line[i] == ':';
+}
+
+/* A copy of the message for gmime when its header block would be misread,
+ * else NULL: a second Content-Type field is renamed, since gmime takes the
+ * last and most readers (Python's email, mail clients) the first; and a
+ * line that is no header field ends the header, as if a blank line came
+ * before it, so that it stays the first line of the body. */
+static GByteArray *
+header_fixed (const char *data, gsize len)
+{
+  gsize pos = 0, duplicate = G_MAXSIZE, body = G_MAXSIZE;
+  gboolean content_type = FALSE;
+  while (pos < len)
+    {
+      const char *line = data + pos;
+      const char *nl = memchr (line, '\n', len - pos);
+      gsize n = nl ? (gsize) (nl - line) + 1 : len - pos;
+      if (line[0] == '\n' || (line[0] == '\r' && n == 2 && nl != NULL))
+        break;
+      if (line[0] != ' ' && line[0] != '\t')
+        {
+          /* An mbox "From " line among the fields (a second envelope
+           * line) is no text: it is left to gmime, as before. */
+          if (!starts_with_header (line, n) && !is_mbox_from_line (line, n))
+            {
+              body = pos;
+              break;
+            }
+          if (is_content_type (line, n))
+            {
+              if (content_type && duplicate == G_MAXSIZE)
+                duplicate = pos;
+              content_type = TRUE;
+            }
+        }
+      pos += n;
+    }
+  if (duplicate == G_MAXSIZE && body == G_MAXSIZE)
+    return NULL;
+  GByteArray *copy = g_byte_array_sized_new (len + 16);
+  gsize from = 0;
+  if (duplicate != G_MAXSIZE)
+    {
+      g_byte_array_append (copy, (const guint8 *) data, duplicate);
+      g_byte_array_append (copy, (const guint8 *) "X-Second-", 9);
+      from = duplicate;
+    }
+  if (body != G_MAXSIZE)
+    {
+      g_byte_array_append (copy, (const guint8 *) data + from, body - from);
+      g_byte_array_append (copy, (const guint8 *) "\n", 1);
+      from = body;
+    }
+  g_byte_array_append (copy, (const guint8 *) data + from, len - from);
+  return copy;
+}
+
+/* How much of DATA gmime parses: all of it, unless it holds more than
+ * MAX_PARTS part delimiters ("--" and a boundary) or Content-Type fields;
+ * then what comes before the one past the cap. A line scan, cheap beside
+ * the hash of every byte. */
+static gsize
+parse_limit (const char *data, gsize len, gboolean *capped)
+{
+  guint delimiters = 0, types = 0;
+  const char *p = data, *end = data + len;
+  while (p < end)
+    {
+      if (p[0] == '-' && end - p > 2 && p[1] == '-' && p[2] != ' ' && p[2] != '\r' && p[2] != '\n')
+        {
+          if (++delimiters > MAX_PARTS)
+            break;
+        }
+      else if ((p[0] == 'C' || p[0] == 'c') && is_content_type (p, end - p))
+        {
+          if (++types > MAX_PARTS)
+            break;
+        }
+      const char *nl = memchr (p, '\n', end - p);
+      p = nl ? nl + 1 : end;
+    }
+  *capped = p < end;
+  return p - data;
+}
+
 /* A GByteArray over bytes it does not own. */
 typedef GByteArray PorteroByteView;
 static void
@@ -575,7 +850,11 @@ portero_mail_parse (GBytes *raw, const PorteroMailOptions *options, GError **err
   /* gmime reads the bytes in place: a stream over a borrowed array, which
    * is released (not freed) after the stream and the message, declared
    * later, are gone. A copy would double the memory of a large message. */
-  g_autoptr (PorteroByteView) view = g_byte_array_new_take ((guint8 *) data + skip, len - skip);
+  g_autoptr (GByteArray) fixed = header_fixed (data + skip, len - skip);
+  const char *input = fixed ? (const char *) fixed->data : data + skip;
+  gsize input_len = fixed ? fixed->len : len - skip;
+  input_len = parse_limit (input, input_len, &mail->parts_capped);
+  g_autoptr (PorteroByteView) view = g_byte_array_new_take ((guint8 *) input, input_len);
   g_autoptr (GMimeStream) stream = g_mime_stream_mem_new_with_byte_array (view);
   g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (stream), FALSE);
   g_autoptr (GMimeParser) parser = g_mime_parser_new_with_stream (stream);
@@ -601,9 +880,11 @@ portero_mail_parse (GBytes *raw, const PorteroMailOptions *options, GError **err
     }
 
   char *addr = NULL, *name = NULL;
-  if (first_mailbox (g_mime_message_get_from (msg), &addr, &name))
+  g_autoptr (InternetAddressList) from = repaired_addresses (GMIME_OBJECT (msg), "From");
+  g_autoptr (InternetAddressList) sender = repaired_addresses (GMIME_OBJECT (msg), "Sender");
+  if (first_mailbox (from ? from : g_mime_message_get_from (msg), &addr, &name))
     mail->identity_source = "from";
-  else if (first_mailbox (g_mime_message_get_sender (msg), &addr, &name))
+  else if (first_mailbox (sender ? sender : g_mime_message_get_sender (msg), &addr, &name))
     mail->identity_source = "sender";
   else if (env_norm != NULL)
     {
@@ -614,7 +895,8 @@ portero_mail_parse (GBytes *raw, const PorteroMailOptions *options, GError **err
   mail->from_addr = addr;
   mail->from_name = name ? name : g_strdup ("");
 
-  mail->subject = clean_line (g_mime_message_get_subject (msg));
+  g_autofree char *subject = header_text (GMIME_OBJECT (msg), "Subject");
+  mail->subject = clean_line (subject);
   const char *mid = g_mime_message_get_message_id (msg);
   if (mid != NULL && *mid != '\0')
     mail->message_id = clean_line (mid);
@@ -623,33 +905,20 @@ portero_mail_parse (GBytes *raw, const PorteroMailOptions *options, GError **err
   g_autoptr (GDateTime) utc = date ? g_date_time_to_utc (date) : g_date_time_new_now_utc ();
   mail->date = g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
 
-  add_references (mail, g_mime_object_get_header (GMIME_OBJECT (msg), "In-Reply-To"), TRUE);
-  add_references (mail, g_mime_object_get_header (GMIME_OBJECT (msg), "References"), TRUE);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  add_references (mail, seen, g_mime_object_get_header (GMIME_OBJECT (msg), "In-Reply-To"), TRUE);
+  add_references (mail, seen, g_mime_object_get_header (GMIME_OBJECT (msg), "References"), TRUE);
 
   GMimeObject *body = g_mime_message_get_mime_part (msg);
   GMimeContentType *top = body ? g_mime_object_get_content_type (body) : NULL;
   mail->is_report = top && (g_mime_content_type_is_type (top, "multipart", "report")
                             || g_mime_content_type_is_type (top, "message", "delivery-status"));
 
-  Walk w = { mail, options, NULL, NULL };
+  Walk w = { mail, options, g_ptr_array_new_with_free_func (g_object_unref), FALSE };
   if (body != NULL)
-    {
-      walk_part (NULL, body, &w);
-      if (GMIME_IS_MULTIPART (body))
-        g_mime_multipart_foreach (GMIME_MULTIPART (body), walk_part, &w);
-    }
-  if (w.plain != NULL)
-    mail->body = unix_lines (fix_c1 (g_steal_pointer (&w.plain)));
-  else if (w.html != NULL)
-    {
-      g_autofree char *html = part_text (w.html);
-      g_autofree char *valid = html ? fix_c1 (g_steal_pointer (&html)) : NULL;
-      mail->body = valid ? portero_html_to_text (valid, -1, error) : g_strdup ("");
-    }
-  else
-    mail->body = g_strdup ("");
-  g_free (w.plain);
-  g_clear_object (&w.html);
+    walk (&w, body, TRUE, 0);
+  mail->body = body_text (&w, error);
+  g_ptr_array_unref (w.texts);
   if (mail->body == NULL)
     return NULL;
 

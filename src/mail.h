@@ -28,6 +28,7 @@ typedef struct {
   gboolean spam;
   gboolean loop;             /* carries portero's own loop header */
   gboolean oversize;         /* larger than max-message-size */
+  gboolean parts_capped;     /* more MIME parts or nesting than portero reads: the rest is unread */
   gsize header_end;
   GPtrArray *auth_results;   /* values of every Authentication-Results header */          /* offset in raw of the blank line after the header */
 } PorteroMail;

@@ -143,6 +143,19 @@ static const char *const migrations[] = {
   "CREATE INDEX outbox_recipient ON outbox(recipient, created);"
   "CREATE INDEX outbox_contact ON outbox(contact_id, created);"
   "CREATE INDEX outbox_message_id ON outbox(message_id);",
+  /* 2: every envelope recipient of a stored message. One message to two
+   * support addresses is one request, stored once (Postfix delivers a copy
+   * to each); the recipients it came to are recorded here. */
+  "CREATE TABLE message_recipients ("
+  "  message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+  "  recipient TEXT NOT NULL,"
+  "  original_recipient TEXT,"
+  "  queue_id TEXT,"
+  "  received TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+  "  PRIMARY KEY (message_id, recipient));"
+  "INSERT INTO message_recipients(message_id, recipient, original_recipient, queue_id, received)"
+  "  SELECT id, envelope_recipient, original_recipient, queue_id, received FROM messages"
+  "  WHERE content_hash <> '';",
 };
 
 int
@@ -754,24 +767,43 @@ portero_store_ticket_touch (PorteroStore *store, gint64 ticket, gboolean reopen,
 }
 
 gboolean
-portero_store_message_seen (PorteroStore *store, const char *message_id, const char *recipient,
-                            const char *hash, gboolean *duplicate, gboolean *id_seen, GError **error)
+portero_store_message_seen (PorteroStore *store, const char *message_id, const char *hash, gint64 *existing,
+                            gboolean *id_seen, GError **error)
 {
   sqlite3_stmt *s = stmt (store,
-                          "SELECT max(content_hash = ?3 AND envelope_recipient = ?2), sum(content_hash <> ?3) FROM messages "
-                          "WHERE content_hash <> '' AND message_id = ?1 AND (?1 <> '' OR content_hash = ?3)",
+                          "SELECT min(CASE WHEN content_hash = ?2 THEN id END), sum(content_hash <> ?2) FROM messages "
+                          "WHERE content_hash <> '' AND message_id = ?1 AND (?1 <> '' OR content_hash = ?2)",
                           error);
   gboolean row;
   if (s == NULL)
     return FALSE;
   bind_text (s, 1, message_id ? message_id : "");
-  bind_text (s, 2, recipient ? recipient : "");
-  bind_text (s, 3, hash);
+  bind_text (s, 2, hash);
   if (!step_row (store, s, &row, error))
     return FALSE;
-  *duplicate = row && sqlite3_column_int (s, 0) == 1;
+  *existing = row ? sqlite3_column_int64 (s, 0) : 0;
   *id_seen = row && message_id != NULL && sqlite3_column_int (s, 1) > 0;
   sqlite3_reset (s);
+  return TRUE;
+}
+
+gboolean
+portero_store_message_recipient_add (PorteroStore *store, gint64 message, const char *recipient,
+                                     const char *original, const char *queue_id, gboolean *added, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+                          "INSERT OR IGNORE INTO message_recipients(message_id, recipient, original_recipient, queue_id)"
+                          " VALUES (?, ?, ?, ?)", error);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, message);
+  bind_text (s, 2, recipient ? recipient : "");
+  bind_text (s, 3, original);
+  bind_text (s, 4, queue_id);
+  if (!run (store, s, error))
+    return FALSE;
+  if (added)
+    *added = sqlite3_changes (store->db) > 0;
   return TRUE;
 }
 
@@ -816,6 +848,10 @@ portero_store_message_add (PorteroStore *store, const PorteroMessageRow *r, gint
   if (!run (store, s, error))
     return FALSE;
   gint64 message = sqlite3_last_insert_rowid (store->db);
+  if (r->content_hash != NULL && *r->content_hash != '\0'
+      && !portero_store_message_recipient_add (store, message, r->envelope_recipient, r->original_recipient,
+                                               r->queue_id, NULL, error))
+    return FALSE;
   for (guint i = 0; r->attachments && i < r->attachments->len; i++)
     {
       const PorteroAttachment *a = g_ptr_array_index (r->attachments, i);
@@ -1595,6 +1631,8 @@ portero_store_message_json (PorteroStore *store, gint64 id, GError **error)
     " 'date', m.date, 'subject', m.subject, 'body', m.body, 'message_id', m.message_id,"
     " 'envelope_sender', m.envelope_sender, 'envelope_recipient', m.envelope_recipient,"
     " 'original_recipient', m.original_recipient, 'queue_id', m.queue_id, 'received', m.received,"
+    " 'recipients', json((SELECT json_group_array(r.recipient) FROM"
+    "    (SELECT recipient FROM message_recipients WHERE message_id = m.id ORDER BY received, rowid) r)),"
     " 'reason', m.unfiled_reason, 'size', m.raw_size,"
     " 'attachments', json((SELECT json_group_array(json_object('name', a.name, 'type', a.type, 'size', a.size))"
     "    FROM (SELECT * FROM attachments WHERE message_id = m.id ORDER BY id) a)),"

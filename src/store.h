@@ -111,12 +111,16 @@ typedef struct {
   GPtrArray *attachments;      /* of PorteroAttachment, may be NULL */
 } PorteroMessageRow;
 
-/* Whether a message with MESSAGE_ID (may be NULL) for RECIPIENT (may be
- * NULL) and HASH is stored already (*DUPLICATE), and whether another message
- * with that Message-ID is (*ID_SEEN). */
-gboolean portero_store_message_seen (PorteroStore *store, const char *message_id, const char *recipient,
-                                     const char *hash, gboolean *duplicate, gboolean *id_seen,
-                                     GError **error);
+/* The stored message with MESSAGE_ID (may be NULL) and HASH, whatever its
+ * recipient (*EXISTING, 0 when none), and whether another message with that
+ * Message-ID is stored (*ID_SEEN). */
+gboolean portero_store_message_seen (PorteroStore *store, const char *message_id, const char *hash,
+                                     gint64 *existing, gboolean *id_seen, GError **error);
+/* Record that MESSAGE came to RECIPIENT too; *ADDED (may be NULL) false
+ * when that was known. */
+gboolean portero_store_message_recipient_add (PorteroStore *store, gint64 message, const char *recipient,
+                                              const char *original, const char *queue_id, gboolean *added,
+                                              GError **error);
 gboolean portero_store_message_add (PorteroStore *store, const PorteroMessageRow *row, gint64 *id,
                                     GError **error);
 /* The raw bytes of message ID, or NULL with PORTERO_ERROR_NOT_FOUND. */

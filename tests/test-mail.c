@@ -1,6 +1,7 @@
 /* test-mail - parsing one message: identity, subject, body, marks */
 #include "../src/error.h"
 #include "../src/mail.h"
+#include "../src/gmime-compat.h"
 #include <string.h>
 
 static char *const spam_headers[] = { "X-Spam-Flag", "X-Spam-Status", NULL };
@@ -92,13 +93,12 @@ test_body (void)
   g_assert_cmpstr (j->type, ==, "image/jpeg");
   g_assert_cmpint (j->size, ==, 6);
 
-  /* Text declared UTF-8 or ASCII is taken as it is when it is valid, else as
-   * gmime's conversion gives it (invalid bytes dropped), the same either way. */
+  /* Text is never deleted: what fits no reading is U+FFFD. */
   static const struct { const char *part; const char *body; } text[] = {
     { "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\nMa=C3=B1ana\n", "Mañana\n" },
     { "Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: base64\n\nw7FhbmTDug==\n", "ñandú" },
-    { "Content-Type: text/plain; charset=utf-8\n\nlatin \xf1 here\n", "latin  here\n" },
-    { "Content-Type: text/plain; charset=us-ascii\n\nutf8 \xc3\xb1 here\n", "utf8  here\n" },
+    { "Content-Type: text/plain; charset=utf-8\n\nlatin \xf1 here\n", "latin \xef\xbf\xbd here\n" },
+    { "Content-Type: text/plain; charset=us-ascii\n\nutf8 \xc3\xb1 here\n", "utf8 \xc3\xb1 here\n" },
     { "Content-Type: text/plain; charset=us-ascii\n\nplain ascii\n", "plain ascii\n" },
     /* ISO-8859-1 with C1 controls was Windows-1252 */
     { "Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\nen dash =96 here =E9\n", "en dash – here é\n" },
@@ -183,6 +183,138 @@ test_spam (void)
   g_assert_false (b->spam);
 }
 
+/* GMime issue 133: gmime 3.2.13 cuts neighbouring base64 words short at
+ * `=' padding and drops an unpadded word's last bytes. portero works around
+ * it (src/charset.c); this fails once gmime is fixed, to say that the
+ * workaround can go. */
+static void
+test_gmime_issue_133 (void)
+{
+  g_autoptr (GMimeParserOptions) options = g_mime_parser_options_new ();
+  g_autofree char *padded = g_mime_utils_header_decode_text (options, "=?utf-8?b?0KHRh9GR0YI=?= =?utf-8?b?0KHRh9GR0YI=?=");
+  g_autofree char *unpadded = g_mime_utils_header_decode_text (options, "=?utf-8?b?eHB0bw?=");
+  if (strcmp (padded, "СчётСчёт") == 0 && strcmp (unpadded, "xpto") == 0)
+    g_test_fail_printf ("gmime decodes base64 words right now (GMime issue 133 fixed): "
+                        "remove the workaround in src/charset.c and this test");
+  g_assert_cmpstr (padded, ==, "Счёт");
+}
+
+/* Encoded words as Python's email package writes long non-Latin text: a
+ * base64 word per line, padded, the last one sometimes Q. */
+static void
+test_encoded_words (void)
+{
+  g_autoptr (PorteroMail) a = parse (
+      "From: =?utf-8?b?0JjQstCw0L0g0J/QtdGC0YDQvtCy?= =?utf-8?b?0LjRhw==?= <ivan@example.ru>\n"
+      "Subject: RE: =?utf-8?b?0KHRh9GR0YIg?=\n =?utf-8?b?4oSWNDIg0L7Qv9C70LDRh9C1?=\n =?utf-8?q?=D0=BD?= [#17]\n"
+      "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
+      "--b\nContent-Type: text/plain; charset=utf-8\n\nhi\n--b\n"
+      "Content-Type: application/pdf\nContent-Disposition: attachment;\n"
+      " filename=\"=?utf-8?b?0J7RgtGH0ZHRgiDQt9CwINC80LA=?= =?utf-8?b?0YDRgi5wZGY=?=\"\n"
+      "Content-Transfer-Encoding: base64\n\nJVBERg==\n--b--\n");
+  g_assert_cmpstr (a->subject, ==, "RE: Счёт №42 оплачен [#17]");
+  g_assert_cmpint (portero_mail_subject_tag (a->subject), ==, 17);
+  g_assert_cmpstr (a->from_name, ==, "Иван Петрович");
+  g_assert_cmpuint (a->attachments->len, ==, 1);
+  g_assert_cmpstr (((PorteroAttachment *) g_ptr_array_index (a->attachments, 0))->name, ==, "Отчёт за март.pdf");
+
+  g_autoptr (PorteroMail) b = parse ("From: =?utf-8?b?eHB0bw?= <x@example.com>\nSubject: =?utf-8?b?eHB0bw?=\n\nx\n");
+  g_assert_cmpstr (b->subject, ==, "xpto");
+  g_assert_cmpstr (b->from_name, ==, "xpto");
+
+  /* Words of two charsets, and Q beside B */
+  g_autoptr (PorteroMail) c = parse ("From: a@b.example\nSubject: =?iso-8859-1?b?Q2Fm6Q==?= =?utf-8?b?0KE=?= =?utf-8?q?=D1=87?=\n\nx\n");
+  g_assert_cmpstr (c->subject, ==, "CaféСч");
+}
+
+/* Header bytes that are UTF-8 but for a few: only those are replaced. */
+static void
+test_almost_utf8_header (void)
+{
+  g_autoptr (PorteroMail) a = parse ("From: J\xc3\xa9r\xf4me <a@b.example>\nSubject: ma\xc3\xb1" "ana \xff ok\n\nx\n");
+  g_assert_cmpstr (a->subject, ==, "ma\xc3\xb1" "ana \xef\xbf\xbd ok");
+  g_assert_cmpstr (a->from_name, ==, "Jér\xef\xbf\xbdme");
+  /* No UTF-8 at all: Windows-1252, as before */
+  g_autoptr (PorteroMail) b = parse ("From: a@b.example\nSubject: caf\xe9 \x96 ok\n\nx\n");
+  g_assert_cmpstr (b->subject, ==, "café – ok");
+}
+
+/* Every inline text part is the body, in order; attachments are not. */
+static void
+test_text_parts (void)
+{
+  g_autoptr (PorteroMail) a = parse (
+      "From: a@b.example\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
+      "--b\nContent-Type: text/plain; charset=us-ascii\n\nLook at this:\n"
+      "--b\nContent-Type: image/png; name=shot.png\nContent-Disposition: inline; filename=shot.png\n"
+      "Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n"
+      "--b\nContent-Type: text/plain; charset=utf-8\n\nThe button does nothing.\n--b--\n");
+  g_assert_cmpstr (a->body, ==, "Look at this:\nThe button does nothing.");
+  g_assert_cmpuint (a->attachments->len, ==, 1);
+
+  /* An alternative inside: its plain version only, then the text after it */
+  g_autoptr (PorteroMail) b = parse (
+      "From: a@b.example\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=m\n\n"
+      "--m\nContent-Type: multipart/alternative; boundary=a\n\n"
+      "--a\nContent-Type: text/plain\n\nfirst\n--a\nContent-Type: text/html\n\n<p>first</p>\n--a--\n"
+      "--m\nContent-Type: image/gif\n\nGIF\n"
+      "--m\nContent-Type: text/plain\n\nsecond\n--m--\n");
+  g_assert_cmpstr (b->body, ==, "first\nsecond");
+}
+
+/* Content-Type quirks, NUL bytes and a header without its blank line */
+static void
+test_quirks (void)
+{
+  static const struct { const char *raw; const char *body; guint attachments; } cases[] = {
+    /* a NUL byte does not end the body */
+    { "From: a@b.example\nContent-Type: text/plain; charset=utf-8\n\nbefore \0 after\n", "before \xef\xbf\xbd after\n", 0 },
+    /* no subtype: text/plain (RFC 2045) */
+    { "From: a@b.example\nContent-Type: text\n\nplain text\n", "plain text\n", 0 },
+    /* two Content-Type fields: the first counts */
+    { "From: a@b.example\nContent-Type: multipart/alternative; boundary=x\nContent-Type: text/plain\n\n"
+      "preamble\n--x\nContent-Type: text/plain\n\nthe text\n--x--\n", "the text", 0 },
+    /* a header not followed by a blank line keeps the first body line */
+    { "From: a@b.example\nSubject: s\nfirst line\nsecond line\n", "first line\nsecond line\n", 0 },
+    /* charsets that lie: UTF-8 under ISO-2022-JP, Windows-1252 under us-ascii */
+    { "From: a@b.example\nContent-Type: text/plain; charset=iso-2022-jp\n\n\xe6\x97\xa5\xe6\x9c\xac\n", "日本\n", 0 },
+    { "From: a@b.example\nContent-Type: text/plain; charset=us-ascii\n\nEnvoy\xe9 par Bell Mobilit\xe9\n", "Envoyé par Bell Mobilité\n", 0 },
+    { "From: a@b.example\nContent-Type: text/plain; charset=iso-2022-jp\n\n\x1b$BF|K\\\x1b(B\n", "日本\n", 0 },
+    { "From: a@b.example\nContent-Type: text/plain; charset=koi8-r\n\n\xf0\xd2\xc9\xd7\xc5\xd4\n", "Привет\n", 0 },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gsize len = strlen (cases[i].raw);
+      if (i == 0)
+        len += 1 + strlen (cases[i].raw + len + 1);
+      g_autoptr (GBytes) raw = g_bytes_new (cases[i].raw, len);
+      PorteroMailOptions options = { "s@example.net", spam_headers, support, 1024 * 1024 };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PorteroMail) m = portero_mail_parse (raw, &options, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (m->body, ==, cases[i].body);
+      g_assert_cmpuint (m->attachments->len, ==, cases[i].attachments);
+    }
+}
+
+/* The obsolete "From :" is a header field, not an mbox separator. */
+static void
+test_obs_from (void)
+{
+  g_autoptr (PorteroMail) a = parse ("From : Jane Roe <jane@acme.example>\nSubject: s\n\nx\n");
+  g_assert_cmpstr (a->from_addr, ==, "jane@acme.example");
+  g_autoptr (PorteroMail) b = parse ("From : Jane Roe\r\n <jane@acme.example>\r\nSubject: s\r\n\r\nx\r\n");
+  g_assert_cmpstr (b->from_addr, ==, "jane@acme.example");
+  g_autoptr (PorteroMail) c = parse ("From someone@example.com Mon Jan  1 00:00:00 2026\nFrom: c@d.example\n\nx\n");
+  g_assert_cmpstr (c->from_addr, ==, "c@d.example");
+  /* A second envelope line among the fields does not end the header */
+  g_autoptr (PorteroMail) d = parse ("Return-Path: <x@y.example>\nFrom x@y.example Mon Jan  1 00:00:00 2026\n"
+                                     "From: Real <real@y.example>\nSubject: kept\n\nbody\n");
+  g_assert_cmpstr (d->from_addr, ==, "real@y.example");
+  g_assert_cmpstr (d->subject, ==, "kept");
+  g_assert_cmpstr (d->body, ==, "body\n");
+}
+
 static void
 test_references (void)
 {
@@ -193,6 +325,22 @@ test_references (void)
   g_assert_cmpstr (g_ptr_array_index (m->references, 0), ==, "c@x");
   g_assert_cmpstr (g_ptr_array_index (m->references, 1), ==, "b@x");
   g_assert_cmpstr (g_ptr_array_index (m->references, 2), ==, "a@x");
+  /* Repeated ids are kept once, at their first place */
+  g_autoptr (PorteroMail) r = parse ("From: a@b.example\nIn-Reply-To: <c@x>\nReferences: <a@x> <c@x> <b@x> <a@x>\n\nx\n");
+  g_assert_cmpuint (r->references->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (r->references, 0), ==, "c@x");
+  g_assert_cmpstr (g_ptr_array_index (r->references, 1), ==, "a@x");
+  g_assert_cmpstr (g_ptr_array_index (r->references, 2), ==, "b@x");
+  /* At most 1000 ids, the newest: each is looked up under the write lock */
+  g_autoptr (GString) many = g_string_new ("From: a@b.example\nIn-Reply-To: <reply@x>\nReferences:");
+  for (int i = 0; i < 1500; i++)
+    g_string_append_printf (many, " <r%d@x>", i);
+  g_string_append (many, "\n\nx\n");
+  g_autoptr (PorteroMail) capped = parse (many->str);
+  g_assert_cmpuint (capped->references->len, ==, 1000);
+  g_assert_cmpstr (g_ptr_array_index (capped->references, 0), ==, "reply@x");
+  g_assert_cmpstr (g_ptr_array_index (capped->references, 1), ==, "r1499@x");
+  g_assert_cmpstr (g_ptr_array_index (capped->references, 999), ==, "r501@x");
   g_autoptr (PorteroMail) empty = parse ("From: a@b.example\nIn-Reply-To:\n\nx\n");
   g_assert_cmpuint (empty->references->len, ==, 0);
 }
@@ -266,6 +414,12 @@ main (int argc, char **argv)
   g_test_add_func ("/mail/auto-generated", test_auto);
   g_test_add_func ("/mail/spam", test_spam);
   g_test_add_func ("/mail/references", test_references);
+  g_test_add_func ("/mail/gmime-issue-133", test_gmime_issue_133);
+  g_test_add_func ("/mail/encoded-words", test_encoded_words);
+  g_test_add_func ("/mail/almost-utf8-header", test_almost_utf8_header);
+  g_test_add_func ("/mail/text-parts", test_text_parts);
+  g_test_add_func ("/mail/quirks", test_quirks);
+  g_test_add_func ("/mail/obs-from", test_obs_from);
   g_test_add_func ("/mail/report", test_report);
   g_test_add_func ("/mail/content-hash", test_hash);
   g_test_add_func ("/mail/not-a-message", test_not_a_message);
