@@ -271,7 +271,13 @@ portero_config_load (const char *path, GError **error)
   g_autoptr (GError) local = NULL;
   if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local))
     {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG, "%s: %s", path, local->message);
+      /* GKeyFile's parse errors quote the offending line: never print what
+       * may be a line of a file the caller could not read. */
+      if (local->domain == G_KEY_FILE_ERROR)
+        g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG,
+                     "%s: not a configuration file: a line is not a [group], a key=value or a # comment", path);
+      else
+        g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG, "%s: %s", path, local->message);
       return NULL;
     }
   g_autoptr (PorteroConfig) config = config_with_defaults (path, error);

@@ -19,6 +19,7 @@
  *	itself but never writes outside the database.
  */
 #include "config.h"
+#include "privilege.h"
 #include "error.h"
 #include "intake.h"
 #include "keys.h"
@@ -146,8 +147,8 @@ deliver (int argc, char **argv, GError **error)
   portero_log_set_queue_id (envelope.queue_id);
 
   g_autofree char *config_path = portero_config_locate (config_opt);
-  g_autoptr (PorteroConfig) config = portero_config_load (config_path, error);
-  if (config == NULL)
+  g_autoptr (PorteroConfig) config = portero_privilege_load_config (config_path, error);
+  if (config == NULL || !portero_privilege_drop_to_state (config, error))
     return FALSE;
   gint64 started = g_get_monotonic_time ();
   alarm (config->deadline + 5);
@@ -224,6 +225,7 @@ main (int argc, char **argv)
    * (DSN) read by mail systems and by people anywhere, the same line goes to
    * syslog where administrators search it, pipe(8) passes no environment
    * anyway, and a message must parse the same under any caller's locale. */
+  portero_privilege_no_core ();
   signal (SIGALRM, on_alarm);
   signal (SIGPIPE, SIG_IGN);
   /* A default deadline until the configuration names one. */
