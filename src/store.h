@@ -168,10 +168,11 @@ typedef enum {
 gboolean portero_store_contact_set_password (PorteroStore *store, gint64 contact, const char *hash,
                                              PorteroPasswordKind kind, GError **error);
 
-/* One reset token per contact: a newer one voids the older. */
+/* A new reset code beside those still out: a new request voids none. */
 gboolean portero_store_reset_token_set (PorteroStore *store, gint64 contact, const char *token_hash,
                                         int minutes, GError **error);
-/* Use up the token: *VALID when it matched and had not expired. */
+/* Use up the token: *VALID when it matched and had not expired; then the
+ * contact's other codes are void too. */
 gboolean portero_store_reset_token_take (PorteroStore *store, gint64 contact, const char *token_hash,
                                          gboolean *valid, GError **error);
 
@@ -191,6 +192,8 @@ typedef struct {
   GBytes *body;
   const char *status;
   int attempts;
+  const char *allowance;     /* whose rate allowance it uses: open, verified, requester:ID */
+  gboolean new_address;      /* automatic mail to an address never heard from */
 } PorteroOutboxRow;
 
 /* For rows filled by portero_store_outbox_get (which owns their strings). */
@@ -208,6 +211,23 @@ gboolean portero_store_outbox_bounced (PorteroStore *store, const char *message_
 gboolean portero_store_outbox_recent (PorteroStore *store, const char *recipient, gint64 contact, int hours,
                                       gboolean credential_only, int *count, GError **error);
 char *portero_store_outbox_json (PorteroStore *store, GError **error);
+/* Credential mail to CONTACT on ALLOWANCE within HOURS (failed ones aside). */
+gboolean portero_store_outbox_allowance_used (PorteroStore *store, gint64 contact, const char *allowance, int hours,
+                                              int *count, GError **error);
+/* Automatic mail to addresses never heard from, in the last hour. */
+gboolean portero_store_outbox_new_address_count (PorteroStore *store, int *count, GError **error);
+/* Record mail that LIMIT held back, so that `outbox list` shows it. */
+gboolean portero_store_outbox_hold (PorteroStore *store, const PorteroOutboxRow *row, const char *limit,
+                                    GError **error);
+/* Whether portero heard from CONTACT: a technician added it, it proved it
+ * reads its mail (DMARC, a portal sign-in), or MESSAGES of its mail (not
+ * automatic, not spam) are stored. */
+gboolean portero_store_contact_heard (PorteroStore *store, gint64 contact, int messages, gboolean *heard,
+                                      GError **error);
+gboolean portero_store_contact_mark_heard (PorteroStore *store, gint64 contact, GError **error);
+/* Failed portero auth attempts for CONTACT in the last hour (ADD: one more first). */
+gboolean portero_store_auth_failures (PorteroStore *store, gint64 contact, gboolean add, int *count,
+                                      GError **error);
 /* What cron runs: PRAGMA optimize and a WAL checkpoint (which also takes
  * wiped bodies out of the -wal file). */
 gboolean portero_store_maintain (PorteroStore *store, GError **error);
