@@ -165,9 +165,10 @@ hold (Run *run, const char *kind, const char *name, const char *to_addr, const P
       GError **error)
 {
   portero_log_warn ("mail %s \"%s\" to <%s> held back: %s", kind, name, to_addr, limit);
+  g_autofree char *subject = g_strdup_printf (run->es ? "%s (retenido: %s)" : "%s (held back: %s)", name, limit);
   PorteroOutboxRow row = {
     .ticket_id = ticket_id, .contact_id = contact ? contact->id : 0, .kind = kind, .credential = credential,
-    .recipient = to_addr, .subject = name, .allowance = allowance,
+    .recipient = to_addr, .subject = subject, .allowance = allowance,
   };
   if (!run->dry_run && !portero_store_outbox_hold (run->store, &row, limit, error))
     return FALSE;
@@ -298,7 +299,7 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
    * text the sender wrote. */
   gboolean heard = TRUE;
   if (!run->technician && contact && contact->id
-      && !portero_store_contact_heard (run->store, contact->id, e->mail ? 2 : 1, &heard, error))
+      && !portero_store_contact_heard (run->store, contact->id, &heard, error))
     return FALSE;
   gboolean new_address = !run->technician && (!heard || contact == NULL || contact->id == 0);
   if (new_address)
@@ -409,7 +410,7 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
 
   PorteroComposeOptions options = {
     .to_addr = to_addr,
-    .to_name = contact && g_strcmp0 (contact->email, to_addr) == 0 ? contact->name : NULL,
+    .to_name = contact && g_strcmp0 (contact->email, to_addr) == 0 && !new_address ? contact->name : NULL,
     .ticket = ticket_id,
     .in_reply_to = e->mail ? e->mail->message_id : NULL,
     .auto_submitted = run->technician ? NULL : e->mail ? "auto-replied" : "auto-generated",

@@ -304,6 +304,10 @@ portero_intake_store (PorteroStore *store, const PorteroConfig *config, const Po
       row.ticket_id = ticket;
       result->outcome = PORTERO_OUTCOME_FOLLOW_UP;
       result->matched_by = how;
+      /* An answer to portero's own signed mail: the sender reads what is sent to it. */
+      if (g_strcmp0 (how, "signed message-id") == 0 && contact.id != 0 && !mail->auto_generated
+          && !portero_store_contact_mark_heard (store, contact.id, error))
+        goto fail;
       if (!portero_store_ticket_touch (store, ticket, !mail->auto_generated, error))
         goto fail;
     }

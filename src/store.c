@@ -1229,16 +1229,13 @@ portero_store_outbox_hold (PorteroStore *store, const PorteroOutboxRow *r, const
 }
 
 gboolean
-portero_store_contact_heard (PorteroStore *store, gint64 contact, int messages, gboolean *heard, GError **error)
+portero_store_contact_heard (PorteroStore *store, gint64 contact, gboolean *heard, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-    "SELECT source <> 'email' OR heard OR (SELECT count(*) FROM messages m WHERE m.contact_id = c.id"
-    "  AND m.kind = 'mail' AND m.auto = 0 AND m.spam = 0) >= ?2 FROM contacts c WHERE id = ?1", error);
+  sqlite3_stmt *s = stmt (store, "SELECT source <> 'email' OR heard FROM contacts WHERE id = ?", error);
   gboolean row;
   if (s == NULL)
     return FALSE;
   sqlite3_bind_int64 (s, 1, contact);
-  sqlite3_bind_int (s, 2, messages);
   if (!step_row (store, s, &row, error))
     return FALSE;
   *heard = row && sqlite3_column_int (s, 0) != 0;

@@ -219,11 +219,10 @@ gboolean portero_store_outbox_new_address_count (PorteroStore *store, int *count
 /* Record mail that LIMIT held back, so that `outbox list` shows it. */
 gboolean portero_store_outbox_hold (PorteroStore *store, const PorteroOutboxRow *row, const char *limit,
                                     GError **error);
-/* Whether portero heard from CONTACT: a technician added it, it proved it
- * reads its mail (DMARC, a portal sign-in), or MESSAGES of its mail (not
- * automatic, not spam) are stored. */
-gboolean portero_store_contact_heard (PorteroStore *store, gint64 contact, int messages, gboolean *heard,
-                                      GError **error);
+/* Whether portero heard genuinely from CONTACT: a technician added or
+ * imported it, or it proved it reads the mail sent to it (a DMARC-verified
+ * message, a portal sign-in, a reply to portero's own mail). */
+gboolean portero_store_contact_heard (PorteroStore *store, gint64 contact, gboolean *heard, GError **error);
 gboolean portero_store_contact_mark_heard (PorteroStore *store, gint64 contact, GError **error);
 /* Failed portero auth attempts for CONTACT in the last hour (ADD: one more first). */
 gboolean portero_store_auth_failures (PorteroStore *store, gint64 contact, gboolean add, int *count,
