@@ -20,6 +20,7 @@
  */
 #include "config.h"
 #include "privilege.h"
+#include "redact.h"
 #include "error.h"
 #include "intake.h"
 #include "keys.h"
@@ -177,6 +178,14 @@ deliver (int argc, char **argv, GError **error)
   for (guint i = 0; i < problems->len; i++)
     portero_log_warn ("rule skipped: %s", (const char *) g_ptr_array_index (problems, i));
 
+  /* A live password quoted back (a reply to the welcome mail) is not kept in
+   * clear; argon2id, so before the write lock. */
+  int masked = 0;
+  if (!portero_redact_issued_passwords (store, config, mail, &masked, error))
+    return FALSE;
+  if (masked > 0)
+    portero_log_info ("a password portero issued, quoted in the message, is masked in what is stored");
+
   /* argon2id before the write lock, when a credential mail is likely. */
   gboolean known = FALSE;
   PorteroPreparedPassword password = { 0 };
@@ -212,6 +221,13 @@ deliver (int argc, char **argv, GError **error)
       g_autoptr (GError) send_error = NULL;
       if (!portero_outbox_send (store, config, keys, result.queued, MIN (budget, deadline), &tally, &send_error))
         portero_log_warn ("outbox: %s; the mail stays queued", send_error->message);
+    }
+  /* A delivery report wiped a bounced mail's body: out of the -wal too. */
+  if (ok && mail->report_of != NULL)
+    {
+      g_autoptr (GError) local = NULL;
+      if (!portero_store_checkpoint (store, &local))
+        portero_log_warn ("checkpoint: %s (portero maintain finishes it)", local->message);
     }
   portero_intake_result_clear (&result);
   return ok;

@@ -414,7 +414,10 @@ open_db (const char *path, int flags, int busy_timeout, GError **error)
       sqlite3_wal_hook (store->db, wal_committed, store);
     }
   /* FULL: NORMAL in WAL mode may lose a commit we already answered 0 for. */
-  if (!exec (store, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;", error))
+  /* trusted_schema=OFF: a schema someone with write access to the file
+   * altered cannot make portero run functions with side effects. */
+  sqlite3_db_config (store->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+  if (!exec (store, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA trusted_schema=OFF;", error))
     return NULL;
   return g_steal_pointer (&store);
 }
@@ -1348,7 +1351,7 @@ portero_store_outbox_update (PorteroStore *store, gint64 id, const char *status,
   sqlite3_stmt *s = stmt (store,
     "UPDATE outbox SET status = ?2, last_error = ?3,"
     " attempts = attempts + (?2 <> 'bounced'),"
-    " body = CASE WHEN ?2 IN ('sent','bounced') THEN NULL ELSE body END,"
+    " body = CASE WHEN ?2 IN ('sent','bounced') OR (?2 = 'failed' AND sealed = 1) THEN NULL ELSE body END,"
     " sent = CASE WHEN ?2 = 'sent' THEN strftime('%Y-%m-%dT%H:%M:%SZ','now') ELSE sent END,"
     " next_attempt = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+' || ?4 || ' seconds')"
     " WHERE id = ?1", error);
@@ -1381,6 +1384,12 @@ portero_store_outbox_json (PorteroStore *store, GError **error)
     " 'attempts', attempts, 'kind', kind, 'ticket', ticket_id, 'created', created, 'next_attempt', next_attempt,"
     " 'last_error', last_error)) FROM (SELECT * FROM outbox ORDER BY id)", error);
   return s ? query_json (store, s, error) : NULL;
+}
+
+gboolean
+portero_store_checkpoint (PorteroStore *store, GError **error)
+{
+  return exec (store, "PRAGMA wal_checkpoint(TRUNCATE);", error);
 }
 
 gboolean

@@ -233,6 +233,9 @@ gboolean portero_store_maintain (PorteroStore *store, GError **error);
 
 /* Deleted content is overwritten in the file, not only unlinked. */
 gboolean portero_store_secure_delete (PorteroStore *store, GError **error);
+/* Copy the WAL into the database and empty it: what secure_delete wiped is
+ * then gone from the -wal file too. */
+gboolean portero_store_checkpoint (PorteroStore *store, GError **error);
 
 /* A ticket with what rules and templates read of it. */
 typedef struct {

@@ -26,7 +26,7 @@ read_lines (char *buf, gsize size, char **second)
       if (buf[end] == '\r' && *next == '\n')
         next++;
       next[strcspn (next, "\r\n")] = '\0';
-      *second = next;
+      *second = *next != '\0' ? next : NULL;
     }
   buf[end] = '\0';
 }
