@@ -116,5 +116,19 @@ runuser -u "$DUSER" -- ln -s "$TMP/victim" "$S/portero.db-shm"
 portero --config "$S/portero.conf" init >/dev/null 2>&1
 expect_eq "$(stat -c %U:%a "$TMP/victim")" "root:644"
 runuser -u "$DUSER" -- rm -f "$S/portero.db-shm"
+# The database itself swapped for a link to another database
+R2=$TMP/rootstate2
+new_state "$R2"
+sql "$R2" "pragma wal_checkpoint(truncate)" >/dev/null
+cp "$R2/portero.db" "$TMP/victim.db"
+chmod 644 "$TMP/victim.db"
+chown -R "$DUSER:$DGROUP" "$R2"
+chmod 2770 "$R2"
+rm -f "$R2/portero.db" "$R2/portero.db-wal" "$R2/portero.db-shm"
+runuser -u "$DUSER" -- ln -s "$TMP/victim.db" "$R2/portero.db"
+cp "$R2/portero.conf" "$TMP/r2.conf"
+sed -i "s|^database=.*|database=$R2/portero.db|" "$TMP/r2.conf"
+portero --config "$TMP/r2.conf" init --owner "$DUSER:$DGROUP" >/dev/null 2>&1
+expect_eq "$(stat -c %U:%a "$TMP/victim.db")" "root:644"
 
 test_done

@@ -62,17 +62,24 @@ expect_eq "$(sent_count)" "$((n + 1))" "the genuine request is answered"
 check grep -q "Your Customer Portal credentials" "$(last_sent)"
 
 begin "an Authentication-Results header below a Received header counts for nothing"
+p contact add dan@acme.example --no-welcome >/dev/null
 n=$(sent_count)
 { printf 'Authentication-Results: mx.helpdesk.example; spf=fail; dmarc=fail header.from=acme.example\r\n'
   printf 'Received: from evil.example by mx.helpdesk.example; Tue, 24 Nov 2026 10:00:00 +0100\r\n'
-  mail "ann@acme.example" "[Portal Credentials]" \
+  mail "dan@acme.example" "[Portal Credentials]" \
     "Authentication-Results: mx.helpdesk.example; dmarc=pass header.from=acme.example"; } > "$TMP/below"
 expect_code 0 deliver_to "$S" < "$TMP/below"
 { printf 'Received: from evil.example by mx.helpdesk.example; Tue, 24 Nov 2026 10:00:00 +0100\r\n'
-  mail "ann@acme.example" "[Portal Credentials]" \
+  mail "dan@acme.example" "[Portal Credentials]" \
     "Authentication-Results: mx.helpdesk.example; dmarc=pass header.from=acme.example"; } > "$TMP/below2"
 expect_code 0 deliver_to "$S" < "$TMP/below2"
 expect_eq "$(sent_count)" "$n"
+# The same request with the results on top is answered: the gate, not a limit, held the others.
+{ printf 'Authentication-Results: mx.helpdesk.example; dmarc=pass header.from=acme.example\r\n'
+  printf 'Received: from mail.acme.example by mx.helpdesk.example; Tue, 24 Nov 2026 10:00:00 +0100\r\n'
+  mail "dan@acme.example" "[Portal Credentials]"; } > "$TMP/top"
+expect_code 0 deliver_to "$S" < "$TMP/top"
+expect_eq "$(sent_count)" "$((n + 1))"
 sed -i '/^trust-authserv-id=/d' "$C"
 
 begin "a new reset request never voids a code already mailed; using one voids the others"
