@@ -75,9 +75,16 @@ portero_privilege_trusted (const char *path, int fd, uid_t *who, gid_t *group, c
   if (*who != 0)
     return FALSE;
   g_autofree char *real = realpath (path, NULL);
-  if (real == NULL)
+  struct stat named;
+  if (real == NULL || stat (real, &named) != 0)
     {
       *why = g_strdup_printf ("%s: %s", path, g_strerror (errno));
+      return FALSE;
+    }
+  /* The folders checked must be those of the file opened. */
+  if (named.st_dev != st.st_dev || named.st_ino != st.st_ino)
+    {
+      *why = g_strdup_printf (_("others can write %s"), path);
       return FALSE;
     }
   g_autofree char *dir = g_path_get_dirname (real);
