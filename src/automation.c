@@ -164,7 +164,8 @@ hold (Run *run, const char *kind, const char *name, const char *to_addr, const P
       gint64 ticket_id, gboolean credential, const char *allowance, const char *limit, const char *text,
       GError **error)
 {
-  portero_log_warn ("mail %s \"%s\" to <%s> held back: %s", kind, name, to_addr, limit);
+  if (!run->dry_run)
+    portero_log_warn ("mail %s \"%s\" to <%s> held back: %s", kind, name, to_addr, limit);
   g_autofree char *subject = g_strdup_printf (run->es ? "%s (retenido: %s)" : "%s (held back: %s)", name, limit);
   PorteroOutboxRow row = {
     .ticket_id = ticket_id, .contact_id = contact ? contact->id : 0, .kind = kind, .credential = credential,
