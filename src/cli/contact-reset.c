@@ -143,12 +143,15 @@ portero_cmd_contact_reset_password (PorteroCli *cli, int argc, char **argv, GErr
 
 /* Send QUEUED from a detached child, so that the answer never waits for the
  * relay: how long it takes must not tell whether the address is a
- * contact's. The child has its own database connection. */
+ * contact's. */
 static void
 send_detached (PorteroCli *cli, const PorteroKeys *keys, GArray *queued)
 {
   fflush (stdout);
   fflush (stderr);
+  /* SQLite's connections and locks must not cross fork(): the parent's
+   * is closed first (it has nothing left to do), the child opens its own. */
+  g_clear_pointer (&cli->store, portero_store_close);
   pid_t pid = fork ();
   if (pid < 0)
     {
