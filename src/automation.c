@@ -145,6 +145,7 @@ typedef struct {
   GHashTable *credentialed;   /* contacts that got credentials in this run */
   char *from;                 /* our own address, shown as the sender of automatic mail */
   gboolean technician;        /* a person's action: no limits, the password replaces the old one */
+  const char *allowance;      /* the rate allowance requests draw on, when the caller names it */
 } Run;
 
 static void
@@ -175,6 +176,25 @@ note (Run *run, gint64 ticket, const char *text, GError **error)
   PorteroMessageRow row = { .ticket_id = ticket, .kind = "note", .date = date, .body = text,
                             .subject = run->es ? "Nota de portero" : "portero note" };
   return portero_store_message_add (run->store, &row, NULL, error);
+}
+
+/* Mail that a limit held back leaves a trace a technician sees: a note on
+ * the ticket, a log line, and a line in `portero outbox list` naming LIMIT. */
+static gboolean
+hold (Run *run, const char *kind, const char *name, const char *to_addr, const PorteroContactInfo *contact,
+      gint64 ticket_id, gboolean credential, const char *allowance, const char *limit, const char *text,
+      GError **error)
+{
+  if (!run->dry_run)
+    portero_log_warn ("mail %s \"%s\" to <%s> held back: %s", kind, name, to_addr, limit);
+  g_autofree char *subject = g_strdup_printf (run->es ? "%s (retenido: %s)" : "%s (held back: %s)", name, limit);
+  PorteroOutboxRow row = {
+    .ticket_id = ticket_id, .contact_id = contact ? contact->id : 0, .kind = kind, .credential = credential,
+    .recipient = to_addr, .subject = subject, .allowance = allowance,
+  };
+  if (!run->dry_run && !portero_store_outbox_hold (run->store, &row, limit, error))
+    return FALSE;
+  return note (run, ticket_id, text, error);
 }
 
 static char *
@@ -265,18 +285,31 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
                                  : "No second credential mail: another mail for this message already carries them.";
       return note (run, ticket_id, text, error);
     }
+  /* Requests anyone can forge (plain mail, the anonymous "forgot password")
+   * draw on one allowance; a DMARC-verified one, or each requester the portal
+   * names, on its own: forgeries cannot use up the contact's genuine ones. */
+  gboolean verified = !run->technician && e->mail != NULL && e->authenticated
+                      && config->trust_authserv_id != NULL && *config->trust_authserv_id != '\0';
+  const char *allowance = run->allowance ? run->allowance : verified ? "verified" : "open";
+  if (verified && contact && contact->id && !run->dry_run
+      && !portero_store_contact_mark_heard (run->store, contact->id, error))
+    return FALSE;
   if (credential && !run->technician)
     {
       int hour = 0, day = 0;
-      if (!portero_store_outbox_recent (run->store, NULL, contact->id, 1, TRUE, &hour, error)
-          || !portero_store_outbox_recent (run->store, NULL, contact->id, 24, TRUE, &day, error))
+      if (!portero_store_outbox_allowance_used (run->store, contact->id, allowance, 1, &hour, error)
+          || !portero_store_outbox_allowance_used (run->store, contact->id, allowance, 24, &day, error))
         return FALSE;
       if (hour >= config->per_contact_hour || day >= config->per_contact_day)
         {
-          g_autofree char *text = g_strdup_printf (run->es ? "No se enviaron credenciales a %s: límite de %d por hora y %d por día alcanzado."
-                                                           : "No credentials sent to %s: the limit of %d an hour and %d a day is reached.",
-                                                   to_addr, config->per_contact_hour, config->per_contact_day);
-          return note (run, ticket_id, text, error);
+          g_autofree char *limit = g_strdup_printf (hour >= config->per_contact_hour ? "[credentials] per-contact-hour=%d (%s)"
+                                                                                    : "[credentials] per-contact-day=%d (%s)",
+                                                    hour >= config->per_contact_hour ? config->per_contact_hour
+                                                                                     : config->per_contact_day, allowance);
+          g_autofree char *text = g_strdup_printf (run->es ? "No se enviaron credenciales a %s: límite de %d por hora y %d por día alcanzado (%s)."
+                                                           : "No credentials sent to %s: the limit of %d an hour and %d a day is reached (%s).",
+                                                   to_addr, config->per_contact_hour, config->per_contact_day, limit);
+          return hold (run, kind, name, to_addr, contact, ticket_id, credential, allowance, limit, text, error);
         }
     }
   int today = 0;
@@ -284,9 +317,32 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
     return FALSE;
   if (!run->technician && today >= config->auto_mail_per_day)
     {
+      g_autofree char *limit = g_strdup_printf ("[mail] auto-mail-per-day=%d", config->auto_mail_per_day);
       g_autofree char *text = g_strdup_printf (run->es ? "No se envió \"%s\" a %s: ya recibió %d correos automáticos hoy."
                                                        : "\"%s\" not sent to %s: it had %d automatic mails today already.", name, to_addr, today);
-      return note (run, ticket_id, text, error);
+      return hold (run, kind, name, to_addr, contact, ticket_id, credential, allowance, limit, text, error);
+    }
+  /* An address portero never heard from may be a stranger's that a forger
+   * wrote in: mail to such addresses is capped in all, and never carries
+   * text the sender wrote. */
+  gboolean heard = TRUE;
+  if (!run->technician && contact && contact->id
+      && !portero_store_contact_heard (run->store, contact->id, &heard, error))
+    return FALSE;
+  gboolean new_address = !run->technician && (!heard || contact == NULL || contact->id == 0);
+  if (new_address)
+    {
+      int hour = 0;
+      if (!portero_store_outbox_new_address_count (run->store, &hour, error))
+        return FALSE;
+      if (hour >= config->new_address_mail_per_hour)
+        {
+          g_autofree char *limit = g_strdup_printf ("[mail] new-address-mail-per-hour=%d", config->new_address_mail_per_hour);
+          g_autofree char *text = g_strdup_printf (run->es ? "No se envió \"%s\" a %s: límite %s alcanzado."
+                                                           : "\"%s\" not sent to %s: the limit %s is reached.",
+                                                   name, to_addr, limit);
+          return hold (run, kind, name, to_addr, contact, ticket_id, credential, allowance, limit, text, error);
+        }
     }
 
   const char *values[PORTERO_SNIPPET_COUNT] = { 0 };
@@ -358,17 +414,31 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
       if (company == NULL)
         return FALSE;
     }
+  if (new_address)
+    {
+      /* Names, titles and ticket lists there come from the message. */
+      const char *neutral = run->es ? "(se muestra en el portal)" : "(shown in the portal)";
+      values[PORTERO_SNIPPET_CONTACT_NAME] = values[PORTERO_SNIPPET_CONTACT_FIRST_NAME] = "";
+      values[PORTERO_SNIPPET_TICKET_TITLE] = neutral;
+      if (mine != NULL)
+        values[PORTERO_SNIPPET_MY_TICKETS] = neutral;
+      if (company != NULL)
+        values[PORTERO_SNIPPET_COMPANY_TICKETS] = neutral;
+    }
   values[PORTERO_SNIPPET_PORTAL_PASSWORD] = password;
   values[PORTERO_SNIPPET_PORTAL_PASSWORD_LINK] = link;
-  values[PORTERO_SNIPPET_MY_TICKETS] = mine;
-  values[PORTERO_SNIPPET_COMPANY_TICKETS] = company;
+  if (!new_address)
+    {
+      values[PORTERO_SNIPPET_MY_TICKETS] = mine;
+      values[PORTERO_SNIPPET_COMPANY_TICKETS] = company;
+    }
   memcpy (redacted, values, sizeof values);
   redacted[PORTERO_SNIPPET_PORTAL_PASSWORD] = "********";
   redacted[PORTERO_SNIPPET_PORTAL_PASSWORD_LINK] = run->es ? "(enlace de un solo uso)" : "(one-time link)";
 
   PorteroComposeOptions options = {
     .to_addr = to_addr,
-    .to_name = contact && g_strcmp0 (contact->email, to_addr) == 0 ? contact->name : NULL,
+    .to_name = contact && g_strcmp0 (contact->email, to_addr) == 0 && !new_address ? contact->name : NULL,
     .ticket = ticket_id,
     .in_reply_to = e->mail ? e->mail->message_id : NULL,
     .auto_submitted = run->technician ? NULL : e->mail ? "auto-replied" : "auto-generated",
@@ -394,6 +464,8 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
     .subject = c.subject,
     .message_id = c.message_id,
     .body = c.message,
+    .allowance = allowance,
+    .new_address = new_address,
   };
   gint64 id = 0;
   ok = portero_outbox_queue (run->store, run->keys, &row, &id, error);
@@ -552,9 +624,19 @@ portero_automation_mail (PorteroStore *store, const PorteroConfig *config, const
                          const PorteroTemplate *t, gint64 contact, gint64 ticket, gboolean technician,
                          gboolean dry_run, GArray *queued, GPtrArray *report_lines, GError **error)
 {
+  return portero_automation_request (store, config, keys, kind, t, contact, ticket, technician, NULL, dry_run,
+                                     queued, report_lines, error);
+}
+
+gboolean
+portero_automation_request (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys,
+                            const char *kind, const PorteroTemplate *t, gint64 contact, gint64 ticket,
+                            gboolean technician, const char *allowance, gboolean dry_run, GArray *queued,
+                            GPtrArray *report_lines, GError **error)
+{
   Run run = {
     .store = store, .config = config, .keys = keys, .dry_run = dry_run, .queued = queued, .report = report_lines,
-    .es = g_strcmp0 (config->language, "es") == 0, .technician = technician,
+    .es = g_strcmp0 (config->language, "es") == 0, .technician = technician, .allowance = allowance,
     .credentialed = g_hash_table_new (g_direct_hash, g_direct_equal),
     .from = portero_compose_from_address (config),
   };

@@ -51,5 +51,12 @@ gboolean portero_automation_mail (PorteroStore *store, const PorteroConfig *conf
                                   gboolean technician, gboolean dry_run, GArray *queued, GPtrArray *report,
                                   GError **error);
 
+/* As portero_automation_mail, drawing on the rate ALLOWANCE named (NULL: by
+ * how the request came). */
+gboolean portero_automation_request (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys,
+                                     const char *kind, const PorteroTemplate *t, gint64 contact, gint64 ticket,
+                                     gboolean technician, const char *allowance, gboolean dry_run, GArray *queued,
+                                     GPtrArray *report, GError **error);
+
 /* Whether MAIL passed DMARC at the configured authserv-id (TRUE when unset). */
 gboolean portero_automation_authenticated (const PorteroConfig *config, const PorteroMail *mail);

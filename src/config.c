@@ -44,6 +44,7 @@ static const KeySpec keys[] = {
   { "mail", "spam-headers", T_LIST, OFF (spam_headers), "X-Spam-Flag;X-Spam-Status", NOB },
   { "mail", "new-contacts-per-domain-hour", T_INT, OFF (new_contacts_per_domain_hour), "20", I (0, 1000000) },
   { "mail", "auto-mail-per-day", T_INT, OFF (auto_mail_per_day), "40", I (0, 1000000) },
+  { "mail", "new-address-mail-per-hour", T_INT, OFF (new_address_mail_per_hour), "60", I (0, 1000000) },
   { "mail", "trust-authserv-id", T_STRING, OFF (trust_authserv_id), "", NOB },
 
   { "portal", "address", T_STRING, OFF (portal_address), "https://portal.example.com", NOB },
@@ -52,6 +53,7 @@ static const KeySpec keys[] = {
   { "credentials", "password-length", T_INT, OFF (password_length), "16", I (14, 128) },
   { "credentials", "per-contact-hour", T_INT, OFF (per_contact_hour), "3", I (0, 1000) },
   { "credentials", "per-contact-day", T_INT, OFF (per_contact_day), "10", I (0, 10000) },
+  { "credentials", "auth-failures-per-hour", T_INT, OFF (auth_failures_per_hour), "10", I (1, 10000) },
   /* OWASP's floor for argon2id is t=2 at 19 MiB; libsodium's INTERACTIVE is t=2, 64 MiB. */
   { "credentials", "argon2-opslimit", T_INT64, OFF (argon2_opslimit), "2", I (2, 64) },
   { "credentials", "argon2-memlimit", T_INT64, OFF (argon2_memlimit), "67108864", I (19922944, G_GINT64_CONSTANT (4294967296)) },
@@ -271,7 +273,13 @@ portero_config_load (const char *path, GError **error)
   g_autoptr (GError) local = NULL;
   if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local))
     {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG, "%s: %s", path, local->message);
+      /* GKeyFile's parse errors quote the offending line: never print what
+       * may be a line of a file the caller could not read. */
+      if (local->domain == G_KEY_FILE_ERROR)
+        g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG,
+                     "%s: not a configuration file: a line is not a [group], a key=value or a # comment", path);
+      else
+        g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG, "%s: %s", path, local->message);
       return NULL;
     }
   g_autoptr (PorteroConfig) config = config_with_defaults (path, error);

@@ -28,6 +28,7 @@ typedef struct {
   char **spam_headers;
   int new_contacts_per_domain_hour;
   int auto_mail_per_day;
+  int new_address_mail_per_hour;
   char *trust_authserv_id;
 
   /* [portal] */
@@ -38,6 +39,7 @@ typedef struct {
   int password_length;
   int per_contact_hour;
   int per_contact_day;
+  int auth_failures_per_hour;
   gint64 argon2_opslimit;
   gint64 argon2_memlimit;
 

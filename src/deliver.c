@@ -19,6 +19,8 @@
  *	itself but never writes outside the database.
  */
 #include "config.h"
+#include "privilege.h"
+#include "redact.h"
 #include "error.h"
 #include "intake.h"
 #include "keys.h"
@@ -181,8 +183,8 @@ deliver (int argc, char **argv, GError **error)
   portero_log_set_queue_id (envelope.queue_id);
 
   g_autofree char *config_path = portero_config_locate (config_opt);
-  g_autoptr (PorteroConfig) config = portero_config_load (config_path, error);
-  if (config == NULL)
+  g_autoptr (PorteroConfig) config = portero_privilege_load_config (config_path, error);
+  if (config == NULL || !portero_privilege_drop_to_state (config, error))
     return FALSE;
   gint64 started = g_get_monotonic_time ();
   alarm (config->deadline + 5);
@@ -220,6 +222,14 @@ deliver (int argc, char **argv, GError **error)
   for (guint i = 0; i < problems->len; i++)
     portero_log_warn ("rule skipped: %s", (const char *) g_ptr_array_index (problems, i));
 
+  /* A live password quoted back (a reply to the welcome mail) is not kept in
+   * clear; argon2id, so before the write lock. */
+  int masked = 0;
+  if (!portero_redact_issued_passwords (store, config, mail, &masked, error))
+    return FALSE;
+  if (masked > 0)
+    portero_log_info ("a password portero issued, quoted in the message, is masked in what is stored");
+
   /* argon2id before the write lock, when a credential mail is likely. */
   gboolean known = FALSE;
   PorteroPreparedPassword password = { 0 };
@@ -256,6 +266,13 @@ deliver (int argc, char **argv, GError **error)
       if (!portero_outbox_send (store, config, keys, result.queued, MIN (budget, deadline), &tally, &send_error))
         portero_log_warn ("outbox: %s; the mail stays queued", send_error->message);
     }
+  /* A delivery report wiped a bounced mail's body: out of the -wal too. */
+  if (ok && mail->report_of != NULL)
+    {
+      g_autoptr (GError) local = NULL;
+      if (!portero_store_checkpoint (store, &local))
+        portero_log_warn ("checkpoint: %s (portero maintain finishes it)", local->message);
+    }
   portero_intake_result_clear (&result);
   return ok;
 }
@@ -268,6 +285,7 @@ main (int argc, char **argv)
    * (DSN) read by mail systems and by people anywhere, the same line goes to
    * syslog where administrators search it, pipe(8) passes no environment
    * anyway, and a message must parse the same under any caller's locale. */
+  portero_privilege_no_core ();
   signal (SIGALRM, on_alarm);
   signal (SIGPIPE, SIG_IGN);
   /* A default deadline until the configuration names one. */

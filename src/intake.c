@@ -281,6 +281,10 @@ file_on_ticket (Intake *in, GError **error)
       in->row.ticket_id = ticket;
       result->outcome = PORTERO_OUTCOME_FOLLOW_UP;
       result->matched_by = how;
+      /* An answer to portero's own signed mail: the sender reads what is sent to it. */
+      if (g_strcmp0 (how, "signed message-id") == 0 && in->contact.id != 0 && !mail->auto_generated
+          && !portero_store_contact_mark_heard (in->store, in->contact.id, error))
+        return FALSE;
       if (!portero_store_ticket_touch (in->store, ticket, !mail->auto_generated, error))
         return FALSE;
     }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static gboolean
@@ -37,11 +38,38 @@ read_key (GKeyFile *kf, const char *path, const char *name, unsigned char *out, 
 PorteroKeys *
 portero_keys_load (const char *path, GError **error)
 {
-  g_autoptr (GKeyFile) kf = g_key_file_new ();
-  g_autoptr (GError) local = NULL;
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local))
+  /* O_NOFOLLOW: a key file swapped for a symbolic link to another file is
+   * refused, not read with the caller's rights. */
+  int fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
     {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG, "key file %s: %s", path, local->message);
+      int saved = errno;
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG, "key file %s: %s", path,
+                   saved == ELOOP ? "is a symbolic link" : g_strerror (saved));
+      return NULL;
+    }
+  struct stat st;
+  g_autoptr (GString) text = g_string_new (NULL);
+  gboolean ok = fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && st.st_size < 65536;
+  char buf[4096];
+  ssize_t n;
+  while (ok && (n = read (fd, buf, sizeof buf)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      ok = n > 0 && text->len < 65536;
+      if (ok)
+        g_string_append_len (text, buf, n);
+    }
+  sodium_memzero (buf, sizeof buf);
+  close (fd);
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  /* GKeyFile's parse errors quote a line: never print one. */
+  ok = ok && g_key_file_load_from_data (kf, text->str, text->len, G_KEY_FILE_NONE, NULL);
+  sodium_memzero (text->str, text->len);
+  if (!ok)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG, "key file %s: not a portero key file", path);
       return NULL;
     }
   g_autoptr (PorteroKeys) keys = g_new0 (PorteroKeys, 1);

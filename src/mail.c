@@ -927,6 +927,10 @@ portero_mail_parse (GBytes *raw, const PorteroMailOptions *options, GError **err
   for (int i = 0; i < g_mime_header_list_get_count (headers); i++)
     {
       GMimeHeader *h = g_mime_header_list_get_header_at (headers, i);
+      /* Only the results the receiving MTA added count: those above the
+       * first Received header (RFC 8601 section 5). Below it, anyone's. */
+      if (g_ascii_strcasecmp (g_mime_header_get_name (h), "Received") == 0)
+        break;
       if (g_ascii_strcasecmp (g_mime_header_get_name (h), "Authentication-Results") == 0)
         g_ptr_array_add (mail->auth_results, clean_line (g_mime_header_get_value (h)));
     }

@@ -110,12 +110,15 @@ send_one (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *k
                       local ? local->message : "not sent", new_status);
   else
     portero_log_info ("outbox mail %" G_GINT64_FORMAT " to <%s> sent", id, row.recipient);
+  gboolean sealed = row.sealed;
   portero_outbox_row_clear (&row);
   gboolean ok = portero_store_begin (store, error)
                 && portero_store_outbox_update (store, id, new_status, local ? local->message : NULL, retry, error)
                 && portero_store_commit (store, error);
   if (!ok)
     return FALSE;
+  if (sealed && g_strcmp0 (new_status, "queued") != 0)
+    tally->wiped++;
   if (status == PORTERO_SEND_OK)
     tally->sent++;
   else if (g_strcmp0 (new_status, "failed") == 0)
@@ -143,5 +146,9 @@ portero_outbox_send (PorteroStore *store, const PorteroConfig *config, const Por
       if (!send_one (store, config, keys, g_array_index (ids, gint64, i), deadline, tally, error))
         return FALSE;
     }
+  /* Rows that left the queue had their bodies wiped: out of the -wal too,
+   * whichever command sent them. */
+  if (tally->wiped > 0)
+    return portero_store_checkpoint (store, error);
   return TRUE;
 }

@@ -16,6 +16,7 @@ typedef struct {
   int sent;
   int deferred;
   int failed;
+  int wiped;      /* sealed (credential) bodies wiped as their rows left the queue */
 } PorteroOutboxTally;
 
 /* Send the mail of IDS (each in its own short transaction) until DEADLINE

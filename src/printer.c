@@ -3,6 +3,7 @@
 #include "i18n.h"
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 void
 portero_print_json (JsonNode *node)
@@ -54,6 +55,14 @@ portero_print_value (JsonObject *object, const char *field)
   return node_text (json_object_get_member (object, field));
 }
 
+/* U+0080..U+009F, in UTF-8 C2 80..C2 9F: the C1 controls, CSI and OSC among
+ * them, which terminals obey like ESC [ and ESC ]. */
+static gboolean
+is_c1 (const char *p)
+{
+  return (guchar) p[0] == 0xc2 && (guchar) p[1] >= 0x80 && (guchar) p[1] <= 0x9f;
+}
+
 /* A cell on one line: control characters from mail never reach the terminal. */
 static char *
 cell (JsonObject *object, const char *field)
@@ -62,6 +71,12 @@ cell (JsonObject *object, const char *field)
   for (char *p = text; *p; p++)
     if ((guchar) *p < 0x20 || *p == 0x7f)
       *p = ' ';
+    else if (is_c1 (p))
+      {
+        /* Two bytes become two spaces: the string keeps its length. */
+        p[0] = p[1] = ' ';
+        p++;
+      }
   return g_steal_pointer (&text);
 }
 
@@ -126,8 +141,49 @@ portero_print_text (const char *text)
     {
       if (((guchar) *p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
         fputs ("\xef\xbf\xbd", stdout);
+      else if (is_c1 (p))
+        {
+          fputs ("\xef\xbf\xbd", stdout);
+          p++;
+        }
       else
         fputc (*p, stdout);
     }
   fputc ('\n', stdout);
+}
+
+gboolean
+portero_print_bytes (const char *data, gsize len)
+{
+  if (!isatty (STDOUT_FILENO))
+    return fwrite (data, 1, len, stdout) == len && fflush (stdout) == 0;
+  /* On a terminal the bytes of a message are shown, not obeyed: C0 and C1
+   * controls (but line ends and tabs), DEL and bytes that are not UTF-8
+   * appear as \xNN, so that no escape sequence reaches the terminal. */
+  g_autoptr (GString) out = g_string_sized_new (len + 64);
+  for (gsize i = 0; i < len;)
+    {
+      guchar c = data[i];
+      if (c == '\n' || c == '\t' || (c == '\r' && i + 1 < len && data[i + 1] == '\n')
+          || (c >= 0x20 && c < 0x7f))
+        {
+          g_string_append_c (out, c);
+          i++;
+          continue;
+        }
+      if (c >= 0x80)
+        {
+          gunichar u = g_utf8_get_char_validated (data + i, len - i);
+          if (u != (gunichar) -1 && u != (gunichar) -2 && !(u >= 0x80 && u <= 0x9f))
+            {
+              const char *next = g_utf8_next_char (data + i);
+              g_string_append_len (out, data + i, next - (data + i));
+              i = next - data;
+              continue;
+            }
+        }
+      g_string_append_printf (out, "\\x%02x", c);
+      i++;
+    }
+  return fwrite (out->str, 1, out->len, stdout) == out->len && fflush (stdout) == 0;
 }

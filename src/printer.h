@@ -21,8 +21,13 @@ void portero_print_table (JsonArray *rows, const PorteroColumn *columns);
 void portero_print_fields (JsonObject *object, const PorteroColumn *columns);
 
 /* TEXT from mail on stdout: control characters other than newline and tab
- * are shown as U+FFFD so that no escape sequence reaches the terminal. */
+ * (C1 too) are shown as U+FFFD so that no escape sequence reaches the terminal. */
 void portero_print_text (const char *text);
+
+/* Raw bytes of a message on stdout; on a terminal, control characters (C0
+ * but line ends and tabs, DEL, C1) and bytes that are not UTF-8 are shown
+ * escaped as \xNN. FALSE when stdout cannot be written. */
+gboolean portero_print_bytes (const char *data, gsize len);
 
 /* A member as text: strings as they are, numbers, yes/no, arrays joined. */
 char *portero_print_value (JsonObject *object, const char *field);

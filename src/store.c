@@ -143,7 +143,29 @@ static const char *const migrations[] = {
   "CREATE INDEX outbox_recipient ON outbox(recipient, created);"
   "CREATE INDEX outbox_contact ON outbox(contact_id, created);"
   "CREATE INDEX outbox_message_id ON outbox(message_id);",
-  /* 2: every envelope recipient of a stored message. One message to two
+  /* 2: separate allowances for requests anyone can forge (allowance), mail
+   * to addresses never heard from (new_address; heard: the contact proved
+   * it reads its mail), mail a limit held back (held: the limit), several
+   * live reset codes a contact, failed portero auth attempts */
+  "ALTER TABLE outbox ADD COLUMN allowance TEXT NOT NULL DEFAULT 'open';"
+  "ALTER TABLE outbox ADD COLUMN new_address INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE outbox ADD COLUMN held TEXT;"
+  "ALTER TABLE contacts ADD COLUMN heard INTEGER NOT NULL DEFAULT 0;"
+  "CREATE INDEX outbox_created ON outbox(created);"
+  "CREATE TABLE reset_codes ("
+  "  id INTEGER PRIMARY KEY,"
+  "  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+  "  token_hash TEXT NOT NULL,"
+  "  expires TEXT NOT NULL);"
+  "INSERT INTO reset_codes(contact_id, token_hash, expires) SELECT contact_id, token_hash, expires FROM reset_tokens;"
+  "DROP TABLE reset_tokens;"
+  "ALTER TABLE reset_codes RENAME TO reset_tokens;"
+  "CREATE INDEX reset_tokens_contact ON reset_tokens(contact_id);"
+  "CREATE TABLE auth_failures ("
+  "  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+  "  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+  "CREATE INDEX auth_failures_contact ON auth_failures(contact_id, at);",
+  /* 3: every envelope recipient of a stored message. One message to two
    * support addresses is one request, stored once (Postfix delivers a copy
    * to each); the recipients it came to are recorded here. */
   "CREATE TABLE message_recipients ("
@@ -405,7 +427,10 @@ open_db (const char *path, int flags, int busy_timeout, GError **error)
       sqlite3_wal_hook (store->db, wal_committed, store);
     }
   /* FULL: NORMAL in WAL mode may lose a commit we already answered 0 for. */
-  if (!exec (store, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;", error))
+  /* trusted_schema=OFF: a schema someone with write access to the file
+   * altered cannot make portero run functions with side effects. */
+  sqlite3_db_config (store->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+  if (!exec (store, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA trusted_schema=OFF;", error))
     return NULL;
   return g_steal_pointer (&store);
 }
@@ -1104,7 +1129,7 @@ portero_store_reset_token_set (PorteroStore *store, gint64 contact, const char *
                                GError **error)
 {
   sqlite3_stmt *s = stmt (store,
-    "INSERT OR REPLACE INTO reset_tokens(contact_id, token_hash, expires)"
+    "INSERT INTO reset_tokens(contact_id, token_hash, expires)"
     " VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+' || ?3 || ' minutes'))", error);
   if (s == NULL)
     return FALSE;
@@ -1128,7 +1153,9 @@ portero_store_reset_token_take (PorteroStore *store, gint64 contact, const char 
   if (!run (store, s, error))
     return FALSE;
   *valid = sqlite3_changes (store->db) == 1;
-  return TRUE;
+  /* Using one code voids the others. */
+  return !*valid || change (store, "DELETE FROM reset_tokens WHERE contact_id = ?1 AND ?2 IS NULL AND ?3 IS NULL",
+                            contact, 0, NULL, NULL, error);
 }
 
 gboolean
@@ -1136,7 +1163,7 @@ portero_store_outbox_add (PorteroStore *store, const PorteroOutboxRow *r, gint64
 {
   sqlite3_stmt *s = stmt (store,
     "INSERT INTO outbox(ticket_id, contact_id, kind, automatic, credential, recipient, envelope_from,"
-    " subject, message_id, sealed, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)", error);
+    " subject, message_id, sealed, body, allowance, new_address) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", error);
   if (s == NULL)
     return FALSE;
   bind_id (s, 1, r->ticket_id);
@@ -1152,6 +1179,8 @@ portero_store_outbox_add (PorteroStore *store, const PorteroOutboxRow *r, gint64
   gsize len = 0;
   gconstpointer data = g_bytes_get_data (r->body, &len);
   sqlite3_bind_blob64 (s, 11, data ? data : "", len, SQLITE_STATIC);
+  bind_text (s, 12, r->allowance ? r->allowance : "open");
+  sqlite3_bind_int (s, 13, r->new_address);
   if (!run (store, s, error))
     return FALSE;
   if (id)
@@ -1175,6 +1204,104 @@ portero_store_outbox_recent (PorteroStore *store, const char *recipient, gint64 
   bind_id (s, 2, contact);
   sqlite3_bind_int (s, 3, hours);
   sqlite3_bind_int (s, 4, credential_only);
+  if (!step_row (store, s, &row, error))
+    return FALSE;
+  *count = row ? sqlite3_column_int (s, 0) : 0;
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+gboolean
+portero_store_outbox_allowance_used (PorteroStore *store, gint64 contact, const char *allowance, int hours,
+                                     int *count, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT count(*) FROM outbox WHERE automatic = 1 AND credential = 1 AND contact_id = ?1"
+    " AND allowance = ?2 AND status <> 'failed'"
+    " AND created >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || ?3 || ' hours')", error);
+  gboolean row;
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, contact);
+  bind_text (s, 2, allowance);
+  sqlite3_bind_int (s, 3, hours);
+  if (!step_row (store, s, &row, error))
+    return FALSE;
+  *count = row ? sqlite3_column_int (s, 0) : 0;
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+gboolean
+portero_store_outbox_new_address_count (PorteroStore *store, int *count, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT count(*) FROM outbox WHERE automatic = 1 AND new_address = 1 AND held IS NULL"
+    " AND created >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 hours')", error);
+  gboolean row;
+  if (s == NULL)
+    return FALSE;
+  if (!step_row (store, s, &row, error))
+    return FALSE;
+  *count = row ? sqlite3_column_int (s, 0) : 0;
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+gboolean
+portero_store_outbox_hold (PorteroStore *store, const PorteroOutboxRow *r, const char *limit, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "INSERT INTO outbox(ticket_id, contact_id, kind, automatic, credential, recipient, subject, message_id,"
+    " body, status, last_error, held, allowance) VALUES (?,?,?,1,?,?,?,'',NULL,'failed',?7,?7,?8)", error);
+  if (s == NULL)
+    return FALSE;
+  bind_id (s, 1, r->ticket_id);
+  bind_id (s, 2, r->contact_id);
+  bind_text (s, 3, r->kind);
+  sqlite3_bind_int (s, 4, r->credential);
+  bind_text (s, 5, r->recipient);
+  bind_text (s, 6, r->subject ? r->subject : "");
+  bind_text (s, 7, limit);
+  bind_text (s, 8, r->allowance ? r->allowance : "open");
+  return run (store, s, error);
+}
+
+gboolean
+portero_store_contact_heard (PorteroStore *store, gint64 contact, gboolean *heard, GError **error)
+{
+  sqlite3_stmt *s = stmt (store, "SELECT source <> 'email' OR heard FROM contacts WHERE id = ?", error);
+  gboolean row;
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, contact);
+  if (!step_row (store, s, &row, error))
+    return FALSE;
+  *heard = row && sqlite3_column_int (s, 0) != 0;
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+gboolean
+portero_store_contact_mark_heard (PorteroStore *store, gint64 contact, GError **error)
+{
+  return change (store, "UPDATE contacts SET heard = 1 WHERE id = ?1 AND heard = 0 AND ?2 IS NULL AND ?3 IS NULL",
+                 contact, 0, NULL, NULL, error);
+}
+
+gboolean
+portero_store_auth_failures (PorteroStore *store, gint64 contact, gboolean add, int *count, GError **error)
+{
+  if (add && !change (store, "INSERT INTO auth_failures(contact_id) SELECT ?1 WHERE ?2 IS NULL AND ?3 IS NULL",
+                      contact, 0, NULL, NULL, error))
+    return FALSE;
+  sqlite3_stmt *s = stmt (store,
+    "SELECT count(*) FROM auth_failures WHERE contact_id = ?"
+    " AND at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 hours')", error);
+  gboolean row;
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, contact);
   if (!step_row (store, s, &row, error))
     return FALSE;
   *count = row ? sqlite3_column_int (s, 0) : 0;
@@ -1260,7 +1387,7 @@ portero_store_outbox_update (PorteroStore *store, gint64 id, const char *status,
   sqlite3_stmt *s = stmt (store,
     "UPDATE outbox SET status = ?2, last_error = ?3,"
     " attempts = attempts + (?2 <> 'bounced'),"
-    " body = CASE WHEN ?2 IN ('sent','bounced') THEN NULL ELSE body END,"
+    " body = CASE WHEN ?2 IN ('sent','bounced') OR (?2 = 'failed' AND sealed = 1) THEN NULL ELSE body END,"
     " sent = CASE WHEN ?2 = 'sent' THEN strftime('%Y-%m-%dT%H:%M:%SZ','now') ELSE sent END,"
     " next_attempt = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+' || ?4 || ' seconds')"
     " WHERE id = ?1", error);
@@ -1288,10 +1415,17 @@ char *
 portero_store_outbox_json (PorteroStore *store, GError **error)
 {
   sqlite3_stmt *s = stmt (store,
-    "SELECT json_group_array(json_object('id', id, 'to', recipient, 'subject', subject, 'status', status,"
+    "SELECT json_group_array(json_object('id', id, 'to', recipient, 'subject', subject,"
+    " 'status', CASE WHEN held IS NULL THEN status ELSE 'held' END, 'held', held,"
     " 'attempts', attempts, 'kind', kind, 'ticket', ticket_id, 'created', created, 'next_attempt', next_attempt,"
     " 'last_error', last_error)) FROM (SELECT * FROM outbox ORDER BY id)", error);
   return s ? query_json (store, s, error) : NULL;
+}
+
+gboolean
+portero_store_checkpoint (PorteroStore *store, GError **error)
+{
+  return exec (store, "PRAGMA wal_checkpoint(TRUNCATE);", error);
 }
 
 gboolean

@@ -172,10 +172,11 @@ typedef enum {
 gboolean portero_store_contact_set_password (PorteroStore *store, gint64 contact, const char *hash,
                                              PorteroPasswordKind kind, GError **error);
 
-/* One reset token per contact: a newer one voids the older. */
+/* A new reset code beside those still out: a new request voids none. */
 gboolean portero_store_reset_token_set (PorteroStore *store, gint64 contact, const char *token_hash,
                                         int minutes, GError **error);
-/* Use up the token: *VALID when it matched and had not expired. */
+/* Use up the token: *VALID when it matched and had not expired; then the
+ * contact's other codes are void too. */
 gboolean portero_store_reset_token_take (PorteroStore *store, gint64 contact, const char *token_hash,
                                          gboolean *valid, GError **error);
 
@@ -195,6 +196,8 @@ typedef struct {
   GBytes *body;
   const char *status;
   int attempts;
+  const char *allowance;     /* whose rate allowance it uses: open, verified, requester:ID */
+  gboolean new_address;      /* automatic mail to an address never heard from */
 } PorteroOutboxRow;
 
 /* For rows filled by portero_store_outbox_get (which owns their strings). */
@@ -212,12 +215,31 @@ gboolean portero_store_outbox_bounced (PorteroStore *store, const char *message_
 gboolean portero_store_outbox_recent (PorteroStore *store, const char *recipient, gint64 contact, int hours,
                                       gboolean credential_only, int *count, GError **error);
 char *portero_store_outbox_json (PorteroStore *store, GError **error);
+/* Credential mail to CONTACT on ALLOWANCE within HOURS (failed ones aside). */
+gboolean portero_store_outbox_allowance_used (PorteroStore *store, gint64 contact, const char *allowance, int hours,
+                                              int *count, GError **error);
+/* Automatic mail to addresses never heard from, in the last hour. */
+gboolean portero_store_outbox_new_address_count (PorteroStore *store, int *count, GError **error);
+/* Record mail that LIMIT held back, so that `outbox list` shows it. */
+gboolean portero_store_outbox_hold (PorteroStore *store, const PorteroOutboxRow *row, const char *limit,
+                                    GError **error);
+/* Whether portero heard genuinely from CONTACT: a technician added or
+ * imported it, or it proved it reads the mail sent to it (a DMARC-verified
+ * message, a portal sign-in, a reply to portero's own mail). */
+gboolean portero_store_contact_heard (PorteroStore *store, gint64 contact, gboolean *heard, GError **error);
+gboolean portero_store_contact_mark_heard (PorteroStore *store, gint64 contact, GError **error);
+/* Failed portero auth attempts for CONTACT in the last hour (ADD: one more first). */
+gboolean portero_store_auth_failures (PorteroStore *store, gint64 contact, gboolean add, int *count,
+                                      GError **error);
 /* What cron runs: PRAGMA optimize and a WAL checkpoint (which also takes
  * wiped bodies out of the -wal file). */
 gboolean portero_store_maintain (PorteroStore *store, GError **error);
 
 /* Deleted content is overwritten in the file, not only unlinked. */
 gboolean portero_store_secure_delete (PorteroStore *store, GError **error);
+/* Copy the WAL into the database and empty it: what secure_delete wiped is
+ * then gone from the -wal file too. */
+gboolean portero_store_checkpoint (PorteroStore *store, GError **error);
 
 /* A ticket with what rules and templates read of it. */
 typedef struct {

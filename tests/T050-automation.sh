@@ -70,7 +70,8 @@ expect_code 0 deliver_to "$S" < "$TMP/m1"
 expect_eq "$(received "$INBOX")" "1"
 W=$INBOX/0001.eml
 check grep -q "^Subject: Welcome to the Customer Portal \[#1\]" "$W"
-check grep -q "^To: Ann Smith <ann@acme.example>" "$W"
+# A new address gets no display name: the sender wrote it (portero(8), SECURITY)
+check grep -q "^To: ann@acme.example" "$W"
 check grep -q "^From: Support <support@helpdesk.example>" "$W"
 check grep -q "^Auto-Submitted: auto-replied" "$W"
 check grep -q "^X-Portero-Loop: helpdesk.example" "$W"
@@ -163,9 +164,15 @@ at_exit "kill $refuser 2>/dev/null"
 sleep 1
 expect_code 0 deliver_to "$S" < <(mail "dave@else.example" "Hello")
 expect_eq "$(sql "$S" "select status from outbox where recipient='dave@else.example'")" "failed"
+# A failed credential mail keeps no sealed body: nothing to retry.
+expect_eq "$(sql "$S" "select count(*) from outbox where recipient='dave@else.example' and body is null")" "1"
+expect_code 0 deliver_to "$S" < <(mail "dave@else.example" "[My Tickets]")
 kill $refuser; wait $refuser 2>/dev/null
 start_sink "$INBOX" "$PORT"
-id=$(sql "$S" "select id from outbox where recipient='dave@else.example'")
+welcome=$(sql "$S" "select id from outbox where recipient='dave@else.example' and kind='welcome'")
+expect_code 1 portero --config "$S/portero.conf" outbox retry "$welcome"
+id=$(sql "$S" "select id from outbox where recipient='dave@else.example' and kind='rule'")
+expect_eq "$(sql "$S" "select status from outbox where id=$id")" "failed"
 expect_code 0 portero --config "$S/portero.conf" outbox retry "$id"
 expect_eq "$(sql "$S" "select status from outbox where id=$id")" "sent"
 
@@ -176,21 +183,23 @@ expect_eq "$(received "$INBOX")" "$((n + 1))"
 D=$(ls "$INBOX"/*.eml | tail -1)
 check grep -q "\[#1\] Printer broken" "$D"
 if grep -q "bob@acme" "$D"; then fail "another contact's ticket is listed"; fi
-expect_eq "$(sql "$S" "select status from tickets where title='[My Tickets]'")" "closed"
+expect_eq "$(sql "$S" "select status from tickets where title='[My Tickets]' and requester='ann@acme.example'")" "closed"
 
 begin "company tickets: restricted for an ordinary contact, listed for a main contact"
+# bob has shown he reads portero's mail (a portal sign-in, say): his mail may quote tickets
+sql "$S" "update contacts set heard=1 where id=(select contact_id from contact_emails where email='bob@acme.example')"
 expect_code 0 deliver_to "$S" < <(mail "bob@acme.example" "[Company Tickets]")
 D=$(ls "$INBOX"/*.eml | tail -1)
 check grep -q "restricted to main contacts" "$D"
 if grep -q "Printer broken" "$D"; then fail "an ordinary contact saw another contact's ticket"; fi
-sql "$S" "update contacts set main=1 where id=(select contact_id from contact_emails where email='bob@acme.example')"
+sql "$S" "update contacts set main=1, heard=1 where id=(select contact_id from contact_emails where email='bob@acme.example')"
 expect_code 0 deliver_to "$S" < <(mail "bob@acme.example" "[Tickets de la Empresa]")
 D=$(ls "$INBOX"/*.eml | tail -1)
 check grep -q "\[#1\] Printer broken" "$D"
 if grep -q "\] Hello (" "$D"; then fail "a main contact saw another customer's ticket"; fi
 
 begin "a main contact of the default customer sees no one else's tickets"
-sql "$S" "update contacts set main=1 where id=(select contact_id from contact_emails where email='carol@else.example')"
+sql "$S" "update contacts set main=1, heard=1 where id=(select contact_id from contact_emails where email='carol@else.example')"
 expect_code 0 deliver_to "$S" < <(mail "carol@else.example" "[Company Tickets]")
 D=$(ls "$INBOX"/*.eml | tail -1)
 check grep -q "restricted to main contacts" "$D"
@@ -219,6 +228,10 @@ begin "a contact named like a snippet is data, and a CR/LF in it adds no header"
 printf 'From: "{[Portal Password]} Bcc: x@evil.example" <frank@else.example>\r\nSubject: hi\r\nMessage-ID: <snip@t>\r\n\r\nx\r\n' > "$TMP/snip"
 n=$(received "$INBOX")
 expect_code 0 deliver_to "$S" < "$TMP/snip"
+# Mail to an address never heard from carries no name at all; once heard
+# from, the name is shown, as data.
+sql "$S" "update contacts set heard=1 where id=(select contact_id from contact_emails where email='frank@else.example')"
+expect_code 0 deliver_to "$S" < <(mail "frank@else.example" "[My Tickets]")
 D=$(ls "$INBOX"/*.eml | tail -1)
 check grep -q "{\[Portal Password\]}" "$D"
 if grep -qi "^Bcc:" "$D"; then fail "a header was injected"; fi

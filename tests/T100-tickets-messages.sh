@@ -20,6 +20,8 @@ jq_py() { py "import json,sys; d=json.load(sys.stdin); print($1)"; }
 sent() { ls "$S/sent/new" | sort; }
 sent_count() { sent | wc -l; }
 last_sent() { echo "$S/sent/new/$(sent | tail -1)"; }
+# wait_sent N: request-reset sends after it answers; wait (5 s at most) for N mails.
+wait_sent() { local i=0; while [ "$(sent_count)" -lt "$1" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; }
 # header FILE NAME: a header of a sent mail, decoded.
 header() {
   py 'import email, email.header, sys
@@ -355,6 +357,7 @@ t0=$(now_ms)
 expect_code 0 p contact request-reset ann@acme.example
 t1=$(now_ms)
 cp "$TMP/last.out" "$TMP/known.out"
+wait_sent $((n + 1))
 expect_eq "$(sent_count)" "$((n + 1))" "a mail for the known address"
 RR=$(last_sent)
 expect_code 0 p contact request-reset nobody@acme.example
@@ -395,7 +398,9 @@ expect_code 0 portero --config "$C" auth ann@acme.example <<< "$NEWP"
 expect_eq "$(sql "$S" "select count(*) from reset_tokens where contact_id=$(contact_of ann@acme.example)")" "0"
 
 begin "auth --reset-code: an expired code fails"
+n=$(sent_count)
 expect_code 0 p contact request-reset ANN@acme.example
+wait_sent $((n + 1))
 CODE2=$(code_in "$(last_sent)")
 check [ -n "$CODE2" ]
 check [ "$CODE2" != "$CODE" ]
@@ -420,7 +425,9 @@ check grep -q "^0 sent, 0 deferred, 0 failed" "$TMP/last.out"
 check grep -q "^0 expired reset codes removed" "$TMP/last.out"
 
 begin "a technician's reset voids a one-time code still out"
+n=$(sent_count)
 expect_code 0 p contact request-reset ann@acme.example
+wait_sent $((n + 1))
 CODE3=$(code_in "$(last_sent)")
 check [ -n "$CODE3" ]
 expect_code 0 p contact reset-password ann@acme.example --print

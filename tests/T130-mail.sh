@@ -36,14 +36,14 @@ before=$(sql "$S" "select count(*) from message_recipients")
 expect_code 0 deliver --config "$S/portero.conf" --recipient soporte@helpdesk.example < "$TMP/two1"
 expect_eq "$(sql "$S" "select count(*) from message_recipients")" "$before"
 
-begin "a database of schema 1 gets the recipients of its stored messages on upgrade"
+begin "a database of schema 2 gets the recipients of its stored messages on upgrade"
 S3=$TMP/old
 new_state "$S3" "[mail]" "welcome-email=false"
 expect_code 0 deliver_to "$S3" < <(mail "old@example.org" "before the upgrade")
-# Back to schema 1 as an older portero left it: no recipients table.
-sql "$S3" "drop table message_recipients; pragma user_version=1"
+# Back to schema 2 as an older portero left it: no recipients table.
+sql "$S3" "drop table message_recipients; pragma user_version=2"
 expect_code 0 deliver --config "$S3/portero.conf" --recipient soporte@helpdesk.example < <(mail "new@example.org" "after")
-expect_eq "$(sql "$S3" "pragma user_version")" 2
+expect_eq "$(sql "$S3" "pragma user_version")" 3
 expect_eq "$(sql "$S3" "select r.recipient from message_recipients r join messages m on m.id = r.message_id
   where m.subject='before the upgrade'")" "support@helpdesk.example"
 

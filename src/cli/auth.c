@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "../address.h"
 #include "../credentials.h"
+#include "../log.h"
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,13 +11,24 @@
 /* The shortest password a contact may choose with a reset code. */
 #define MIN_CHOSEN_PASSWORD 8
 
-/* The first line of stdin into BUF (at most SIZE - 1 bytes). */
+/* Stdin into BUF (at most SIZE - 1 bytes), ended at the first line's end;
+ * *SECOND: the second line, when there is one. */
 static void
-read_line (char *buf, gsize size)
+read_lines (char *buf, gsize size, char **second)
 {
   gsize n = fread (buf, 1, size - 1, stdin);
   buf[n] = '\0';
-  buf[strcspn (buf, "\r\n")] = '\0';
+  gsize end = strcspn (buf, "\r\n");
+  *second = NULL;
+  if (buf[end] != '\0')
+    {
+      char *next = buf + end + 1;
+      if (buf[end] == '\r' && *next == '\n')
+        next++;
+      next[strcspn (next, "\r\n")] = '\0';
+      *second = *next != '\0' ? next : NULL;
+    }
+  buf[end] = '\0';
 }
 
 /* --reset-code: the code from a password-reset mail sets the password read
@@ -71,10 +83,22 @@ portero_cmd_auth (PorteroCli *cli, int argc, char **argv, GError **error)
   if (!portero_cli_parse (cli, &argc, &argv, entries, NULL, 1, 1, error))
     return FALSE;
   char buf[1024];
-  read_line (buf, sizeof buf);
+  char *second = NULL;
+  read_lines (buf, sizeof buf, &second);
   if (code != NULL)
     {
-      gboolean ok = reset_with_code (cli, code, argv[1], buf, error);
+      /* "-": the code is the first line of stdin, the password the second,
+       * so that the code is not on the command line for all to see. */
+      gboolean from_stdin = strcmp (code, "-") == 0;
+      gboolean ok;
+      if (from_stdin && second == NULL)
+        {
+          g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
+                       _("--reset-code -: give the code on the first line of standard input, the password on the second"));
+          ok = FALSE;
+        }
+      else
+        ok = reset_with_code (cli, from_stdin ? buf : code, argv[1], from_stdin ? second : buf, error);
       sodium_memzero (buf, sizeof buf);
       sodium_memzero (code, strlen (code));
       return ok;
@@ -92,16 +116,29 @@ portero_cmd_auth (PorteroCli *cli, int argc, char **argv, GError **error)
   gboolean current = portero_password_verify (info.password_hash, buf, ops, mem);
   gboolean pending = portero_password_verify (info.pending_hash, buf, ops, mem) && !current;
   sodium_memzero (buf, sizeof buf);
-  if (pending)
+  /* One write transaction whatever the case, so that the time taken tells
+   * nothing: a failure is counted, a success proves the contact reads its
+   * mail, and the first use of a pending password makes it the only one. */
+  int failures = 0;
+  if (!portero_store_begin (cli->store, error)
+      || !portero_store_auth_failures (cli->store, contact, contact != 0 && !current && !pending, &failures, error)
+      || (pending && failures < cli->config->auth_failures_per_hour
+          && !portero_store_contact_set_password (cli->store, contact, info.pending_hash,
+                                                          PORTERO_PASSWORD_CURRENT, error))
+      || ((current || pending) && failures < cli->config->auth_failures_per_hour
+          && !portero_store_contact_mark_heard (cli->store, contact, error)))
     {
-      /* The first use of a pending password makes it the only one. */
-      if (!portero_store_begin (cli->store, error)
-          || !portero_store_contact_set_password (cli->store, contact, info.pending_hash, PORTERO_PASSWORD_CURRENT, error)
-          || !portero_store_commit (cli->store, error))
-        goto fail;
+      portero_store_rollback (cli->store);
+      goto fail;
     }
+  if (!portero_store_commit (cli->store, error))
+    goto fail;
   portero_contact_info_clear (&info);
-  if (!current && !pending)
+  /* Too many failures within the hour: no answer but "no", right or wrong,
+   * until the hour has passed. */
+  if (failures >= cli->config->auth_failures_per_hour && (current || pending))
+    portero_log_warn ("auth: <%s>: %d failed attempts within the hour; refused", address, failures);
+  if ((!current && !pending) || failures >= cli->config->auth_failures_per_hour)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("authentication failed"));
       return FALSE;

@@ -1,6 +1,7 @@
 /* check - portero check: configuration, key file, database, rule and template folders */
 #include "cli.h"
 #include "../keys.h"
+#include "../privilege.h"
 #include "../rules.h"
 #include "../template.h"
 #include <stdio.h>
@@ -15,8 +16,8 @@ portero_cmd_check (PorteroCli *cli, int argc, char **argv, GError **error)
   };
   if (!portero_cli_parse (cli, &argc, &argv, entries, NULL, 0, 0, error))
     return FALSE;
-  cli->config = portero_config_load (cli->config_path, error);
-  if (cli->config == NULL)
+  cli->config = portero_privilege_load_config (cli->config_path, error);
+  if (cli->config == NULL || !portero_privilege_drop_to_state (cli->config, error))
     return FALSE;
   const PorteroConfig *config = cli->config;
   printf (_("%s: ok\n"), config->path);

@@ -7,9 +7,12 @@
 #include "../log.h"
 #include "../outbox.h"
 #include "../template.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* request-reset answers no sooner than this, whatever it did: the time it
  * takes says nothing about whether the address is a contact's. */
@@ -138,12 +141,62 @@ portero_cmd_contact_reset_password (PorteroCli *cli, int argc, char **argv, GErr
   return reset_send (cli, contact, send, error);
 }
 
+/* Send QUEUED from a detached child, so that the answer never waits for the
+ * relay: how long it takes must not tell whether the address is a
+ * contact's. */
+static void
+send_detached (PorteroCli *cli, const PorteroKeys *keys, GArray *queued)
+{
+  fflush (stdout);
+  fflush (stderr);
+  /* SQLite's connections and locks must not cross fork(): the parent's
+   * is closed first (it has nothing left to do), the child opens its own. */
+  g_clear_pointer (&cli->store, portero_store_close);
+  pid_t pid = fork ();
+  if (pid < 0)
+    {
+      portero_log_warn ("request-reset: cannot fork (%s); the mail stays queued for portero maintain",
+                        g_strerror (errno));
+      return;
+    }
+  if (pid > 0)
+    return;
+  /* The child: off the caller's terminal and pipes. */
+  setsid ();
+  int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0)
+    {
+      dup2 (null, STDIN_FILENO);
+      dup2 (null, STDOUT_FILENO);
+      dup2 (null, STDERR_FILENO);
+    }
+  g_autoptr (GError) local = NULL;
+  PorteroStore *store = portero_store_open (cli->config->database, PORTERO_STORE_WRITE,
+                                            cli->config->busy_timeout, &local);
+  if (store != NULL)
+    {
+      PorteroCli child = *cli;
+      child.store = store;
+      portero_cli_send_queued (&child, keys, queued, FALSE);
+      portero_store_close (store);
+    }
+  _exit (0);
+}
+
 gboolean
 portero_cmd_contact_request_reset (PorteroCli *cli, int argc, char **argv, GError **error)
 {
   gint64 started = g_get_monotonic_time ();
-  if (!portero_cli_parse (cli, &argc, &argv, NULL, NULL, 1, 1, error))
+  g_autofree char *requester = NULL;
+  GOptionEntry entries[] = {
+    { "requester", 0, 0, G_OPTION_ARG_STRING, &requester,
+      N_("Who asks (e.g. the portal's client address): each requester has its own rate allowance"), "ID" },
+    { NULL },
+  };
+  if (!portero_cli_parse (cli, &argc, &argv, entries, NULL, 1, 1, error))
     return FALSE;
+  g_autofree char *allowance = requester && *requester ? g_strconcat ("requester:", requester, NULL)
+                                                       : g_strdup ("open");
   g_autofree char *address = portero_address_normalise (argv[1]);
   if (address == NULL)
     {
@@ -171,8 +224,8 @@ portero_cmd_contact_request_reset (PorteroCli *cli, int argc, char **argv, GErro
     {
       /* Automatic mail: the credential rate limits apply, so that nobody can
        * flood a contact with reset mails. */
-      if (!portero_automation_mail (cli->store, cli->config, keys, "reset", t, contact, 0, FALSE, FALSE, queued,
-                                    report, error))
+      if (!portero_automation_request (cli->store, cli->config, keys, "reset", t, contact, 0, FALSE, allowance,
+                                       FALSE, queued, report, error))
         {
           portero_store_rollback (cli->store);
           return FALSE;
@@ -181,7 +234,6 @@ portero_cmd_contact_request_reset (PorteroCli *cli, int argc, char **argv, GErro
         return FALSE;
       for (guint i = 0; i < report->len; i++)
         portero_log_info ("request-reset: %s", (const char *) g_ptr_array_index (report, i));
-      portero_cli_send_queued (cli, keys, queued, FALSE);
     }
   else
     {
@@ -199,5 +251,7 @@ portero_cmd_contact_request_reset (PorteroCli *cli, int argc, char **argv, GErro
   /* One line, the same for every address. */
   printf (_("If the address belongs to a %s, a mail with a one-time link to set a new password is on its way.\n"),
           portero_cli_word (cli, "contact"));
+  if (queued->len > 0 && cli->config->smtp_send_budget > 0)
+    send_detached (cli, keys, queued);
   return TRUE;
 }

@@ -1,7 +1,9 @@
 /* init - portero init: the state directory, database, default customer, key file */
 #include "cli.h"
 #include "../keys.h"
+#include "../privilege.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <grp.h>
 #include <pwd.h>
@@ -36,20 +38,49 @@ parse_owner (const char *spec, uid_t *uid, gid_t *gid, GError **error)
   return TRUE;
 }
 
-/* Give PATH (if it exists) to UID:GID with MODE. */
+/* Give PATH (if it exists) to UID:GID with MODE, through a descriptor opened
+ * without following a symbolic link: someone who can write the folder must
+ * not be able to point a change at another file. */
 static gboolean
 settle (const char *path, uid_t uid, gid_t gid, gboolean chown_it, mode_t mode, GError **error)
 {
   struct stat st;
   if (lstat (path, &st) != 0)
     return TRUE;
-  if ((chown_it && lchown (path, uid, gid) != 0) || chmod (path, mode) != 0)
+  int fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  const char *why = NULL;
+  if (fd < 0)
+    why = errno == ELOOP ? _("is a symbolic link") : g_strerror (errno);
+  else if (fstat (fd, &st) != 0)
+    why = g_strerror (errno);
+  else if (!S_ISREG (st.st_mode) && !S_ISDIR (st.st_mode))
+    why = _("is not a file or a folder");
+  else if (S_ISREG (st.st_mode) && st.st_nlink != 1)
+    why = _("has other hard links");
+  else if ((chown_it && fchown (fd, uid, gid) != 0) || fchmod (fd, mode) != 0)
+    why = g_strerror (errno);
+  if (fd >= 0)
+    close (fd);
+  if (why != NULL)
     {
-      int saved = errno;
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "%s: %s", path, g_strerror (saved));
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, _("%s: %s; left unchanged"), path, why);
       return FALSE;
     }
   return TRUE;
+}
+
+/* DIR may change owner and mode only when it is empty or already holds the
+ * database: never a folder such as /var/lib that merely contains it. */
+static gboolean
+portero_folder (const char *dir, const char *database)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  if (d == NULL)
+    return FALSE;
+  struct stat st;
+  if (g_dir_read_name (d) == NULL)
+    return TRUE;
+  return lstat (database, &st) == 0 && S_ISREG (st.st_mode);
 }
 
 gboolean
@@ -66,7 +97,7 @@ portero_cmd_init (PorteroCli *cli, int argc, char **argv, GError **error)
 
   if (g_file_test (cli->config_path, G_FILE_TEST_EXISTS))
     {
-      cli->config = portero_config_load (cli->config_path, error);
+      cli->config = portero_privilege_load_config (cli->config_path, error);
       if (cli->config == NULL)
         return FALSE;
     }
@@ -101,6 +132,12 @@ portero_cmd_init (PorteroCli *cli, int argc, char **argv, GError **error)
     }
 
   gboolean made_dir = !g_file_test (dir, G_FILE_TEST_IS_DIR);
+  if (!made_dir && chown_it && !portero_folder (dir, config->database))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
+                   _("%s holds other files: name a database in a folder of its own (empty, or portero's)"), dir);
+      return FALSE;
+    }
   /* Parents the delivery user must be able to pass through: 0755. */
   g_autofree char *parent = g_path_get_dirname (dir);
   if (made_dir && (g_mkdir_with_parents (parent, 0755) != 0 || g_mkdir (dir, 0770) != 0))
@@ -113,8 +150,9 @@ portero_cmd_init (PorteroCli *cli, int argc, char **argv, GError **error)
   if ((made_dir || chown_it) && !settle (dir, uid, gid, chown_it, 02770, error))
     return FALSE;
 
+  struct stat st;
   gboolean made_key = FALSE;
-  if (!g_file_test (config->key_file, G_FILE_TEST_EXISTS))
+  if (lstat (config->key_file, &st) != 0)
     {
       if (!portero_keys_create (config->key_file, error))
         return FALSE;
@@ -128,7 +166,7 @@ portero_cmd_init (PorteroCli *cli, int argc, char **argv, GError **error)
     }
 
   gboolean made_db = FALSE;
-  if (!g_file_test (config->database, G_FILE_TEST_EXISTS))
+  if (lstat (config->database, &st) != 0)
     {
       if (!portero_store_create (config->database, config->default_customer, error))
         return FALSE;

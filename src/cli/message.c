@@ -99,7 +99,7 @@ portero_cmd_message_show (PorteroCli *cli, int argc, char **argv, GError **error
                        _("message %" PRId64 " has no stored bytes (written by portero, or erased)"), id);
           return FALSE;
         }
-      if (fwrite (data, 1, len, stdout) != len || fflush (stdout) != 0)
+      if (!portero_print_bytes (data, len))
         {
           g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("cannot write the message to standard output"));
           return FALSE;

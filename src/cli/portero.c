@@ -13,6 +13,7 @@
  */
 #include "cli.h"
 #include "../mail.h"
+#include "../privilege.h"
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -236,8 +237,10 @@ run (int argc, char **argv, GError **error)
     help = help || strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0 || strcmp (argv[i], "-?") == 0;
   if (!help && (cmd->flags & CMD_CONFIG) && cmd->func != portero_cmd_init && cmd->func != portero_cmd_check)
     {
-      cli.config = portero_config_load (cli.config_path, error);
-      ok = cli.config != NULL;
+      cli.config = portero_privilege_load_config (cli.config_path, error);
+      /* As root, the state's owner from here on: before the database or any
+       * file named on the command line is opened. */
+      ok = cli.config != NULL && portero_privilege_drop_to_state (cli.config, error);
     }
   if (ok && !help && (cmd->flags & (CMD_STORE_READ | CMD_STORE_WRITE)))
     {
@@ -291,6 +294,7 @@ main (int argc, char **argv)
 {
   /* GMime first: it reads the locale's charset once, at initialisation, and
    * mail must parse the same whatever the technician's locale is. */
+  portero_privilege_no_core ();
   portero_mail_init ();
   locale_init ();
   if (sodium_init () < 0)
