@@ -3,16 +3,53 @@
 #include "../log.h"
 #include "../outbox.h"
 #include <stdio.h>
+#include <string.h>
+
+/* The positional part of a table's usage string: the words and bracketed
+ * groups that name no option ("NAME [--json]" -> "NAME"). */
+static char *
+positional_args (const char *args)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  const char *p = args ? args : "";
+  while (*p != '\0')
+    {
+      if (*p == ' ')
+        {
+          p++;
+          continue;
+        }
+      const char *start = p;
+      int depth = 0;
+      do
+        {
+          if (*p == '[' || *p == '(')
+            depth++;
+          else if (*p == ']' || *p == ')')
+            depth--;
+          p++;
+        }
+      while (*p != '\0' && (depth > 0 || *p != ' '));
+      g_autofree char *group = g_strndup (start, p - start);
+      if (strstr (group, "--") == NULL)
+        g_string_append_printf (out, "%s%s", out->len ? " " : "", group);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
 
 gboolean
 portero_cli_parse (PorteroCli *cli, int *argc, char ***argv, const GOptionEntry *entries, gboolean *json,
                    int min_args, int max_args, GError **error)
 {
-  g_autofree char *param = g_strdup_printf ("- portero %s", cli->phrase);
+  /* "Usage: portero customer add [OPTION...] NAME": the program name is the
+   * whole phrase (set by main), the parameters are the positional ones. */
+  g_autofree char *param = positional_args (cli->args);
   g_autoptr (GOptionContext) ctx = g_option_context_new (param);
   g_option_context_set_help_enabled (ctx, TRUE);
   /* The entries' descriptions (N_() in each command) in the user's language. */
   g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
+  if (cli->summary != NULL)
+    g_option_context_set_summary (ctx, _(cli->summary));
   if (entries != NULL)
     g_option_context_add_main_entries (ctx, entries, NULL);
   if (json != NULL)

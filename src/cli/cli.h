@@ -12,6 +12,8 @@ typedef struct {
   PorteroConfig *config;   /* loaded when the command's flags ask for it */
   PorteroStore *store;     /* opened likewise */
   const char *phrase;      /* "customer domain add": for usage lines */
+  const char *args;        /* the table's usage after the phrase, for --help */
+  const char *summary;     /* the table's summary (untranslated), for --help */
 } PorteroCli;
 
 typedef gboolean (*PorteroCommandFunc) (PorteroCli *cli, int argc, char **argv, GError **error);

@@ -117,15 +117,49 @@ phrase_matches (const char *phrase, int argc, char **argv)
   return n;
 }
 
+/* Whether PHRASE starts with the words of PREFIX (NULL: every phrase). */
+static gboolean
+phrase_in (const char *phrase, const char *prefix)
+{
+  if (prefix == NULL)
+    return TRUE;
+  gsize n = strlen (prefix);
+  return strncmp (phrase, prefix, n) == 0 && (phrase[n] == ' ' || phrase[n] == '\0');
+}
+
 static void
 usage (FILE *out, const char *prefix)
 {
   fprintf (out, _("usage: portero [--config FILE] COMMAND [ARGS]\n\ncommands:\n"));
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    if (prefix == NULL || g_str_has_prefix (commands[i].phrase, prefix))
+    if (phrase_in (commands[i].phrase, prefix))
       fprintf (out, "  %s %s\n      %s\n", commands[i].phrase, commands[i].args, _(commands[i].summary));
   fprintf (out, "\n%s\n%s\n", _("In IT mode \"site\" and \"user\" name the same commands as \"customer\" and \"contact\"."),
            _("portero COMMAND --help shows a command's options."));
+}
+
+/* The longest run of ARGV's leading words that begins some command's phrase
+ * ("customer domain" of "customer domain frob"), canonical, or NULL. */
+static char *
+command_group (int argc, char **argv, int *words)
+{
+  char *best = NULL;
+  *words = 0;
+  for (int n = 1; n <= argc; n++)
+    {
+      g_autoptr (GString) prefix = g_string_new (canonical_noun (argv[0]));
+      for (int i = 1; i < n; i++)
+        g_string_append_printf (prefix, " %s", argv[i]);
+      gboolean found = FALSE;
+      for (gsize i = 0; i < G_N_ELEMENTS (commands) && !found; i++)
+        found = phrase_in (commands[i].phrase, prefix->str);
+      if (!found)
+        break;
+      g_free (best);
+      best = g_string_free (g_steal_pointer (&prefix), FALSE);
+      *words = n;
+    }
+  return best;
 }
 
 /* Take --config FILE / --config=FILE from anywhere in ARGV. */
@@ -213,13 +247,16 @@ run (int argc, char **argv, GError **error)
       cmd = &commands[i];
   if (cmd == NULL)
     {
-      const char *noun = canonical_noun (argv[1]);
-      for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-        if (g_str_has_prefix (commands[i].phrase, noun) && commands[i].phrase[strlen (noun)] == ' ')
-          {
-            usage (stderr, noun);
-            break;
-          }
+      /* A noun alone ("portero ticket") asks what it can do: its commands. */
+      int group_words = 0;
+      g_autofree char *group = command_group (argc - 1, argv + 1, &group_words);
+      if (group != NULL && group_words == argc - 1)
+        {
+          usage (stdout, group);
+          return TRUE;
+        }
+      if (group != NULL)
+        usage (stderr, group);
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("unknown command \"%s%s%s\" (see portero --help)"),
                    argv[1], argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
       return FALSE;
@@ -227,6 +264,13 @@ run (int argc, char **argv, GError **error)
 
   PorteroCli cli = { 0 };
   cli.phrase = cmd->phrase;
+  cli.args = cmd->args;
+  cli.summary = cmd->summary;
+  /* The usage line of the command's --help names it as typed. */
+  g_autoptr (GString) typed = g_string_new ("portero");
+  for (int i = 1; i <= words; i++)
+    g_string_append_printf (typed, " %s", argv[i]);
+  g_set_prgname (typed->str);
   cli.config_path = portero_config_locate (config_opt);
   gboolean ok = TRUE;
   /* Help needs neither the configuration nor the database: the command's

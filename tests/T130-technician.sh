@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# A technician's first day: help that names arguments and values, working a
+# ticket (threading, a requester without a contact, attachments), listings.
+. "$(dirname "$0")/test-lib.sh"
+
+S=$TMP/state
+new_state "$S"
+C=$S/portero.conf
+jq_py() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+# ---------------------------------------------------------------- help
+begin "a command's --help names its positional arguments"
+expect_code 0 portero customer add --help
+check grep -q "portero customer add \[OPTION.*\] NAME$" "$TMP/last.out"
+expect_code 0 portero contact reset-password --help
+check grep -q "portero contact reset-password \[OPTION.*\] EMAIL$" "$TMP/last.out"
+check grep -q "a technician's password reset" "$TMP/last.out"
+
+begin "--status in --help lists the valid statuses"
+expect_code 0 portero ticket list --help
+check grep -q -- "--status=open|pending|on-hold|resolved|closed" "$TMP/last.out"
+expect_code 0 portero ticket reply --help
+check grep -q -- "--status=open|pending|on-hold|resolved|closed" "$TMP/last.out"
+
+begin "a noun alone lists its commands"
+expect_code 0 portero ticket
+check grep -q "ticket show ID" "$TMP/last.out"
+check grep -q "ticket reply ID" "$TMP/last.out"
+check [ "$(grep -c "^  customer" "$TMP/last.out")" -eq 0 ]
+check [ ! -s "$TMP/last.err" ]
+for noun in customer contact message template rule outbox site user; do
+  expect_code 0 portero "$noun"
+  check grep -q "^  $(case $noun in site) echo customer;; user) echo contact;; *) echo $noun;; esac) " "$TMP/last.out"
+done
+expect_code 0 portero customer domain
+check grep -q "customer domain remove DOMAIN" "$TMP/last.out"
+check [ "$(grep -c "^  customer add" "$TMP/last.out")" -eq 0 ]
+
+begin "an unknown verb is still an error"
+expect_code 1 portero ticket frobnicate
+check grep -q 'unknown command "ticket frobnicate"' "$TMP/last.err"
+
+# ---------------------------------------------------------------- tickets
+mail "Ann <ann@acme.example>" "Printer on fire" | deliver_to "$S"
+
+begin "ticket list --status refuses an unknown status as ticket status does"
+expect_code 1 portero --config "$C" ticket status 1 bogus
+check grep -q 'unknown status "bogus"' "$TMP/last.err"
+expect_code 1 portero --config "$C" ticket list --status bogus
+check grep -q 'unknown status "bogus"' "$TMP/last.err"
+check [ ! -s "$TMP/last.out" ]
+expect_code 0 portero --config "$C" ticket list --status OPEN --json
+expect_eq "$(jq_py 'len(d)' < "$TMP/last.out")" 1
+
+begin "ticket show numbers the thread 1..N and says what the count holds"
+mail "Ann <ann@acme.example>" "Re: [#1] Printer on fire" | deliver_to "$S"
+expect_code 0 portero --config "$C" ticket show 1
+n=$(portero --config "$C" ticket show 1 --json | jq_py 'len(d["thread"])')
+counted=$(portero --config "$C" ticket show 1 --json | jq_py 'd["messages"]')
+check [ "$n" -gt "$counted" ]
+check grep -q "^Messages (mail and replies): *$counted$" "$TMP/last.out"
+check grep -q "^Thread entries: *$n$" "$TMP/last.out"
+expect_eq "$(grep -o -- "^--- [0-9]* of [0-9]*" "$TMP/last.out" | awk '{print $2}' | tr '\n' ' ')" "$(seq -s ' ' 1 "$n") "
+expect_eq "$(grep -c -- "^--- [0-9]* of $n ---$" "$TMP/last.out")" "$counted"
+check grep -q -- "^--- [0-9]* of $n (auto: not counted) ---$" "$TMP/last.out"
+
+test_done
