@@ -343,7 +343,7 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
     .to_addr = to_addr,
     .to_name = contact && g_strcmp0 (contact->email, to_addr) == 0 ? contact->name : NULL,
     .ticket = ticket_id,
-    .in_reply_to = e->mail ? e->mail->message_id : NULL,
+    .in_reply_to = e->mail ? e->mail->message_id : e->in_reply_to,
     .auto_submitted = run->technician ? NULL : e->mail ? "auto-replied" : "auto-generated",
   };
   PorteroComposed c = { 0 };
@@ -533,16 +533,21 @@ portero_automation_mail (PorteroStore *store, const PorteroConfig *config, const
   };
   PorteroContactInfo info = { 0 };
   PorteroTicketInfo tinfo = { 0 };
+  g_autofree char *answers = NULL;
   PorteroEvent e = { .ticket = ticket, .contact = contact, .may_mail = TRUE, .authenticated = TRUE };
-  gboolean ok = portero_store_contact_info (store, contact, &info, error)
-                && (ticket == 0 || portero_store_ticket_info (store, ticket, &tinfo, error));
-  if (ok && info.id == 0)
+  gboolean ok = (contact == 0 || portero_store_contact_info (store, contact, &info, error))
+                && (ticket == 0 || portero_store_ticket_info (store, ticket, &tinfo, error))
+                && (ticket == 0 || portero_store_ticket_last_mail (store, ticket, &answers, error));
+  if (ok && (contact != 0 ? info.id == 0 : tinfo.id == 0))
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no contact %" G_GINT64_FORMAT, contact);
       ok = FALSE;
     }
+  /* The customer's mail client threads the answer under their message. */
+  e.in_reply_to = answers;
   if (ok)
-    ok = queue_template (&run, &e, kind, t, info.email, &info, tinfo.id ? &tinfo : NULL, error);
+    ok = queue_template (&run, &e, kind, t, contact ? info.email : tinfo.requester, contact ? &info : NULL,
+                         tinfo.id ? &tinfo : NULL, error);
   portero_contact_info_clear (&info);
   portero_ticket_info_clear (&tinfo);
   g_hash_table_unref (run.credentialed);

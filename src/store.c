@@ -1380,6 +1380,34 @@ change (PorteroStore *store, const char *sql, gint64 a, gint64 b, const char *te
   return TRUE;
 }
 
+gboolean
+portero_store_ticket_last_mail (PorteroStore *store, gint64 ticket, char **message_id, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT message_id FROM messages WHERE ticket_id = ? AND kind = 'mail' AND message_id <> ''"
+    " ORDER BY id DESC LIMIT 1", error);
+  gboolean row;
+  *message_id = NULL;
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, ticket);
+  if (!step_row (store, s, &row, error))
+    return FALSE;
+  if (row)
+    *message_id = g_strdup ((const char *) sqlite3_column_text (s, 0));
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+gboolean
+portero_store_ticket_set_contact (PorteroStore *store, gint64 ticket, gint64 contact, GError **error)
+{
+  return change (store,
+                 "UPDATE tickets SET contact_id = ?2, customer_id = (SELECT customer_id FROM contacts WHERE id = ?2),"
+                 " updated = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1 AND ?3 IS NULL",
+                 ticket, contact, NULL, NULL, error);
+}
+
 char *
 portero_store_customer_json (PorteroStore *store, gint64 id, GError **error)
 {

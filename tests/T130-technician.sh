@@ -64,4 +64,56 @@ expect_eq "$(grep -o -- "^--- [0-9]* of [0-9]*" "$TMP/last.out" | awk '{print $2
 expect_eq "$(grep -c -- "^--- [0-9]* of $n ---$" "$TMP/last.out")" "$counted"
 check grep -q -- "^--- [0-9]* of $n (auto: not counted) ---$" "$TMP/last.out"
 
+# the newest queued mail, as the maildir transport wrote it
+last_sent() {
+  grep -l -F "<$(sql "$S" "select message_id from outbox order by id desc limit 1")>" "$S"/sent/new/* | head -1
+}
+header() { grep -i -m1 "^$1:" "$2" | tr -d '\r'; }
+printf 'We are on it.\n' > "$TMP/reply.txt"
+
+begin "ticket reply answers the ticket's newest mail from the customer (In-Reply-To, References)"
+mid=$(sql "$S" "select message_id from messages where ticket_id=1 and kind='mail' order by id desc limit 1")
+check [ -n "$mid" ]
+expect_code 0 portero --config "$C" ticket reply 1 --body-file "$TMP/reply.txt"
+f=$(last_sent)
+expect_eq "$(header In-Reply-To "$f")" "In-Reply-To: <$mid>"
+expect_eq "$(header References "$f")" "References: <$mid>"
+
+begin "reset-password --send --ticket answers that ticket's newest mail too"
+expect_code 0 portero --config "$C" contact reset-password ann@acme.example --send quick-portal-credentials --ticket 1
+f=$(last_sent)
+expect_eq "$(header In-Reply-To "$f")" "In-Reply-To: <$mid>"
+expect_eq "$(header References "$f")" "References: <$mid>"
+check grep -q "^Subject:.*\[#1\]" "$f"
+expect_code 1 portero --config "$C" contact reset-password ann@acme.example --print --ticket 1
+expect_code 1 portero --config "$C" contact reset-password ann@acme.example --send quick-portal-credentials --ticket 99
+check grep -q "no ticket 99" "$TMP/last.err"
+
+begin "a ticket without a contact is answered at the requester's address"
+mail "Cid <cid@other.example>" "No contact here" | deliver_to "$S"
+T=$(sql "$S" "select max(id) from tickets")
+sql "$S" "update tickets set contact_id=NULL where id=$T"
+expect_code 0 portero --config "$C" ticket reply "$T" --body-file "$TMP/reply.txt"
+f=$(last_sent)
+check grep -q "^To: .*cid@other.example" "$f"
+check grep -q "^In-Reply-To: <" "$f"
+
+begin "ticket contact sets a ticket's contact and files it under the contact's customer"
+expect_code 0 portero --config "$C" customer add "Other Ltd"
+expect_code 0 portero --config "$C" contact add cid2@other.example --customer "Other Ltd" --no-welcome
+expect_code 0 portero --config "$C" ticket contact "#$T" CID2@other.example
+check grep -q "cid2@other.example" "$TMP/last.out"
+expect_eq "$(sql "$S" "select c.name from tickets t join customers c on c.id=t.customer_id where t.id=$T")" "Other Ltd"
+expect_eq "$(sql "$S" "select e.email from tickets t join contact_emails e on e.contact_id=t.contact_id where t.id=$T")" \
+  "cid2@other.example"
+expect_code 0 portero --config "$C" ticket reply "$T" --body-file "$TMP/reply.txt"
+check grep -q "^To: .*cid2@other.example" "$(last_sent)"
+
+begin "ticket contact: unknown tickets and contacts are user errors"
+expect_code 1 portero --config "$C" ticket contact 999 cid2@other.example
+check grep -q "no ticket 999" "$TMP/last.err"
+expect_code 1 portero --config "$C" ticket contact "$T" nobody@other.example
+check grep -q "no contact with the address nobody@other.example" "$TMP/last.err"
+expect_code 1 portero --config "$C" ticket contact "$T" "not an address"
+
 test_done

@@ -99,6 +99,7 @@ gboolean portero_cmd_message_reprocess (PorteroCli *cli, int argc, char **argv, 
 /* ticket.c */
 gboolean portero_cmd_ticket_reply (PorteroCli *cli, int argc, char **argv, GError **error);
 gboolean portero_cmd_ticket_status (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_ticket_contact (PorteroCli *cli, int argc, char **argv, GError **error);
 /* template.c */
 gboolean portero_cmd_template_list (PorteroCli *cli, int argc, char **argv, GError **error);
 gboolean portero_cmd_template_render (PorteroCli *cli, int argc, char **argv, GError **error);

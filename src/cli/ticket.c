@@ -305,14 +305,17 @@ portero_cmd_ticket_reply (PorteroCli *cli, int argc, char **argv, GError **error
   g_autoptr (PorteroRuleSet) rules = NULL;
   g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *old_status = NULL;
+  g_autofree char *old_status = NULL, *requester = NULL;
   if (!get_ticket (cli, id, &ticket, error))
     goto out;
-  if (ticket.contact_id == 0)
+  /* Without a contact the reply goes to the requester's address (never
+   * with credentials: those go only to a contact's registered address). */
+  requester = portero_address_normalise (ticket.requester);
+  if (ticket.contact_id == 0 && requester == NULL)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
-                   _("ticket %" PRId64 " has no %s to reply to (requester %s)"), id,
-                   portero_cli_word (cli, "contact"), ticket.requester);
+                   _("ticket %" PRId64 " has no %s and no requester address to reply to (see portero ticket contact)"),
+                   id, portero_cli_word (cli, "contact"));
       goto out;
     }
   if ((t = reply_template (cli, template_name, body_file, &ticket, error)) == NULL)
@@ -412,4 +415,50 @@ portero_cmd_ticket_status (PorteroCli *cli, int argc, char **argv, GError **erro
 out:
   portero_ticket_info_clear (&ticket);
   return ok;
+}
+
+gboolean
+portero_cmd_ticket_contact (PorteroCli *cli, int argc, char **argv, GError **error)
+{
+  if (!portero_cli_parse (cli, &argc, &argv, NULL, NULL, 2, 2, error))
+    return FALSE;
+  gint64 id = 0, contact = 0;
+  if (!parse_ticket (argv[1], &id, error))
+    return FALSE;
+  g_autofree char *address = portero_address_normalise (argv[2]);
+  if (address == NULL)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("\"%s\" is not a mail address"), argv[2]);
+      return FALSE;
+    }
+  PorteroTicketInfo ticket = { 0 };
+  gboolean ok = get_ticket (cli, id, &ticket, error) && portero_store_contact_by_address (cli->store, address, &contact, error);
+  portero_ticket_info_clear (&ticket);
+  if (!ok)
+    return FALSE;
+  if (contact == 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("no %s with the address %s"),
+                   portero_cli_word (cli, "contact"), address);
+      return FALSE;
+    }
+  if (!portero_store_begin (cli->store, error))
+    return FALSE;
+  if (!portero_store_ticket_set_contact (cli->store, id, contact, error)
+      || !get_ticket (cli, id, &ticket, error))
+    {
+      portero_store_rollback (cli->store);
+      portero_ticket_info_clear (&ticket);
+      return FALSE;
+    }
+  if (!portero_store_commit (cli->store, error))
+    {
+      portero_ticket_info_clear (&ticket);
+      return FALSE;
+    }
+  /* TRANSLATORS: ticket N: contact ADDRESS, customer NAME (the words follow the mode) */
+  printf (_("ticket %lld: %s %s, %s %s\n"), (long long) id, portero_cli_word (cli, "contact"), address,
+          portero_cli_word (cli, "customer"), ticket.customer);
+  portero_ticket_info_clear (&ticket);
+  return TRUE;
 }
