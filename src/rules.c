@@ -722,3 +722,10 @@ portero_rules_evaluate (const PorteroRuleSet *set, const PorteroRuleEvent *event
     }
   props_clear (&props);
 }
+
+void
+portero_rules_summary (const PorteroRuleSet *set, guint n, PorteroRuleSummary *out)
+{
+  const Rule *r = g_ptr_array_index (set->rules, n);
+  *out = (PorteroRuleSummary) { r->file, r->name, r->description, r->trigger, r->active, r->ignore_flow };
+}

@@ -116,4 +116,23 @@ expect_code 1 portero --config "$C" ticket contact "$T" nobody@other.example
 check grep -q "no contact with the address nobody@other.example" "$TMP/last.err"
 expect_code 1 portero --config "$C" ticket contact "$T" "not an address"
 
+# ---------------------------------------------------------------- rules
+begin "rule list --json: one array with each rule's file, name, trigger, active and ignore_flow"
+expect_code 0 portero --config "$C" rule list --json
+expect_eq "$(jq_py '[(r["file"], r["trigger"], r["active"], r["ignore_flow"]) for r in d][:2]' < "$TMP/last.out")" \
+  "[('10-portal-credentials.rule', 'ticket-created', True, True), ('11-portal-credentials-en.rule', 'ticket-created', True, True)]"
+expect_eq "$(jq_py 'sorted(d[0].keys())' < "$TMP/last.out")" \
+  "['active', 'description', 'file', 'ignore_flow', 'name', 'trigger']"
+
+begin "rule list columns line up, 11-portal-credentials-en.rule included"
+expect_code 0 portero --config "$C" rule list
+check grep -q "^11-portal-credentials-en.rule " "$TMP/last.out"
+# every column starts at the same offset on every line as in the header
+for h in TRIGGER ACTIVE NAME; do
+  col=$(head -1 "$TMP/last.out" | awk -v h=$h '{print index($0, h)}')
+  while IFS= read -r line; do
+    check [ "${line:$((col - 2)):1}" = " " ] && check [ "${line:$((col - 1)):1}" != " " ]
+  done < <(tail -n +2 "$TMP/last.out")
+done
+
 test_done

@@ -78,7 +78,7 @@ static const PorteroCommand commands[] = {
   { "template list", CMD_CONFIG, portero_cmd_template_list, "[--json]", N_ ("list the templates") },
   { "template render", CMD_CONFIG | CMD_STORE_READ, portero_cmd_template_render,
     "NAME [--contact EMAIL] [--ticket ID]", N_ ("preview a template (credentials shown as placeholders)") },
-  { "rule list", CMD_CONFIG, portero_cmd_rule_list, "", N_ ("list the rules in force, in order") },
+  { "rule list", CMD_CONFIG, portero_cmd_rule_list, "[--json]", N_ ("list the rules in force, in order") },
   { "rule test", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_rule_test, "MESSAGE.eml [--as-new] [--sender ADDR] [--recipient ADDR]",
     N_ ("run intake and every rule on a message, writing and sending nothing") },
   { "outbox list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_outbox_list, "[--json]", N_ ("list outgoing mail") },
