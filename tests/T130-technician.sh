@@ -135,4 +135,63 @@ for h in TRIGGER ACTIVE NAME; do
   done < <(tail -n +2 "$TMP/last.out")
 done
 
+# ---------------------------------------------------------------- attachments
+# attach_mail: a message with a text body and three attachments: a name that
+# is a path with an escape sequence, binary bytes, and a hidden-file name.
+printf 'PDF\x00\x01\x02\xff binary' > "$TMP/binary.bin"
+attach_mail() {
+  printf 'From: Ann <ann@acme.example>\r\nTo: support@helpdesk.example\r\nSubject: Files\r\n'
+  printf 'Message-ID: <files-%s@test.example>\r\nMIME-Version: 1.0\r\n' "$1"
+  printf 'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n'
+  printf -- '--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee attached.\r\n'
+  printf -- '--b1\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename="../../x/evil\033[31m.txt"\r\n\r\nfirst file\r\n'
+  printf -- '--b1\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n'
+  printf 'Content-Disposition: attachment; filename="report.pdf"\r\n\r\n%s\r\n' "$(base64 -w0 < "$TMP/binary.bin")"
+  printf -- '--b1\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="..bashrc"\r\n\r\nx\r\n'
+  printf -- '--b1--\r\n'
+}
+attach_mail 1 | deliver_to "$S"
+M=$(sql "$S" "select id from messages where message_id='files-1@test.example'")
+W=$TMP/work
+mkdir -p "$W"
+
+begin "message attachment save writes the decoded bytes under a cleaned name, here"
+(cd "$W" && expect_code 0 portero --config "$C" message attachment save "$M" 2)
+check cmp "$W/report.pdf" "$TMP/binary.bin"
+expect_eq "$(stat -c %a "$W/report.pdf")" "600"
+
+begin "a file name from the mail is never a path: last component, no control characters, no leading dot"
+(cd "$W" && expect_code 0 portero --config "$C" message attachment save "$M" 1)
+f=$(ls "$W" | grep '^evil.*\.txt$')
+check [ -n "$f" ]
+check [ "$(printf '%s' "$f" | tr -d '\033' | wc -c)" -eq "$(printf '%s' "$f" | wc -c)" ]
+expect_eq "$(tr -d '\r' < "$W/$f")" "first file"
+check [ ! -e "$TMP/x" ]
+(cd "$W" && expect_code 0 portero --config "$C" message attachment save "$M" 3)
+check [ -f "$W/bashrc" ]
+check [ ! -e "$W/..bashrc" ]
+
+begin "an existing file is refused without --force, replaced with it; a symbolic link is never followed"
+echo keep > "$W/mine.pdf"
+(cd "$W" && expect_code 1 portero --config "$C" message attachment save "$M" 2 mine.pdf)
+check grep -q "exists already" "$TMP/last.err"
+expect_eq "$(cat "$W/mine.pdf")" "keep"
+(cd "$W" && expect_code 0 portero --config "$C" message attachment save "$M" 2 mine.pdf --force)
+check cmp "$W/mine.pdf" "$TMP/binary.bin"
+echo target > "$TMP/target"
+ln -s "$TMP/target" "$W/link.pdf"
+(cd "$W" && expect_code 1 portero --config "$C" message attachment save "$M" 2 link.pdf --force)
+expect_eq "$(cat "$TMP/target")" "target"
+
+begin "FILE - writes the attachment to standard output"
+expect_code 0 portero --config "$C" message attachment save "$M" 2 -
+check cmp "$TMP/last.out" "$TMP/binary.bin"
+
+begin "message attachment save: a number past the last attachment or a bad one is a user error"
+expect_code 1 portero --config "$C" message attachment save "$M" 4
+check grep -q "has 3 attachments" "$TMP/last.err"
+expect_code 1 portero --config "$C" message attachment save "$M" 0
+expect_code 1 portero --config "$C" message attachment save 9999 1
+expect_code 1 portero --config "$C" message attachment save "$M"
+
 test_done

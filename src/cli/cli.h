@@ -96,6 +96,8 @@ gboolean portero_cmd_contact_request_reset (PorteroCli *cli, int argc, char **ar
 gboolean portero_cmd_message_list (PorteroCli *cli, int argc, char **argv, GError **error);
 gboolean portero_cmd_message_show (PorteroCli *cli, int argc, char **argv, GError **error);
 gboolean portero_cmd_message_reprocess (PorteroCli *cli, int argc, char **argv, GError **error);
+/* message-attachment.c */
+gboolean portero_cmd_message_attachment_save (PorteroCli *cli, int argc, char **argv, GError **error);
 /* ticket.c */
 gboolean portero_cmd_ticket_reply (PorteroCli *cli, int argc, char **argv, GError **error);
 gboolean portero_cmd_ticket_status (PorteroCli *cli, int argc, char **argv, GError **error);

@@ -62,6 +62,8 @@ static const PorteroCommand commands[] = {
     N_ ("list stored mail (--unfiled: mail that made no ticket)") },
   { "message show", CMD_CONFIG | CMD_STORE_READ, portero_cmd_message_show, "ID [--json] [--raw]",
     N_ ("show a stored message") },
+  { "message attachment save", CMD_CONFIG | CMD_STORE_READ, portero_cmd_message_attachment_save,
+    "ID N [FILE] [--force]", N_ ("save a message's Nth attachment (by default under its cleaned name, here)") },
   { "message reprocess", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_message_reprocess, "ID",
     N_ ("run a stored message through intake again, without a second copy") },
   { "ticket list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_ticket_list,
