@@ -269,6 +269,7 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
   g_autofree char *ticket_no = ticket_id ? g_strdup_printf ("%" G_GINT64_FORMAT, ticket_id) : g_strdup ("");
   g_autofree char *password = NULL, *link = NULL, *mine = NULL, *company = NULL;
   values[PORTERO_SNIPPET_PORTAL_ADDRESS] = config->portal_address;
+  portero_template_mode_values (t, config->language, config->mode == PORTERO_MODE_IT, values);
   values[PORTERO_SNIPPET_PORTAL_USERNAME] = contact && contact->id ? contact->email : "";
   values[PORTERO_SNIPPET_CONTACT_NAME] = contact && contact->name && *contact->name ? contact->name : first;
   values[PORTERO_SNIPPET_CONTACT_FIRST_NAME] = first;
@@ -326,7 +327,11 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
       if (contact->main && !contact->default_customer)
         company = digest (run, 0, contact->customer_id, error);
       else
-        company = g_strdup (run->es ? "La lista de tickets de la empresa está restringida a los contactos principales."
+        company = g_strdup (run->es ? (config->mode == PORTERO_MODE_IT
+                                         ? "La lista de tickets del sitio está restringida a los usuarios principales."
+                                         : "La lista de tickets de la empresa está restringida a los contactos principales.")
+                                    : config->mode == PORTERO_MODE_IT
+                                    ? "The list of the site's tickets is restricted to main users."
                                     : "The list of the company's tickets is restricted to main contacts.");
       if (company == NULL)
         return FALSE;

@@ -194,4 +194,39 @@ expect_code 1 portero --config "$C" message attachment save "$M" 0
 expect_code 1 portero --config "$C" message attachment save 9999 1
 expect_code 1 portero --config "$C" message attachment save "$M"
 
+# ---------------------------------------------------------------- IT mode
+begin "the shipped templates name the portal as the mode does, in their language, unedited"
+for mode in msp it; do
+  for lang in en es; do
+    new_state "$TMP/$mode-$lang" "[portero]" "mode=$mode" "language=$lang"
+    sed -i "s/^language=en$/language=$lang/" "$TMP/$mode-$lang/portero.conf"
+    for t in welcome portal-credentials password-reset; do
+      expect_code 0 portero --config "$TMP/$mode-$lang/portero.conf" template render "$t"
+      case $mode-$lang in
+        msp-en) want="Customer Portal" ;; it-en) want="Service Portal" ;;
+        msp-es) want="Portal del Cliente" ;; it-es) want="Portal de Servicio" ;;
+      esac
+      check grep -q "$want" "$TMP/last.out"
+      check [ "$(grep -c -E "Customer Portal|Service Portal|Portal del Cliente|Portal de Servicio" "$TMP/last.out")" -eq \
+        "$(grep -c "$want" "$TMP/last.out")" ]
+    done
+  done
+done
+
+begin "the customer and contact word snippets follow the mode, in either name"
+mkdir -p "$TMP/words"
+printf 'Subject: {[Portal Name]}\n\n{[Customer Word]} {[Contact Word]} {[Site Word]} {[Palabra de Usuario]}\n' \
+  > "$TMP/words/words.en.tmpl"
+printf 'Subject: {[Nombre del Portal]}\n\n{[Palabra de Cliente]} {[Palabra de Contacto]}\n' > "$TMP/words/words.es.tmpl"
+for mode in msp it; do
+  sed -i "s|^templates=.*|templates=$TMP/words|" "$TMP/$mode-en/portero.conf" "$TMP/$mode-es/portero.conf"
+done
+expect_code 0 portero --config "$TMP/it-en/portero.conf" template render words
+check grep -q "^site user site user$" "$TMP/last.out"
+expect_code 0 portero --config "$TMP/msp-en/portero.conf" template render words
+check grep -q "^customer contact customer contact$" "$TMP/last.out"
+expect_code 0 portero --config "$TMP/it-es/portero.conf" template render words
+check grep -q "^sitio usuario$" "$TMP/last.out"
+check grep -q "Portal de Servicio" "$TMP/last.out"
+
 test_done

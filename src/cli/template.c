@@ -186,6 +186,7 @@ portero_cmd_template_render (PorteroCli *cli, int argc, char **argv, GError **er
    * and nothing is issued, and what is unknown here shows its name. */
   const char *values[PORTERO_SNIPPET_COUNT] = { 0 };
   values[PORTERO_SNIPPET_PORTAL_ADDRESS] = config->portal_address;
+  portero_template_mode_values (t, config->language, config->mode == PORTERO_MODE_IT, values);
   values[PORTERO_SNIPPET_PORTAL_PASSWORD] = es ? "(contraseña nueva)" : "(new password)";
   values[PORTERO_SNIPPET_PORTAL_PASSWORD_LINK] = es ? "(enlace de un solo uso)" : "(one-time link)";
   values[PORTERO_SNIPPET_SUPPORT_ADDRESS] = config->support_addresses[0];
