@@ -13,6 +13,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "template.h"
+#include "i18n.h"
 #include <sodium.h>
 #include <string.h>
 
@@ -125,6 +126,9 @@ typedef struct {
   char *from;                 /* our own address, shown as the sender of automatic mail */
   gboolean technician;        /* a person's action: no limits, the password replaces the old one */
 } Run;
+
+/* For xgettext: the kinds of mail, as the report names them. */
+static const char *const mail_kinds[] G_GNUC_UNUSED = { N_ ("welcome"), N_ ("rule"), N_ ("reply"), N_ ("reset") };
 
 static void
 report (Run *run, const char *format, ...) G_GNUC_PRINTF (2, 3);
@@ -392,7 +396,7 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
       g_array_append_val (run->queued, id);
       if (credential)
         g_hash_table_add (run->credentialed, GINT_TO_POINTER (contact->id));
-      report (run, "mail %s to <%s>: %s", kind, to_addr, c.subject);
+      report (run, _("mail %s to <%s>: %s"), _(kind), to_addr, c.subject);
       if (run->dry_run)
         report (run, "%s", c.redacted_body);
     }
@@ -426,7 +430,7 @@ run_event (Run *run, const PorteroRuleSet *rules, const PorteroEvent *e, GError 
   if (welcome && contact.id != 0)
     {
       if (!e->may_mail)
-        report (run, "no welcome mail: %s", e->mail && e->mail->spam ? "spam" : "auto-generated mail");
+        report (run, _("no welcome mail: %s"), e->mail && e->mail->spam ? _("spam") : _("auto-generated mail"));
       else if (!queue_mail (run, e, "welcome", config->welcome_template, contact.email, &contact,
                             ticket.id ? &ticket : NULL, error))
         goto out;
@@ -447,7 +451,7 @@ run_event (Run *run, const PorteroRuleSet *rules, const PorteroEvent *e, GError 
   ev.props[PORTERO_PROP_PRIORITY] = ticket.priority;
   portero_rules_evaluate (rules, &ev, &o);
   for (guint i = 0; i < o.trace->len; i++)
-    report (run, "%s: %s", portero_trigger_name (e->trigger), (const char *) g_ptr_array_index (o.trace, i));
+    report (run, "%s: %s", _(portero_trigger_name (e->trigger)), (const char *) g_ptr_array_index (o.trace, i));
 
   if (ticket.id != 0 && (o.status || o.priority || o.customer))
     {
@@ -476,7 +480,7 @@ run_event (Run *run, const PorteroRuleSet *rules, const PorteroEvent *e, GError 
       const PorteroAction *a = g_ptr_array_index (o.mails, i);
       if (!e->may_mail)
         {
-          report (run, "rule %s: no mail for auto-generated or spam mail", a->rule);
+          report (run, _("rule %s: no mail for auto-generated or spam mail"), a->rule);
           continue;
         }
       if (a->type == PORTERO_ACTION_EMAIL_CONTACT)

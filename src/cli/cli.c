@@ -143,6 +143,43 @@ portero_cli_send_queued (PorteroCli *cli, const PorteroKeys *keys, GArray *queue
     printf (_("%d mail(s) failed (see portero outbox list)\n"), tally.failed);
 }
 
+/* For xgettext: the values that listings show in the user's language. */
+static const char *const value_words[] G_GNUC_UNUSED = {
+  /* contact sources */
+  N_ ("email"), N_ ("manual"), N_ ("csv"), N_ ("azure-ad"),
+  /* outbox statuses and mail kinds */
+  N_ ("queued"), N_ ("sent"), N_ ("failed"), N_ ("bounced"),
+  N_ ("welcome"), N_ ("rule"), N_ ("reply"), N_ ("reset"),
+  /* message kinds */
+  N_ ("mail"), N_ ("note"), N_ ("auto"),
+};
+
+static void
+add_words (JsonObject *o, const char *const *fields)
+{
+  for (const char *const *f = fields; *f; f++)
+    if (json_object_has_member (o, *f) && JSON_NODE_HOLDS_VALUE (json_object_get_member (o, *f))
+        && json_object_get_string_member (o, *f) != NULL)
+      {
+        g_autofree char *key = g_strconcat (*f, "_text", NULL);
+        json_object_set_string_member (o, key, _(json_object_get_string_member (o, *f)));
+      }
+}
+
+void
+portero_cli_add_words (JsonNode *node, const char *const *fields)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    add_words (json_node_get_object (node), fields);
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (node)); i++)
+      {
+        JsonNode *e = json_array_get_element (json_node_get_array (node), i);
+        if (JSON_NODE_HOLDS_OBJECT (e))
+          add_words (json_node_get_object (e), fields);
+      }
+}
+
 JsonNode *
 portero_cli_json (char *text, GError **error)
 {

@@ -44,6 +44,11 @@ gboolean portero_cli_check_customer (PorteroCli *cli, const char *name, GError *
  * store has set the error). */
 JsonNode *portero_cli_json (char *text, GError **error);
 
+/* For people: beside each member FIELD (a string) of NODE (an object, or
+ * each object of an array), FIELD_text with its word in their language;
+ * FIELDS ends with NULL. --json output keeps the English values alone. */
+void portero_cli_add_words (JsonNode *node, const char *const *fields);
+
 /* NODE for scripts (--json) or people: an array as a table, an object as
  * "Label: value" lines, with COLUMNS (ends with a NULL header). */
 void portero_cli_print (JsonNode *node, gboolean json, const PorteroColumn *columns);

@@ -53,7 +53,7 @@ portero_cmd_rule_test (PorteroCli *cli, int argc, char **argv, GError **error)
           mail->auto_generated ? _(" (auto-generated: no automatic mail)")
           : mail->spam         ? _(" (spam: no automatic mail)")
                                : "");
-  printf (_("outcome: %s"), portero_outcome_name (result.outcome));
+  printf (_("outcome: %s"), _(portero_outcome_name (result.outcome)));
   if (result.outcome == PORTERO_OUTCOME_FOLLOW_UP)
     printf (_(" to ticket %lld (by %s)"), (long long) result.ticket, result.matched_by);
   if (result.contact_created)
@@ -66,6 +66,11 @@ portero_cmd_rule_test (PorteroCli *cli, int argc, char **argv, GError **error)
   portero_intake_result_clear (&result);
   return TRUE;
 }
+
+/* For xgettext: what intake made of a message. */
+static const char *const outcomes[] G_GNUC_UNUSED = {
+  N_ ("new-ticket"), N_ ("follow-up"), N_ ("note"), N_ ("unfiled"), N_ ("duplicate"),
+};
 
 /* For xgettext: the triggers, shown in the user's language (JSON and the
  * rule files keep the English names). */
