@@ -172,11 +172,12 @@ first_name (const char *name, const char *email)
   return at ? g_strndup (email, at - email) : g_strdup ("");
 }
 
+/* The open tickets of CONTACT or CUSTOMER, their statuses in LANG. */
 static char *
-digest (Run *run, gint64 contact, gint64 customer, GError **error)
+digest (Run *run, gint64 contact, gint64 customer, const char *lang, GError **error)
 {
   g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  if (!portero_store_open_tickets (run->store, contact, customer, lines, error))
+  if (!portero_store_open_tickets (run->store, contact, customer, portero_template_status_word, lang, lines, error))
     return NULL;
   if (lines->len == 0)
     return g_strdup (run->es ? "(ningún ticket abierto)" : "(no open tickets)");
@@ -266,6 +267,8 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
       return note (run, ticket_id, text, error);
     }
 
+  /* The mail speaks the template's language (a fallback may be the other one). */
+  const char *mail_lang = t->lang ? t->lang : config->language;
   const char *values[PORTERO_SNIPPET_COUNT] = { 0 };
   const char *redacted[PORTERO_SNIPPET_COUNT] = { 0 };
   g_autofree char *first = first_name (contact ? contact->name : NULL,
@@ -280,7 +283,7 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
   values[PORTERO_SNIPPET_CUSTOMER_NAME] = contact && contact->id ? contact->customer : ticket ? ticket->customer : "";
   values[PORTERO_SNIPPET_TICKET_ID] = ticket_no;
   values[PORTERO_SNIPPET_TICKET_TITLE] = ticket ? ticket->title : "";
-  values[PORTERO_SNIPPET_TICKET_STATUS] = ticket ? ticket->status : "";
+  values[PORTERO_SNIPPET_TICKET_STATUS] = ticket ? portero_template_status_word (ticket->status, mail_lang) : "";
   values[PORTERO_SNIPPET_SUPPORT_ADDRESS] = e->destination && *e->destination ? e->destination
                                             : config->support_addresses[0] ? config->support_addresses[0] : "";
   if (issues_password)
@@ -322,14 +325,14 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
     }
   if (portero_template_uses (t, PORTERO_SNIPPET_MY_TICKETS))
     {
-      mine = digest (run, contact->id, 0, error);
+      mine = digest (run, contact->id, 0, mail_lang, error);
       if (mine == NULL)
         return FALSE;
     }
   if (portero_template_uses (t, PORTERO_SNIPPET_COMPANY_TICKETS))
     {
       if (contact->main && !contact->default_customer)
-        company = digest (run, 0, contact->customer_id, error);
+        company = digest (run, 0, contact->customer_id, mail_lang, error);
       else
         company = g_strdup (run->es ? (config->mode == PORTERO_MODE_IT
                                          ? "La lista de tickets del sitio está restringida a los usuarios principales."

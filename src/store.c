@@ -1326,7 +1326,8 @@ portero_store_ticket_update (PorteroStore *store, gint64 id, const char *status,
 }
 
 gboolean
-portero_store_open_tickets (PorteroStore *store, gint64 contact, gint64 customer, GPtrArray *lines, GError **error)
+portero_store_open_tickets (PorteroStore *store, gint64 contact, gint64 customer, PorteroStatusWord status_word,
+                            const char *lang, GPtrArray *lines, GError **error)
 {
   sqlite3_stmt *s = stmt (store,
     "SELECT t.id, t.title, t.status, t.updated, t.requester FROM tickets t"
@@ -1342,7 +1343,8 @@ portero_store_open_tickets (PorteroStore *store, gint64 contact, gint64 customer
     g_ptr_array_add (lines, g_strdup_printf ("[#%" G_GINT64_FORMAT "] %s (%s, %s%s%s)",
                                              (gint64) sqlite3_column_int64 (s, 0),
                                              (const char *) sqlite3_column_text (s, 1),
-                                             (const char *) sqlite3_column_text (s, 2),
+                                             status_word ? status_word ((const char *) sqlite3_column_text (s, 2), lang)
+                                                         : (const char *) sqlite3_column_text (s, 2),
                                              (const char *) sqlite3_column_text (s, 3),
                                              customer ? ", " : "",
                                              customer ? (const char *) sqlite3_column_text (s, 4) : ""));

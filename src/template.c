@@ -59,6 +59,20 @@ portero_template_mode_values (const PorteroTemplate *t, const char *lang, gboole
   values[PORTERO_SNIPPET_CONTACT_WORD] = mode_values[2][es][it != FALSE];
 }
 
+const char *
+portero_template_status_word (const char *status, const char *lang)
+{
+  static const char *const words[][2] = {
+    { "open", "abierto" }, { "pending", "pendiente" }, { "on-hold", "en espera" },
+    { "resolved", "resuelto" }, { "closed", "cerrado" },
+  };
+  if (g_strcmp0 (lang, "es") == 0)
+    for (gsize i = 0; i < G_N_ELEMENTS (words); i++)
+      if (g_strcmp0 (status, words[i][0]) == 0)
+        return words[i][1];
+  return status;
+}
+
 int
 portero_snippet_lookup (const char *name)
 {

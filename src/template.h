@@ -67,6 +67,9 @@ char *portero_template_expand (const char *text, const char *const *values, gboo
  * the customer and contact words) in T's language, else LANG; IT: IT mode. */
 void portero_template_mode_values (const PorteroTemplate *t, const char *lang, gboolean it, const char **values);
 
+/* A ticket status as a mail in LANG ("es" or "en") says it. */
+const char *portero_template_status_word (const char *status, const char *lang);
+
 /* The snippet named NAME (either language, any case), or -1. */
 int portero_snippet_lookup (const char *name);
 /* The English name of SNIPPET. */

@@ -229,4 +229,15 @@ expect_code 0 portero --config "$TMP/it-es/portero.conf" template render words
 check grep -q "^sitio usuario$" "$TMP/last.out"
 check grep -q "Portal de Servicio" "$TMP/last.out"
 
+begin "a Spanish digest mail says the ticket statuses in Spanish"
+D=$TMP/digest
+new_state "$D"
+sed -i 's/^language=en$/language=es/' "$D/portero.conf"
+mail "Ann <ann@acme.example>" "La impresora no imprime" | deliver_to "$D"
+mail "Ann <ann@acme.example>" "[Estado de mis Tickets]" | deliver_to "$D"
+f=$(grep -l "^Subject: Estado de sus tickets" "$D"/sent/new/* | head -1)
+check [ -n "$f" ]
+check grep -q "La impresora no imprime (abierto, " "$f"
+check [ "$(grep -c "(open, " "$f")" -eq 0 ]
+
 test_done
