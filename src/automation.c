@@ -14,6 +14,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "template.h"
+#include "i18n.h"
 #include <sodium.h>
 #include <string.h>
 
@@ -148,6 +149,9 @@ typedef struct {
   const char *allowance;      /* the rate allowance requests draw on, when the caller names it */
 } Run;
 
+/* For xgettext: the kinds of mail, as the report names them. */
+static const char *const mail_kinds[] G_GNUC_UNUSED = { N_ ("welcome"), N_ ("rule"), N_ ("reply"), N_ ("reset") };
+
 static void
 report (Run *run, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
@@ -209,11 +213,12 @@ first_name (const char *name, const char *email)
   return at ? g_strndup (email, at - email) : g_strdup ("");
 }
 
+/* The open tickets of CONTACT or CUSTOMER, their statuses in LANG. */
 static char *
-digest (Run *run, gint64 contact, gint64 customer, GError **error)
+digest (Run *run, gint64 contact, gint64 customer, const char *lang, GError **error)
 {
   g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  if (!portero_store_open_tickets (run->store, contact, customer, lines, error))
+  if (!portero_store_open_tickets (run->store, contact, customer, portero_template_status_word, lang, lines, error))
     return NULL;
   if (lines->len == 0)
     return g_strdup (run->es ? "(ningún ticket abierto)" : "(no open tickets)");
@@ -345,6 +350,8 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
         }
     }
 
+  /* The mail speaks the template's language (a fallback may be the other one). */
+  const char *mail_lang = t->lang ? t->lang : config->language;
   const char *values[PORTERO_SNIPPET_COUNT] = { 0 };
   const char *redacted[PORTERO_SNIPPET_COUNT] = { 0 };
   g_autofree char *first = first_name (contact ? contact->name : NULL,
@@ -352,13 +359,14 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
   g_autofree char *ticket_no = ticket_id ? g_strdup_printf ("%" G_GINT64_FORMAT, ticket_id) : g_strdup ("");
   g_autofree char *password = NULL, *link = NULL, *mine = NULL, *company = NULL;
   values[PORTERO_SNIPPET_PORTAL_ADDRESS] = config->portal_address;
+  portero_template_mode_values (t, config->language, config->mode == PORTERO_MODE_IT, values);
   values[PORTERO_SNIPPET_PORTAL_USERNAME] = contact && contact->id ? contact->email : "";
   values[PORTERO_SNIPPET_CONTACT_NAME] = contact && contact->name && *contact->name ? contact->name : first;
   values[PORTERO_SNIPPET_CONTACT_FIRST_NAME] = first;
   values[PORTERO_SNIPPET_CUSTOMER_NAME] = contact && contact->id ? contact->customer : ticket ? ticket->customer : "";
   values[PORTERO_SNIPPET_TICKET_ID] = ticket_no;
   values[PORTERO_SNIPPET_TICKET_TITLE] = ticket ? ticket->title : "";
-  values[PORTERO_SNIPPET_TICKET_STATUS] = ticket ? ticket->status : "";
+  values[PORTERO_SNIPPET_TICKET_STATUS] = ticket ? portero_template_status_word (ticket->status, mail_lang) : "";
   values[PORTERO_SNIPPET_SUPPORT_ADDRESS] = e->destination && *e->destination ? e->destination
                                             : config->support_addresses[0] ? config->support_addresses[0] : "";
   if (issues_password)
@@ -400,16 +408,20 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
     }
   if (portero_template_uses (t, PORTERO_SNIPPET_MY_TICKETS))
     {
-      mine = digest (run, contact->id, 0, error);
+      mine = digest (run, contact->id, 0, mail_lang, error);
       if (mine == NULL)
         return FALSE;
     }
   if (portero_template_uses (t, PORTERO_SNIPPET_COMPANY_TICKETS))
     {
       if (contact->main && !contact->default_customer)
-        company = digest (run, 0, contact->customer_id, error);
+        company = digest (run, 0, contact->customer_id, mail_lang, error);
       else
-        company = g_strdup (run->es ? "La lista de tickets de la empresa está restringida a los contactos principales."
+        company = g_strdup (run->es ? (config->mode == PORTERO_MODE_IT
+                                         ? "La lista de tickets del sitio está restringida a los usuarios principales."
+                                         : "La lista de tickets de la empresa está restringida a los contactos principales.")
+                                    : config->mode == PORTERO_MODE_IT
+                                    ? "The list of the site's tickets is restricted to main users."
                                     : "The list of the company's tickets is restricted to main contacts.");
       if (company == NULL)
         return FALSE;
@@ -440,7 +452,7 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
     .to_addr = to_addr,
     .to_name = contact && g_strcmp0 (contact->email, to_addr) == 0 && !new_address ? contact->name : NULL,
     .ticket = ticket_id,
-    .in_reply_to = e->mail ? e->mail->message_id : NULL,
+    .in_reply_to = e->mail ? e->mail->message_id : e->in_reply_to,
     .auto_submitted = run->technician ? NULL : e->mail ? "auto-replied" : "auto-generated",
   };
   PorteroComposed c = { 0 };
@@ -486,7 +498,7 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
       g_array_append_val (run->queued, id);
       if (credential)
         g_hash_table_add (run->credentialed, GINT_TO_POINTER (contact->id));
-      report (run, "mail %s to <%s>: %s", kind, to_addr, c.subject);
+      report (run, _("mail %s to <%s>: %s"), _(kind), to_addr, c.subject);
       if (run->dry_run)
         report (run, "%s", c.redacted_body);
     }
@@ -520,7 +532,7 @@ run_event (Run *run, const PorteroRuleSet *rules, const PorteroEvent *e, GError 
   if (welcome && contact.id != 0)
     {
       if (!e->may_mail)
-        report (run, "no welcome mail: %s", e->mail && e->mail->spam ? "spam" : "auto-generated mail");
+        report (run, _("no welcome mail: %s"), e->mail && e->mail->spam ? _("spam") : _("auto-generated mail"));
       else if (!queue_mail (run, e, "welcome", config->welcome_template, contact.email, &contact,
                             ticket.id ? &ticket : NULL, error))
         goto out;
@@ -541,7 +553,7 @@ run_event (Run *run, const PorteroRuleSet *rules, const PorteroEvent *e, GError 
   ev.props[PORTERO_PROP_PRIORITY] = ticket.priority;
   portero_rules_evaluate (rules, &ev, &o);
   for (guint i = 0; i < o.trace->len; i++)
-    report (run, "%s: %s", portero_trigger_name (e->trigger), (const char *) g_ptr_array_index (o.trace, i));
+    report (run, "%s: %s", _(portero_trigger_name (e->trigger)), (const char *) g_ptr_array_index (o.trace, i));
 
   if (ticket.id != 0 && (o.status || o.priority || o.customer))
     {
@@ -570,7 +582,7 @@ run_event (Run *run, const PorteroRuleSet *rules, const PorteroEvent *e, GError 
       const PorteroAction *a = g_ptr_array_index (o.mails, i);
       if (!e->may_mail)
         {
-          report (run, "rule %s: no mail for auto-generated or spam mail", a->rule);
+          report (run, _("rule %s: no mail for auto-generated or spam mail"), a->rule);
           continue;
         }
       if (a->type == PORTERO_ACTION_EMAIL_CONTACT)
@@ -642,16 +654,21 @@ portero_automation_request (PorteroStore *store, const PorteroConfig *config, co
   };
   PorteroContactInfo info = { 0 };
   PorteroTicketInfo tinfo = { 0 };
+  g_autofree char *answers = NULL;
   PorteroEvent e = { .ticket = ticket, .contact = contact, .may_mail = TRUE, .authenticated = TRUE };
-  gboolean ok = portero_store_contact_info (store, contact, &info, error)
-                && (ticket == 0 || portero_store_ticket_info (store, ticket, &tinfo, error));
-  if (ok && info.id == 0)
+  gboolean ok = (contact == 0 || portero_store_contact_info (store, contact, &info, error))
+                && (ticket == 0 || portero_store_ticket_info (store, ticket, &tinfo, error))
+                && (ticket == 0 || portero_store_ticket_last_mail (store, ticket, &answers, error));
+  if (ok && (contact != 0 ? info.id == 0 : tinfo.id == 0))
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no contact %" G_GINT64_FORMAT, contact);
       ok = FALSE;
     }
+  /* The customer's mail client threads the answer under their message. */
+  e.in_reply_to = answers;
   if (ok)
-    ok = queue_template (&run, &e, kind, t, info.email, &info, tinfo.id ? &tinfo : NULL, error);
+    ok = queue_template (&run, &e, kind, t, contact ? info.email : tinfo.requester, contact ? &info : NULL,
+                         tinfo.id ? &tinfo : NULL, error);
   portero_contact_info_clear (&info);
   portero_ticket_info_clear (&tinfo);
   g_hash_table_unref (run.credentialed);

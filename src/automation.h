@@ -16,6 +16,7 @@ typedef struct {
   const char *destination;     /* the support address it was sent to */
   gboolean may_mail;           /* FALSE for auto-generated or spam mail: no automatic mail at all */
   gboolean authenticated;      /* trust-authserv-id passed (or is not set) */
+  const char *in_reply_to;     /* without MAIL: the Message-ID (no <>) a mail answers, or NULL */
 } PorteroEvent;
 
 /* A password made before the write transaction, since argon2id is slow. */
@@ -42,7 +43,9 @@ gboolean portero_automation_run (PorteroStore *store, const PorteroConfig *confi
                                  PorteroPreparedPassword *password, gboolean dry_run, GArray *queued,
                                  GPtrArray *report, GError **error);
 
-/* Mail template T about TICKET (0: none) to CONTACT's registered address,
+/* Mail template T about TICKET (0: none) to CONTACT's registered address
+ * (CONTACT 0: to the ticket's requester, with no credentials), answering
+ * the ticket's newest mail from outside (In-Reply-To, References),
  * in the caller's transaction. TECHNICIAN: a person's action (a reply, a
  * reset): no rate limits, a password replaces the current one at once, the
  * copy on the ticket is a counted reply. Otherwise as automatic mail. */

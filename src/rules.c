@@ -3,6 +3,7 @@
 #include "address.h"
 #include "error.h"
 #include "template.h"
+#include "i18n.h"
 #include <string.h>
 
 typedef enum {
@@ -735,7 +736,7 @@ condition_holds (const Condition *c, Props *props, char **why)
       for (int n = 0; n < 60 && *end; n++)
         end = g_utf8_next_char (end);
       g_autofree char *shown = g_strndup (text ? text : "", end - (text ? text : ""));
-      *why = g_strdup_printf ("condition \"%s\" failed: %s \"%s\" %s \"%s\"", c->name,
+      *why = g_strdup_printf (_("condition \"%s\" failed: %s \"%s\" %s \"%s\""), c->name,
                               property_names[c->property], shown, operator_names[c->op], c->value);
     }
   return holds;
@@ -754,12 +755,12 @@ portero_rules_evaluate (const PorteroRuleSet *set, const PorteroRuleEvent *event
       g_autofree char *base = g_path_get_basename (r->file);
       if (!r->active)
         {
-          g_ptr_array_add (out->trace, g_strdup_printf ("%s (%s): not fired: inactive", base, r->name));
+          g_ptr_array_add (out->trace, g_strdup_printf (_("%s (%s): not fired: inactive"), base, r->name));
           continue;
         }
       if (stopped && !r->ignore_flow)
         {
-          g_ptr_array_add (out->trace, g_strdup_printf ("%s (%s): not run: an earlier rule stopped", base, r->name));
+          g_ptr_array_add (out->trace, g_strdup_printf (_("%s (%s): not run: an earlier rule stopped"), base, r->name));
           continue;
         }
       gboolean fired = !r->match_any || r->conditions->len == 0;
@@ -785,8 +786,8 @@ portero_rules_evaluate (const PorteroRuleSet *set, const PorteroRuleEvent *event
         }
       if (!fired)
         {
-          g_ptr_array_add (out->trace, g_strdup_printf ("%s (%s): not fired: %s", base, r->name,
-                                                        why ? why : "no condition held"));
+          g_ptr_array_add (out->trace, g_strdup_printf (_("%s (%s): not fired: %s"), base, r->name,
+                                                        why ? why : _("no condition held")));
           continue;
         }
       GString *did = g_string_new (NULL);
@@ -802,24 +803,31 @@ portero_rules_evaluate (const PorteroRuleSet *set, const PorteroRuleEvent *event
                 {
                   g_free (*field);
                   *field = g_strdup (a->value);
-                  g_string_append_printf (did, "; set %s", a->value);
+                  g_string_append_printf (did, _("; set %s"), a->value);
                 }
               else
-                g_string_append_printf (did, "; %s kept (set by an earlier rule)", a->value);
+                g_string_append_printf (did, _("; %s kept (set by an earlier rule)"), a->value);
             }
           else if (a->type == PORTERO_ACTION_STOP)
             {
               stopped = TRUE;
-              g_string_append (did, "; stop");
+              g_string_append (did, _("; stop"));
             }
           else
             {
               g_ptr_array_add (out->mails, a);
-              g_string_append_printf (did, "; mail with template %s", a->template);
+              g_string_append_printf (did, _("; mail with template %s"), a->template);
             }
         }
-      g_ptr_array_add (out->trace, g_strdup_printf ("%s (%s): fired%s", base, r->name, did->str));
+      g_ptr_array_add (out->trace, g_strdup_printf (_("%s (%s): fired%s"), base, r->name, did->str));
       g_string_free (did, TRUE);
     }
   props_clear (&props);
+}
+
+void
+portero_rules_summary (const PorteroRuleSet *set, guint n, PorteroRuleSummary *out)
+{
+  const Rule *r = g_ptr_array_index (set->rules, n);
+  *out = (PorteroRuleSummary) { r->file, r->name, r->description, r->trigger, r->active, r->ignore_flow };
 }

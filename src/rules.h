@@ -71,6 +71,16 @@ gboolean portero_rules_on (const PorteroRuleSet *set, PorteroTrigger trigger);
 /* One line per rule, in order: file, trigger, active, name. */
 void portero_rules_describe (const PorteroRuleSet *set, GPtrArray *lines);
 
+/* What a listing shows of the Nth rule (owned by the set). */
+typedef struct {
+  const char *file;
+  const char *name;
+  const char *description;
+  PorteroTrigger trigger;
+  gboolean active;
+  gboolean ignore_flow;
+} PorteroRuleSummary;
+void portero_rules_summary (const PorteroRuleSet *set, guint n, PorteroRuleSummary *out);
 /* Check that every template an action names exists in TEMPLATES for LANG;
  * problems appended as above. */
 void portero_rules_check_templates (const PorteroRuleSet *set, const char *templates, const char *lang,

@@ -1496,7 +1496,8 @@ portero_store_ticket_update (PorteroStore *store, gint64 id, const char *status,
 }
 
 gboolean
-portero_store_open_tickets (PorteroStore *store, gint64 contact, gint64 customer, GPtrArray *lines, GError **error)
+portero_store_open_tickets (PorteroStore *store, gint64 contact, gint64 customer, PorteroStatusWord status_word,
+                            const char *lang, GPtrArray *lines, GError **error)
 {
   sqlite3_stmt *s = stmt (store,
     "SELECT t.id, t.title, t.status, t.updated, t.requester FROM tickets t"
@@ -1512,7 +1513,8 @@ portero_store_open_tickets (PorteroStore *store, gint64 contact, gint64 customer
     g_ptr_array_add (lines, g_strdup_printf ("[#%" G_GINT64_FORMAT "] %s (%s, %s%s%s)",
                                              (gint64) sqlite3_column_int64 (s, 0),
                                              (const char *) sqlite3_column_text (s, 1),
-                                             (const char *) sqlite3_column_text (s, 2),
+                                             status_word ? status_word ((const char *) sqlite3_column_text (s, 2), lang)
+                                                         : (const char *) sqlite3_column_text (s, 2),
                                              (const char *) sqlite3_column_text (s, 3),
                                              customer ? ", " : "",
                                              customer ? (const char *) sqlite3_column_text (s, 4) : ""));
@@ -1548,6 +1550,34 @@ change (PorteroStore *store, const char *sql, gint64 a, gint64 b, const char *te
   if (changes)
     *changes = sqlite3_changes (store->db);
   return TRUE;
+}
+
+gboolean
+portero_store_ticket_last_mail (PorteroStore *store, gint64 ticket, char **message_id, GError **error)
+{
+  sqlite3_stmt *s = stmt (store,
+    "SELECT message_id FROM messages WHERE ticket_id = ? AND kind = 'mail' AND message_id <> ''"
+    " ORDER BY id DESC LIMIT 1", error);
+  gboolean row;
+  *message_id = NULL;
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, ticket);
+  if (!step_row (store, s, &row, error))
+    return FALSE;
+  if (row)
+    *message_id = g_strdup ((const char *) sqlite3_column_text (s, 0));
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+gboolean
+portero_store_ticket_set_contact (PorteroStore *store, gint64 ticket, gint64 contact, GError **error)
+{
+  return change (store,
+                 "UPDATE tickets SET contact_id = ?2, customer_id = (SELECT customer_id FROM contacts WHERE id = ?2),"
+                 " updated = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1 AND ?3 IS NULL",
+                 ticket, contact, NULL, NULL, error);
 }
 
 char *

@@ -260,9 +260,17 @@ gboolean portero_store_ticket_info (PorteroStore *store, gint64 id, PorteroTicke
 /* Change what is not NULL (0 for the customer). */
 gboolean portero_store_ticket_update (PorteroStore *store, gint64 id, const char *status, const char *priority,
                                       gint64 customer_id, GError **error);
+/* The Message-ID (no <>) of TICKET's newest mail from outside, or NULL in
+ * *MESSAGE_ID when it has none: what a technician's reply answers. */
+gboolean portero_store_ticket_last_mail (PorteroStore *store, gint64 ticket, char **message_id, GError **error);
+/* Give TICKET the contact CONTACT and file it under the contact's customer. */
+gboolean portero_store_ticket_set_contact (PorteroStore *store, gint64 ticket, gint64 contact, GError **error);
 /* "[#N] title (status, updated)" lines of the open tickets of CONTACT, or of
- * CUSTOMER (with the requester) when CONTACT is 0. */
-gboolean portero_store_open_tickets (PorteroStore *store, gint64 contact, gint64 customer, GPtrArray *lines,
+ * CUSTOMER (with the requester) when CONTACT is 0. STATUS_WORD (may be
+ * NULL) says each status in the mail's language LANG. */
+typedef const char *(*PorteroStatusWord) (const char *status, const char *lang);
+gboolean portero_store_open_tickets (PorteroStore *store, gint64 contact, gint64 customer,
+                                     PorteroStatusWord status_word, const char *lang, GPtrArray *lines,
                                      GError **error);
 
 /* The technician's commands. */

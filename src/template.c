@@ -18,6 +18,17 @@ static const char *const snippet_names[PORTERO_SNIPPET_COUNT][4] = {
   [PORTERO_SNIPPET_SUPPORT_ADDRESS] = { "Support Address", "Dirección de Soporte", NULL },
   [PORTERO_SNIPPET_MY_TICKETS] = { "My Tickets", "Mis Tickets", NULL },
   [PORTERO_SNIPPET_COMPANY_TICKETS] = { "Company Tickets", "Tickets de la Empresa", NULL },
+  [PORTERO_SNIPPET_PORTAL_NAME] = { "Portal Name", "Nombre del Portal", NULL },
+  [PORTERO_SNIPPET_CUSTOMER_WORD] = { "Customer Word", "Palabra de Cliente", "Site Word", "Palabra de Sitio" },
+  [PORTERO_SNIPPET_CONTACT_WORD] = { "Contact Word", "Palabra de Contacto", "User Word", "Palabra de Usuario" },
+};
+
+/* What the mode-dependent snippets say: [snippet][spanish][it]. Mail is in
+ * the template's language, not the technician's, hence no gettext here. */
+static const char *const mode_values[3][2][2] = {
+  { { "Customer Portal", "Service Portal" }, { "Portal del Cliente", "Portal de Servicio" } },
+  { { "customer", "site" }, { "cliente", "sitio" } },
+  { { "contact", "user" }, { "contacto", "usuario" } },
 };
 
 /* Names compare after case folding and collapsing white space. */
@@ -36,6 +47,30 @@ fold (const char *s)
         g_string_append (out, *w);
       }
   return g_string_free (out, FALSE);
+}
+
+void
+portero_template_mode_values (const PorteroTemplate *t, const char *lang, gboolean it, const char **values)
+{
+  const char *l = t != NULL && t->lang != NULL ? t->lang : lang;
+  int es = g_strcmp0 (l, "es") == 0;
+  values[PORTERO_SNIPPET_PORTAL_NAME] = mode_values[0][es][it != FALSE];
+  values[PORTERO_SNIPPET_CUSTOMER_WORD] = mode_values[1][es][it != FALSE];
+  values[PORTERO_SNIPPET_CONTACT_WORD] = mode_values[2][es][it != FALSE];
+}
+
+const char *
+portero_template_status_word (const char *status, const char *lang)
+{
+  static const char *const words[][2] = {
+    { "open", "abierto" }, { "pending", "pendiente" }, { "on-hold", "en espera" },
+    { "resolved", "resuelto" }, { "closed", "cerrado" },
+  };
+  if (g_strcmp0 (lang, "es") == 0)
+    for (gsize i = 0; i < G_N_ELEMENTS (words); i++)
+      if (g_strcmp0 (status, words[i][0]) == 0)
+        return words[i][1];
+  return status;
 }
 
 int

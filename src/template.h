@@ -21,6 +21,9 @@ typedef enum {
   PORTERO_SNIPPET_SUPPORT_ADDRESS,
   PORTERO_SNIPPET_MY_TICKETS,
   PORTERO_SNIPPET_COMPANY_TICKETS,
+  PORTERO_SNIPPET_PORTAL_NAME,      /* Customer Portal / Service Portal, by mode and language */
+  PORTERO_SNIPPET_CUSTOMER_WORD,    /* customer / site */
+  PORTERO_SNIPPET_CONTACT_WORD,     /* contact / user */
   PORTERO_SNIPPET_COUNT
 } PorteroSnippet;
 
@@ -61,6 +64,13 @@ gboolean portero_template_uses (const PorteroTemplate *t, PorteroSnippet snippet
 /* Expand TEXT with VALUES (indexed by PorteroSnippet; NULL renders as "").
  * ONE_LINE: CR, LF and other controls in values become spaces (for headers). */
 char *portero_template_expand (const char *text, const char *const *values, gboolean one_line);
+
+/* Set VALUES' snippets that name things as the mode does (the portal's name,
+ * the customer and contact words) in T's language, else LANG; IT: IT mode. */
+void portero_template_mode_values (const PorteroTemplate *t, const char *lang, gboolean it, const char **values);
+
+/* A ticket status as a mail in LANG ("es" or "en") says it. */
+const char *portero_template_status_word (const char *status, const char *lang);
 
 /* The snippet named NAME (either language, any case), or -1. */
 int portero_snippet_lookup (const char *name);

@@ -202,15 +202,18 @@ expect_eq "$(sql "$S" "select status from tickets where id=2")" "open"
 expect_eq "$(sql "$S" "select count(*) from outbox")" "$outbox"
 expect_eq "$(sql "$S" "select count(*) from messages")" "$msgs"
 
-begin "ticket reply to a ticket without a contact is a clear user error"
+begin "ticket reply to a ticket without a contact goes to the requester, never with credentials"
 expect_code 0 deliver_to "$S" < <(mail "bob@else.example" "Need access")
 B=$(sql "$S" "select max(id) from tickets")
 sql "$S" "update tickets set contact_id=NULL where id=$B"
 outbox=$(sql "$S" "select count(*) from outbox")
-expect_code 1 p ticket reply "$B" --body-file "$TMP/reply.txt" --status closed
-check grep -q "has no contact to reply to" "$TMP/last.err"
-expect_eq "$(sql "$S" "select status from tickets where id=$B")" "open"
+expect_code 1 p ticket reply "$B" --template quick-portal-credentials
+check grep -q "no reply sent" "$TMP/last.err"
 expect_eq "$(sql "$S" "select count(*) from outbox")" "$outbox"
+expect_code 0 p ticket reply "$B" --body-file "$TMP/reply.txt" --status closed
+expect_eq "$(sql "$S" "select recipient from outbox order by id desc limit 1")" "bob@else.example"
+expect_eq "$(sql "$S" "select status from tickets where id=$B")" "closed"
+expect_eq "$(sql "$S" "select count(*) from outbox")" "$((outbox + 1))"
 
 begin "ticket status fires a status-changed rule"
 cat > "$S/templates/ticket-resolved.en.tmpl" <<'TMPL'

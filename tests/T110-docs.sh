@@ -220,4 +220,21 @@ expect_eq "$(P contact list --json | pyq 'sorted((c["email"], c["password"]) for
 begin "en: IT mode speaks of sites and users"
 check grep -q "^SITE" <(P site list)
 
+# ---------------------------------------------------------------- both
+begin "the documents' sed takes the reset code out of a mail with LF or CRLF line ends"
+# The quoted-printable link as a mail carries it: "=" as =3D, a soft line
+# break (=, then the line end) inside the code.
+want=0123456789abcdef0123456789abcdef
+printf 'Content-Transfer-Encoding: quoted-printable\n\nhttps://portal.example.com/set-password?user=3Dann&code=3D%s=\n%s\nBye\n' \
+  "${want:0:20}" "${want:20}" > "$TMP/lf.eml"
+sed 's/$/\r/' "$TMP/lf.eml" > "$TMP/crlf.eml"
+for doc in en es; do
+  cmd=$(grep -o "sed -z '[^']*'" "$PORTERO_SRCDIR/docs/portal-credentials.$doc.md" | head -1)
+  check [ -n "$cmd" ]
+  for f in lf crlf; do
+    got=$(eval "$cmd" '"$TMP/$f.eml"' | grep -o 'code=[0-9a-f]*' | cut -d= -f2)
+    expect_eq "$got" "$want" "$doc, $f"
+  done
+done
+
 test_done

@@ -3,16 +3,53 @@
 #include "../log.h"
 #include "../outbox.h"
 #include <stdio.h>
+#include <string.h>
+
+/* The positional part of a table's usage string: the words and bracketed
+ * groups that name no option ("NAME [--json]" -> "NAME"). */
+static char *
+positional_args (const char *args)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  const char *p = args ? args : "";
+  while (*p != '\0')
+    {
+      if (*p == ' ')
+        {
+          p++;
+          continue;
+        }
+      const char *start = p;
+      int depth = 0;
+      do
+        {
+          if (*p == '[' || *p == '(')
+            depth++;
+          else if (*p == ']' || *p == ')')
+            depth--;
+          p++;
+        }
+      while (*p != '\0' && (depth > 0 || *p != ' '));
+      g_autofree char *group = g_strndup (start, p - start);
+      if (strstr (group, "--") == NULL)
+        g_string_append_printf (out, "%s%s", out->len ? " " : "", group);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
 
 gboolean
 portero_cli_parse (PorteroCli *cli, int *argc, char ***argv, const GOptionEntry *entries, gboolean *json,
                    int min_args, int max_args, GError **error)
 {
-  g_autofree char *param = g_strdup_printf ("- portero %s", cli->phrase);
+  /* "Usage: portero customer add [OPTION...] NAME": the program name is the
+   * whole phrase (set by main), the parameters are the positional ones. */
+  g_autofree char *param = positional_args (cli->args);
   g_autoptr (GOptionContext) ctx = g_option_context_new (param);
   g_option_context_set_help_enabled (ctx, TRUE);
   /* The entries' descriptions (N_() in each command) in the user's language. */
   g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
+  if (cli->summary != NULL)
+    g_option_context_set_summary (ctx, _(cli->summary));
   if (entries != NULL)
     g_option_context_add_main_entries (ctx, entries, NULL);
   if (json != NULL)
@@ -104,6 +141,43 @@ portero_cli_send_queued (PorteroCli *cli, const PorteroKeys *keys, GArray *queue
     printf (_("%d mail(s) not sent yet: queued for portero maintain (see portero outbox list)\n"), tally.deferred);
   if (tally.failed > 0)
     printf (_("%d mail(s) failed (see portero outbox list)\n"), tally.failed);
+}
+
+/* For xgettext: the values that listings show in the user's language. */
+static const char *const value_words[] G_GNUC_UNUSED = {
+  /* contact sources */
+  N_ ("email"), N_ ("manual"), N_ ("csv"), N_ ("azure-ad"),
+  /* outbox statuses and mail kinds */
+  N_ ("queued"), N_ ("sent"), N_ ("failed"), N_ ("bounced"),
+  N_ ("welcome"), N_ ("rule"), N_ ("reply"), N_ ("reset"),
+  /* message kinds */
+  N_ ("mail"), N_ ("note"), N_ ("auto"),
+};
+
+static void
+add_words (JsonObject *o, const char *const *fields)
+{
+  for (const char *const *f = fields; *f; f++)
+    if (json_object_has_member (o, *f) && JSON_NODE_HOLDS_VALUE (json_object_get_member (o, *f))
+        && json_object_get_string_member (o, *f) != NULL)
+      {
+        g_autofree char *key = g_strconcat (*f, "_text", NULL);
+        json_object_set_string_member (o, key, _(json_object_get_string_member (o, *f)));
+      }
+}
+
+void
+portero_cli_add_words (JsonNode *node, const char *const *fields)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    add_words (json_node_get_object (node), fields);
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (node)); i++)
+      {
+        JsonNode *e = json_array_get_element (json_node_get_array (node), i);
+        if (JSON_NODE_HOLDS_OBJECT (e))
+          add_words (json_node_get_object (e), fields);
+      }
 }
 
 JsonNode *

@@ -12,6 +12,8 @@ typedef struct {
   PorteroConfig *config;   /* loaded when the command's flags ask for it */
   PorteroStore *store;     /* opened likewise */
   const char *phrase;      /* "customer domain add": for usage lines */
+  const char *args;        /* the table's usage after the phrase, for --help */
+  const char *summary;     /* the table's summary (untranslated), for --help */
 } PorteroCli;
 
 typedef gboolean (*PorteroCommandFunc) (PorteroCli *cli, int argc, char **argv, GError **error);
@@ -41,6 +43,11 @@ gboolean portero_cli_check_customer (PorteroCli *cli, const char *name, GError *
 /* Parse the JSON text of a store listing, taking it; NULL stays NULL (the
  * store has set the error). */
 JsonNode *portero_cli_json (char *text, GError **error);
+
+/* For people: beside each member FIELD (a string) of NODE (an object, or
+ * each object of an array), FIELD_text with its word in their language;
+ * FIELDS ends with NULL. --json output keeps the English values alone. */
+void portero_cli_add_words (JsonNode *node, const char *const *fields);
 
 /* NODE for scripts (--json) or people: an array as a table, an object as
  * "Label: value" lines, with COLUMNS (ends with a NULL header). */
@@ -94,9 +101,12 @@ gboolean portero_cmd_contact_request_reset (PorteroCli *cli, int argc, char **ar
 gboolean portero_cmd_message_list (PorteroCli *cli, int argc, char **argv, GError **error);
 gboolean portero_cmd_message_show (PorteroCli *cli, int argc, char **argv, GError **error);
 gboolean portero_cmd_message_reprocess (PorteroCli *cli, int argc, char **argv, GError **error);
+/* message-attachment.c */
+gboolean portero_cmd_message_attachment_save (PorteroCli *cli, int argc, char **argv, GError **error);
 /* ticket.c */
 gboolean portero_cmd_ticket_reply (PorteroCli *cli, int argc, char **argv, GError **error);
 gboolean portero_cmd_ticket_status (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_ticket_contact (PorteroCli *cli, int argc, char **argv, GError **error);
 /* template.c */
 gboolean portero_cmd_template_list (PorteroCli *cli, int argc, char **argv, GError **error);
 gboolean portero_cmd_template_render (PorteroCli *cli, int argc, char **argv, GError **error);

@@ -67,9 +67,44 @@ reset_print (PorteroCli *cli, gint64 contact, const char *address, GError **erro
   return ok;
 }
 
-/* --send TEMPLATE: the template issues the password or a one-time link. */
+/* --ticket ID: the ticket the reset answers, which must be CONTACT's or
+ * nobody's; 0 when ARG is NULL. */
 static gboolean
-reset_send (PorteroCli *cli, gint64 contact, const char *name, GError **error)
+reset_ticket (PorteroCli *cli, const char *arg, gint64 contact, gint64 *ticket, GError **error)
+{
+  guint64 v = 0;
+  *ticket = 0;
+  if (arg == NULL)
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (arg[0] == '#' ? arg + 1 : arg, 10, 1, G_MAXINT64, &v, NULL))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("\"%s\" is not a ticket number"), arg);
+      return FALSE;
+    }
+  PorteroTicketInfo info = { 0 };
+  if (!portero_store_ticket_info (cli->store, (gint64) v, &info, error))
+    return FALSE;
+  gint64 id = info.id, owner = info.contact_id;
+  portero_ticket_info_clear (&info);
+  if (id == 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("no ticket %s"), arg);
+      return FALSE;
+    }
+  if (owner != 0 && owner != contact)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("ticket %s belongs to another %s"), arg,
+                   portero_cli_word (cli, "contact"));
+      return FALSE;
+    }
+  *ticket = id;
+  return TRUE;
+}
+
+/* --send TEMPLATE: the template issues the password or a one-time link;
+ * about TICKET (0: none), answering its newest mail. */
+static gboolean
+reset_send (PorteroCli *cli, gint64 contact, gint64 ticket, const char *name, GError **error)
 {
   g_autoptr (PorteroTemplate) t = portero_template_find (cli->config->templates, name, cli->config->language, error);
   if (t == NULL)
@@ -89,7 +124,7 @@ reset_send (PorteroCli *cli, gint64 contact, const char *name, GError **error)
   g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
   if (!portero_store_begin (cli->store, error))
     return FALSE;
-  if (!portero_automation_mail (cli->store, cli->config, keys, "reset", t, contact, 0, TRUE, FALSE, queued, report,
+  if (!portero_automation_mail (cli->store, cli->config, keys, "reset", t, contact, ticket, TRUE, FALSE, queued, report,
                                 error))
     {
       portero_store_rollback (cli->store);
@@ -115,10 +150,12 @@ reset_send (PorteroCli *cli, gint64 contact, const char *name, GError **error)
 gboolean
 portero_cmd_contact_reset_password (PorteroCli *cli, int argc, char **argv, GError **error)
 {
-  g_autofree char *send = NULL;
+  g_autofree char *send = NULL, *ticket_arg = NULL;
   gboolean print = FALSE;
   GOptionEntry entries[] = {
     { "send", 0, 0, G_OPTION_ARG_STRING, &send, N_("Mail the new credentials with this template"), "TEMPLATE" },
+    { "ticket", 0, 0, G_OPTION_ARG_STRING, &ticket_arg,
+      N_("With --send: the mail answers this ticket (its subject tag, threaded under its newest mail)"), "ID" },
     { "print", 0, 0, G_OPTION_ARG_NONE, &print, N_("Show the new password here, once"), NULL },
     { NULL },
   };
@@ -130,15 +167,20 @@ portero_cmd_contact_reset_password (PorteroCli *cli, int argc, char **argv, GErr
                    cli->phrase);
       return FALSE;
     }
-  gint64 contact = 0;
-  if (!find_contact (cli, argv[1], &contact, error))
+  if (print && ticket_arg != NULL)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("%s: --ticket goes with --send"), cli->phrase);
+      return FALSE;
+    }
+  gint64 contact = 0, ticket = 0;
+  if (!find_contact (cli, argv[1], &contact, error) || !reset_ticket (cli, ticket_arg, contact, &ticket, error))
     return FALSE;
   if (print)
     {
       g_autofree char *address = portero_address_normalise (argv[1]);
       return reset_print (cli, contact, address, error);
     }
-  return reset_send (cli, contact, send, error);
+  return reset_send (cli, contact, ticket, send, error);
 }
 
 /* Send QUEUED from a detached child, so that the answer never waits for the

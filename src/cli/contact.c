@@ -37,10 +37,13 @@ portero_cmd_contact_list (PorteroCli *cli, int argc, char **argv, GError **error
     { _("NAME"), "name" },
     { portero_cli_word (cli, "CUSTOMER"), "customer" },
     { _("MAIN"), "main" },
-    { _("SOURCE"), "source" },
+    { _("SOURCE"), "source_text" },
     { _("AUTO-TICKETS"), "auto_tickets" },
     { NULL, NULL },
   };
+  static const char *const words[] = { "source", NULL };
+  if (!json)
+    portero_cli_add_words (node, words);
   portero_cli_print (node, json, columns);
   return TRUE;
 }
@@ -268,7 +271,7 @@ portero_cmd_contact_show (PorteroCli *cli, int argc, char **argv, GError **error
     { _("Name"), "name" },
     { portero_cli_word (cli, "Customer"), "customer" },
     { portero_cli_word (cli, "Main contact"), "main" },
-    { _("Source"), "source" },
+    { _("Source"), "source_text" },
     { _("Auto tickets"), "auto_tickets" },
     { _("Tickets"), "tickets" },
     { _("Password"), "password" },
@@ -276,6 +279,9 @@ portero_cmd_contact_show (PorteroCli *cli, int argc, char **argv, GError **error
     { _("Created"), "created" },
     { NULL, NULL },
   };
+  static const char *const words[] = { "source", NULL };
+  if (!json)
+    portero_cli_add_words (node, words);
   portero_cli_print (node, json, fields);
   return TRUE;
 }

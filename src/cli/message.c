@@ -44,7 +44,7 @@ portero_cmd_message_list (PorteroCli *cli, int argc, char **argv, GError **error
     }
   const PorteroColumn columns[] = {
     { _("ID"), "id" },
-    { _("KIND"), "kind" },
+    { _("KIND"), "kind_text" },
     { _("TICKET"), "ticket" },
     { _("DATE"), "date" },
     { _("FROM"), "from" },
@@ -60,6 +60,8 @@ portero_cmd_message_list (PorteroCli *cli, int argc, char **argv, GError **error
     { _("WHY NO TICKET"), "reason" },
     { NULL, NULL },
   };
+  static const char *const words[] = { "kind", NULL };
+  portero_cli_add_words (node, words);
   portero_print_table (json_node_get_array (node), unfiled ? unfiled_columns : columns);
   return TRUE;
 }
@@ -118,14 +120,16 @@ portero_cmd_message_show (PorteroCli *cli, int argc, char **argv, GError **error
   for (guint k = 0; atts && k < json_array_get_length (atts); k++)
     {
       JsonObject *a = json_array_get_object_element (atts, k);
-      g_string_append_printf (list, "%s%s (%s, %" G_GINT64_FORMAT " bytes)", k ? ", " : "",
+      g_string_append_printf (list, _("%s%s (%s, %lld bytes)"), k ? ", " : "",
                               json_object_get_string_member (a, "name"), json_object_get_string_member (a, "type"),
-                              json_object_get_int_member (a, "size"));
+                              (long long) json_object_get_int_member (a, "size"));
     }
   json_object_set_string_member (m, "attachments_text", list->str);
+  static const char *const words[] = { "kind", NULL };
+  portero_cli_add_words (node, words);
   const PorteroColumn fields[] = {
     { _("Message"), "id" },
-    { _("Kind"), "kind" },
+    { _("Kind"), "kind_text" },
     { _("Ticket"), "ticket" },
     { _("Why no ticket"), "reason" },
     { _("From"), "from" },
@@ -237,7 +241,7 @@ portero_cmd_message_reprocess (PorteroCli *cli, int argc, char **argv, GError **
     case PORTERO_OUTCOME_NOTE:
       printf (_("message %" PRId64 " reprocessed as message %" PRId64 ": %s on ticket %" PRId64
                 " (by %s)\n"),
-              id, result.message, portero_outcome_name (result.outcome), result.ticket,
+              id, result.message, _(portero_outcome_name (result.outcome)), result.ticket,
               result.matched_by ? result.matched_by : "?");
       break;
     case PORTERO_OUTCOME_UNFILED:

@@ -14,7 +14,7 @@ send_ids (PorteroCli *cli, GArray *ids, GError **error)
   PorteroOutboxTally tally;
   if (!portero_outbox_send (cli->store, cli->config, keys, ids, 0, &tally, error))
     return FALSE;
-  printf ("%d sent, %d deferred, %d failed\n", tally.sent, tally.deferred, tally.failed);
+  printf (_("%d sent, %d deferred, %d failed\n"), tally.sent, tally.deferred, tally.failed);
   return TRUE;
 }
 
@@ -28,9 +28,12 @@ portero_cmd_outbox_list (PorteroCli *cli, int argc, char **argv, GError **error)
   if (node == NULL)
     return FALSE;
   const PorteroColumn columns[] = {
-    { "ID", "id" }, { "STATUS", "status" }, { "TRIES", "attempts" }, { "KIND", "kind" },
-    { "TICKET", "ticket" }, { "TO", "to" }, { "SUBJECT", "subject" }, { NULL, NULL },
+    { _("ID"), "id" }, { _("STATUS"), "status_text" }, { _("TRIES"), "attempts" }, { _("KIND"), "kind_text" },
+    { _("TICKET"), "ticket" }, { _("TO"), "to" }, { _("SUBJECT"), "subject" }, { NULL, NULL },
   };
+  static const char *const words[] = { "status", "kind", NULL };
+  if (!json)
+    portero_cli_add_words (node, words);
   portero_cli_print (node, json, columns);
   return TRUE;
 }
@@ -54,7 +57,7 @@ portero_cmd_outbox_retry (PorteroCli *cli, int argc, char **argv, GError **error
   guint64 id = 0;
   if (!g_ascii_string_to_unsigned (argv[1], 10, 1, G_MAXINT64, &id, NULL))
     {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "\"%s\" is not an outbox id", argv[1]);
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("\"%s\" is not an outbox id"), argv[1]);
       return FALSE;
     }
   PorteroOutboxRow row = { 0 };
@@ -65,8 +68,8 @@ portero_cmd_outbox_retry (PorteroCli *cli, int argc, char **argv, GError **error
   portero_outbox_row_clear (&row);
   if (!sendable)
     {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "outbox mail %" G_GUINT64_FORMAT " is %s: nothing to retry",
-                   id, status);
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("outbox mail %llu is %s: nothing to retry"),
+                   (unsigned long long) id, _(status));
       return FALSE;
     }
   /* A failed mail gets one more try, whatever max-attempts says. */

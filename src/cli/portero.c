@@ -56,13 +56,15 @@ static const PorteroCommand commands[] = {
   { "contact delete", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_delete, "EMAIL [--erase] [--force]",
     N_ ("delete a contact (--erase: their messages' content too)") },
   { "contact reset-password", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_reset_password,
-    "EMAIL (--send TEMPLATE | --print)", N_ ("a technician's password reset") },
+    "EMAIL (--send TEMPLATE [--ticket ID] | --print)", N_ ("a technician's password reset") },
   { "contact request-reset", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_request_reset, "EMAIL",
     N_ ("the customer's \"forgot password\": mail a one-time reset link") },
   { "message list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_message_list, "[--unfiled] [--json]",
     N_ ("list stored mail (--unfiled: mail that made no ticket)") },
   { "message show", CMD_CONFIG | CMD_STORE_READ, portero_cmd_message_show, "ID [--json] [--raw]",
     N_ ("show a stored message") },
+  { "message attachment save", CMD_CONFIG | CMD_STORE_READ, portero_cmd_message_attachment_save,
+    "ID N [FILE] [--force]", N_ ("save a message's Nth attachment (by default under its cleaned name, here)") },
   { "message reprocess", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_message_reprocess, "ID",
     N_ ("run a stored message through intake again, without a second copy") },
   { "ticket list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_ticket_list,
@@ -70,13 +72,16 @@ static const PorteroCommand commands[] = {
   { "ticket show", CMD_CONFIG | CMD_STORE_READ, portero_cmd_ticket_show, "ID [--json]",
     N_ ("show a ticket and its thread") },
   { "ticket reply", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_ticket_reply,
-    "ID (--template NAME | --body-file F) [--status S]", N_ ("reply to the requester (quick response templates)") },
+    "ID (--template NAME | --body-file F) [--status S]",
+    N_ ("reply to the requester (quick response templates)") },
   { "ticket status", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_ticket_status, "ID STATUS",
     N_ ("change a ticket's status (fires status-changed rules)") },
+  { "ticket contact", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_ticket_contact, "ID EMAIL",
+    N_ ("give a ticket its contact (and the contact's customer)") },
   { "template list", CMD_CONFIG, portero_cmd_template_list, "[--json]", N_ ("list the templates") },
   { "template render", CMD_CONFIG | CMD_STORE_READ, portero_cmd_template_render,
     "NAME [--contact EMAIL] [--ticket ID]", N_ ("preview a template (credentials shown as placeholders)") },
-  { "rule list", CMD_CONFIG, portero_cmd_rule_list, "", N_ ("list the rules in force, in order") },
+  { "rule list", CMD_CONFIG, portero_cmd_rule_list, "[--json]", N_ ("list the rules in force, in order") },
   { "rule test", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_rule_test, "MESSAGE.eml [--as-new] [--sender ADDR] [--recipient ADDR]",
     N_ ("run intake and every rule on a message, writing and sending nothing") },
   { "outbox list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_outbox_list, "[--json]", N_ ("list outgoing mail") },
@@ -118,15 +123,49 @@ phrase_matches (const char *phrase, int argc, char **argv)
   return n;
 }
 
+/* Whether PHRASE starts with the words of PREFIX (NULL: every phrase). */
+static gboolean
+phrase_in (const char *phrase, const char *prefix)
+{
+  if (prefix == NULL)
+    return TRUE;
+  gsize n = strlen (prefix);
+  return strncmp (phrase, prefix, n) == 0 && (phrase[n] == ' ' || phrase[n] == '\0');
+}
+
 static void
 usage (FILE *out, const char *prefix)
 {
   fprintf (out, _("usage: portero [--config FILE] COMMAND [ARGS]\n\ncommands:\n"));
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    if (prefix == NULL || g_str_has_prefix (commands[i].phrase, prefix))
+    if (phrase_in (commands[i].phrase, prefix))
       fprintf (out, "  %s %s\n      %s\n", commands[i].phrase, commands[i].args, _(commands[i].summary));
   fprintf (out, "\n%s\n%s\n", _("In IT mode \"site\" and \"user\" name the same commands as \"customer\" and \"contact\"."),
            _("portero COMMAND --help shows a command's options."));
+}
+
+/* The longest run of ARGV's leading words that begins some command's phrase
+ * ("customer domain" of "customer domain frob"), canonical, or NULL. */
+static char *
+command_group (int argc, char **argv, int *words)
+{
+  char *best = NULL;
+  *words = 0;
+  for (int n = 1; n <= argc; n++)
+    {
+      g_autoptr (GString) prefix = g_string_new (canonical_noun (argv[0]));
+      for (int i = 1; i < n; i++)
+        g_string_append_printf (prefix, " %s", argv[i]);
+      gboolean found = FALSE;
+      for (gsize i = 0; i < G_N_ELEMENTS (commands) && !found; i++)
+        found = phrase_in (commands[i].phrase, prefix->str);
+      if (!found)
+        break;
+      g_free (best);
+      best = g_string_free (g_steal_pointer (&prefix), FALSE);
+      *words = n;
+    }
+  return best;
 }
 
 /* Take --config FILE / --config=FILE from anywhere in ARGV. */
@@ -214,13 +253,16 @@ run (int argc, char **argv, GError **error)
       cmd = &commands[i];
   if (cmd == NULL)
     {
-      const char *noun = canonical_noun (argv[1]);
-      for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-        if (g_str_has_prefix (commands[i].phrase, noun) && commands[i].phrase[strlen (noun)] == ' ')
-          {
-            usage (stderr, noun);
-            break;
-          }
+      /* A noun alone ("portero ticket") asks what it can do: its commands. */
+      int group_words = 0;
+      g_autofree char *group = command_group (argc - 1, argv + 1, &group_words);
+      if (group != NULL && group_words == argc - 1)
+        {
+          usage (stdout, group);
+          return TRUE;
+        }
+      if (group != NULL)
+        usage (stderr, group);
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("unknown command \"%s%s%s\" (see portero --help)"),
                    argv[1], argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
       return FALSE;
@@ -228,6 +270,13 @@ run (int argc, char **argv, GError **error)
 
   PorteroCli cli = { 0 };
   cli.phrase = cmd->phrase;
+  cli.args = cmd->args;
+  cli.summary = cmd->summary;
+  /* The usage line of the command's --help names it as typed. */
+  g_autoptr (GString) typed = g_string_new ("portero");
+  for (int i = 1; i <= words; i++)
+    g_string_append_printf (typed, " %s", argv[i]);
+  g_set_prgname (typed->str);
   cli.config_path = portero_config_locate (config_opt);
   gboolean ok = TRUE;
   /* Help needs neither the configuration nor the database: the command's

@@ -53,7 +53,7 @@ portero_cmd_rule_test (PorteroCli *cli, int argc, char **argv, GError **error)
           mail->auto_generated ? _(" (auto-generated: no automatic mail)")
           : mail->spam         ? _(" (spam: no automatic mail)")
                                : "");
-  printf (_("outcome: %s"), portero_outcome_name (result.outcome));
+  printf (_("outcome: %s"), _(portero_outcome_name (result.outcome)));
   if (result.outcome == PORTERO_OUTCOME_FOLLOW_UP)
     printf (_(" to ticket %lld (by %s)"), (long long) result.ticket, result.matched_by);
   if (result.contact_created)
@@ -67,20 +67,54 @@ portero_cmd_rule_test (PorteroCli *cli, int argc, char **argv, GError **error)
   return TRUE;
 }
 
+/* For xgettext: what intake made of a message. */
+static const char *const outcomes[] G_GNUC_UNUSED = {
+  N_ ("new-ticket"), N_ ("follow-up"), N_ ("note"), N_ ("unfiled"), N_ ("duplicate"),
+};
+
+/* For xgettext: the triggers, shown in the user's language (JSON and the
+ * rule files keep the English names). */
+static const char *const trigger_words[] G_GNUC_UNUSED = {
+  N_ ("ticket-created"), N_ ("requester-responded"), N_ ("contact-created"), N_ ("status-changed"),
+};
+
 gboolean
 portero_cmd_rule_list (PorteroCli *cli, int argc, char **argv, GError **error)
 {
-  if (!portero_cli_parse (cli, &argc, &argv, NULL, NULL, 0, 0, error))
+  gboolean json = FALSE;
+  if (!portero_cli_parse (cli, &argc, &argv, NULL, &json, 0, 0, error))
     return FALSE;
   g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (PorteroRuleSet) rules = portero_rules_load (cli->config->rules, problems);
-  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  portero_rules_describe (rules, lines);
-  /* TRANSLATORS: column headers; the rows below keep their English words and widths */
-  printf ("%-28s %-20s %-7s %s\n", _("FILE"), _("TRIGGER"), _("ACTIVE"), _("NAME"));
-  for (guint i = 0; i < lines->len; i++)
-    printf ("%s\n", (const char *) g_ptr_array_index (lines, i));
+  g_autoptr (JsonArray) rows = json_array_new ();
+  for (guint i = 0; i < portero_rules_count (rules); i++)
+    {
+      PorteroRuleSummary r;
+      portero_rules_summary (rules, i, &r);
+      g_autofree char *base = g_path_get_basename (r.file);
+      JsonObject *o = json_object_new ();
+      json_object_set_string_member (o, "file", base);
+      json_object_set_string_member (o, "name", r.name);
+      json_object_set_string_member (o, "description", r.description ? r.description : "");
+      json_object_set_string_member (o, "trigger", portero_trigger_name (r.trigger));
+      json_object_set_boolean_member (o, "active", r.active);
+      json_object_set_boolean_member (o, "ignore_flow", r.ignore_flow);
+      if (!json)
+        {
+          json_object_set_string_member (o, "trigger_text", _(portero_trigger_name (r.trigger)));
+          g_autofree char *name = r.ignore_flow ? g_strdup_printf (_("%s (IgnoreFlow)"), r.name) : g_strdup (r.name);
+          json_object_set_string_member (o, "name_text", name);
+        }
+      json_array_add_object_element (rows, o);
+    }
+  g_autoptr (JsonNode) node = json_node_init_array (json_node_alloc (), rows);
+  const PorteroColumn columns[] = {
+    { _("FILE"), "file" }, { _("TRIGGER"), "trigger_text" }, { _("ACTIVE"), "active" }, { _("NAME"), "name_text" },
+    { NULL, NULL },
+  };
+  portero_cli_print (node, json, columns);
+  /* Problems on stderr, so that stdout stays one JSON array with --json. */
   for (guint i = 0; i < problems->len; i++)
-    printf (_("skipped: %s\n"), (const char *) g_ptr_array_index (problems, i));
+    fprintf (json ? stderr : stdout, _("skipped: %s\n"), (const char *) g_ptr_array_index (problems, i));
   return TRUE;
 }

@@ -114,7 +114,8 @@ static char *
 digest (PorteroCli *cli, gboolean es, gint64 contact, gint64 customer, GError **error)
 {
   g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  if (!portero_store_open_tickets (cli->store, contact, customer, lines, error))
+  if (!portero_store_open_tickets (cli->store, contact, customer, portero_template_status_word, es ? "es" : "en", lines,
+                                   error))
     return NULL;
   if (lines->len == 0)
     return g_strdup (es ? "(ningún ticket abierto)" : "(no open tickets)");
@@ -186,6 +187,7 @@ portero_cmd_template_render (PorteroCli *cli, int argc, char **argv, GError **er
    * and nothing is issued, and what is unknown here shows its name. */
   const char *values[PORTERO_SNIPPET_COUNT] = { 0 };
   values[PORTERO_SNIPPET_PORTAL_ADDRESS] = config->portal_address;
+  portero_template_mode_values (t, config->language, config->mode == PORTERO_MODE_IT, values);
   values[PORTERO_SNIPPET_PORTAL_PASSWORD] = es ? "(contraseña nueva)" : "(new password)";
   values[PORTERO_SNIPPET_PORTAL_PASSWORD_LINK] = es ? "(enlace de un solo uso)" : "(one-time link)";
   values[PORTERO_SNIPPET_SUPPORT_ADDRESS] = config->support_addresses[0];
@@ -219,7 +221,7 @@ portero_cmd_template_render (PorteroCli *cli, int argc, char **argv, GError **er
       ticket_no = g_strdup_printf ("%" G_GINT64_FORMAT, ticket.id);
       values[PORTERO_SNIPPET_TICKET_ID] = ticket_no;
       values[PORTERO_SNIPPET_TICKET_TITLE] = ticket.title;
-      values[PORTERO_SNIPPET_TICKET_STATUS] = ticket.status;
+      values[PORTERO_SNIPPET_TICKET_STATUS] = portero_template_status_word (ticket.status, es ? "es" : "en");
       if (values[PORTERO_SNIPPET_CUSTOMER_NAME] == NULL)
         values[PORTERO_SNIPPET_CUSTOMER_NAME] = ticket.customer;
     }

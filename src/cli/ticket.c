@@ -10,120 +10,22 @@
 #include <stdio.h>
 #include <string.h>
 
-gboolean
-portero_cmd_ticket_list (PorteroCli *cli, int argc, char **argv, GError **error)
-{
-  gboolean json = FALSE;
-  g_autofree char *status = NULL, *customer = NULL, *contact = NULL;
-  gint64 limit = 0;
-  GOptionEntry entries[] = {
-    { "status", 0, 0, G_OPTION_ARG_STRING, &status, "Only tickets with this status", "S" },
-    { "customer", 0, 0, G_OPTION_ARG_STRING, &customer, "Only this customer's (site's) tickets", "NAME" },
-    { "site", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &customer, NULL, "NAME" },
-    { "contact", 0, 0, G_OPTION_ARG_STRING, &contact, "Only tickets of this requester", "EMAIL" },
-    { "user", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &contact, NULL, "EMAIL" },
-    { "limit", 0, 0, G_OPTION_ARG_INT64, &limit, "At most N tickets", "N" },
-    { NULL },
-  };
-  if (!portero_cli_parse (cli, &argc, &argv, entries, &json, 0, 0, error))
-    return FALSE;
-  if (limit < 0)
-    {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "--limit must not be negative");
-      return FALSE;
-    }
-  g_autofree char *address = contact ? portero_address_normalise (contact) : NULL;
-  if (contact != NULL && address == NULL)
-    {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "\"%s\" is not a mail address", contact);
-      return FALSE;
-    }
-  if (!portero_cli_check_customer (cli, customer, error))
-    return FALSE;
-  PorteroTicketFilter filter = { status, customer, address, limit };
-  g_autoptr (JsonNode) node = portero_cli_json (portero_store_tickets_json (cli->store, &filter, error),
-                                                error);
-  if (node == NULL)
-    return FALSE;
-  const PorteroColumn columns[] = {
-    { "ID", "id" },
-    { "STATUS", "status" },
-    { portero_cli_word (cli, "CUSTOMER"), "customer" },
-    { "REQUESTER", "requester" },
-    { "MSGS", "messages" },
-    { "TITLE", "title" },
-    { NULL, NULL },
-  };
-  portero_cli_print (node, json, columns);
-  return TRUE;
-}
+static const char *const statuses[] = { N_ ("open"), N_ ("pending"), N_ ("on-hold"), N_ ("resolved"), N_ ("closed"), NULL };
+/* For xgettext: the kinds of a thread's entries. */
+static const char *const kinds[] G_GNUC_UNUSED = { N_ ("mail"), N_ ("note"), N_ ("reply"), N_ ("auto") };
+/* For xgettext: the priorities rules set, shown in the user's language. */
+static const char *const priorities[] G_GNUC_UNUSED = { N_ ("low"), N_ ("normal"), N_ ("high"), N_ ("urgent") };
 
-gboolean
-portero_cmd_ticket_show (PorteroCli *cli, int argc, char **argv, GError **error)
+/* For people: O's status and priority words in their language, beside the
+ * English values that scripts read with --json. */
+static void
+add_words (JsonObject *o)
 {
-  gboolean json = FALSE;
-  if (!portero_cli_parse (cli, &argc, &argv, NULL, &json, 1, 1, error))
-    return FALSE;
-  const char *arg = argv[1][0] == '#' ? argv[1] + 1 : argv[1];
-  guint64 id = 0;
-  if (!g_ascii_string_to_unsigned (arg, 10, 1, G_MAXINT64, &id, NULL))
-    {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "\"%s\" is not a ticket number", argv[1]);
-      return FALSE;
-    }
-  g_autoptr (JsonNode) node = portero_cli_json (portero_store_ticket_json (cli->store, (gint64) id, error),
-                                                error);
-  if (node == NULL)
-    return FALSE;
-  if (json)
-    {
-      portero_print_json (node);
-      return TRUE;
-    }
-  JsonObject *t = json_node_get_object (node);
-  const PorteroColumn fields[] = {
-    { "Ticket", "id" },
-    { "Title", "title" },
-    { "Status", "status" },
-    { "Priority", "priority" },
-    { portero_cli_word (cli, "Customer"), "customer" },
-    { "Requester", "requester" },
-    { "Created", "created" },
-    { "Updated", "updated" },
-    { "Messages", "messages" },
-    { NULL, NULL },
-  };
-  portero_print_fields (t, fields);
-  JsonArray *thread = json_object_get_array_member (t, "thread");
-  for (guint i = 0; thread && i < json_array_get_length (thread); i++)
-    {
-      JsonObject *m = json_array_get_object_element (thread, i);
-      const PorteroColumn head[] = {
-        { "From", "from" }, { "Date", "date" }, { "Subject", "subject" }, { "Kind", "kind" },
-        { "Attachments", "attachments_text" }, { NULL, NULL },
-      };
-      /* Attachments as "name (type, size)" for people. */
-      JsonArray *atts = json_object_get_array_member (m, "attachments");
-      g_autoptr (GString) list = g_string_new (NULL);
-      for (guint k = 0; atts && k < json_array_get_length (atts); k++)
-        {
-          JsonObject *a = json_array_get_object_element (atts, k);
-          g_string_append_printf (list, "%s%s (%s, %" G_GINT64_FORMAT " bytes)", k ? ", " : "",
-                                  json_object_get_string_member (a, "name"),
-                                  json_object_get_string_member (a, "type"),
-                                  json_object_get_int_member (a, "size"));
-        }
-      json_object_set_string_member (m, "attachments_text", list->str);
-      printf ("\n--- %s %" G_GINT64_FORMAT "%s ---\n", "message", json_object_get_int_member (m, "id"),
-              json_object_get_boolean_member (m, "auto") ? " (auto-generated)" : "");
-      portero_print_fields (m, head);
-      fputc ('\n', stdout);
-      portero_print_text (json_object_get_string_member (m, "body"));
-    }
-  return TRUE;
+  const char *members[][2] = { { "status", "status_text" }, { "priority", "priority_text" } };
+  for (gsize i = 0; i < G_N_ELEMENTS (members); i++)
+    if (json_object_has_member (o, members[i][0]) && !json_object_get_null_member (o, members[i][0]))
+      json_object_set_string_member (o, members[i][1], _(json_object_get_string_member (o, members[i][0])));
 }
-
-static const char *const statuses[] = { "open", "pending", "on-hold", "resolved", "closed", NULL };
 
 /* A ticket number as typed: 12 or #12. */
 static gboolean
@@ -151,6 +53,138 @@ check_status (const char *status, GError **error)
       return NULL;
     }
   return g_steal_pointer (&lower);
+}
+
+gboolean
+portero_cmd_ticket_list (PorteroCli *cli, int argc, char **argv, GError **error)
+{
+  gboolean json = FALSE;
+  g_autofree char *status = NULL, *customer = NULL, *contact = NULL;
+  gint64 limit = 0;
+  GOptionEntry entries[] = {
+    { "status", 0, 0, G_OPTION_ARG_STRING, &status, N_("Only tickets with this status"),
+      "open|pending|on-hold|resolved|closed" },
+    { "customer", 0, 0, G_OPTION_ARG_STRING, &customer, N_("Only this customer's (site's) tickets"), "NAME" },
+    { "site", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &customer, NULL, "NAME" },
+    { "contact", 0, 0, G_OPTION_ARG_STRING, &contact, N_("Only tickets of this requester"), "EMAIL" },
+    { "user", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &contact, NULL, "EMAIL" },
+    { "limit", 0, 0, G_OPTION_ARG_INT64, &limit, N_("At most N tickets"), "N" },
+    { NULL },
+  };
+  if (!portero_cli_parse (cli, &argc, &argv, entries, &json, 0, 0, error))
+    return FALSE;
+  if (limit < 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("--limit must not be negative"));
+      return FALSE;
+    }
+  /* Refused as `ticket status` refuses it: a typo is not an empty list. */
+  g_autofree char *known_status = NULL;
+  if (status != NULL && (known_status = check_status (status, error)) == NULL)
+    return FALSE;
+  g_autofree char *address = contact ? portero_address_normalise (contact) : NULL;
+  if (contact != NULL && address == NULL)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("\"%s\" is not a mail address"), contact);
+      return FALSE;
+    }
+  if (!portero_cli_check_customer (cli, customer, error))
+    return FALSE;
+  PorteroTicketFilter filter = { known_status, customer, address, limit };
+  g_autoptr (JsonNode) node = portero_cli_json (portero_store_tickets_json (cli->store, &filter, error),
+                                                error);
+  if (node == NULL)
+    return FALSE;
+  const PorteroColumn columns[] = {
+    { _("ID"), "id" },
+    { _("STATUS"), "status_text" },
+    { portero_cli_word (cli, "CUSTOMER"), "customer" },
+    { _("REQUESTER"), "requester" },
+    { _("MSGS"), "messages" },
+    { _("TITLE"), "title" },
+    { NULL, NULL },
+  };
+  for (guint i = 0; !json && i < json_array_get_length (json_node_get_array (node)); i++)
+    add_words (json_array_get_object_element (json_node_get_array (node), i));
+  portero_cli_print (node, json, columns);
+  return TRUE;
+}
+
+gboolean
+portero_cmd_ticket_show (PorteroCli *cli, int argc, char **argv, GError **error)
+{
+  gboolean json = FALSE;
+  if (!portero_cli_parse (cli, &argc, &argv, NULL, &json, 1, 1, error))
+    return FALSE;
+  const char *arg = argv[1][0] == '#' ? argv[1] + 1 : argv[1];
+  guint64 id = 0;
+  if (!g_ascii_string_to_unsigned (arg, 10, 1, G_MAXINT64, &id, NULL))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("\"%s\" is not a ticket number"), argv[1]);
+      return FALSE;
+    }
+  g_autoptr (JsonNode) node = portero_cli_json (portero_store_ticket_json (cli->store, (gint64) id, error),
+                                                error);
+  if (node == NULL)
+    return FALSE;
+  if (json)
+    {
+      portero_print_json (node);
+      return TRUE;
+    }
+  JsonObject *t = json_node_get_object (node);
+  add_words (t);
+  JsonArray *thread = json_object_get_array_member (t, "thread");
+  json_object_set_int_member (t, "thread_count", thread ? json_array_get_length (thread) : 0);
+  const PorteroColumn fields[] = {
+    { _("Ticket"), "id" },
+    { _("Title"), "title" },
+    { _("Status"), "status_text" },
+    { _("Priority"), "priority_text" },
+    { portero_cli_word (cli, "Customer"), "customer" },
+    { _("Requester"), "requester" },
+    { _("Created"), "created" },
+    { _("Updated"), "updated" },
+    /* TRANSLATORS: what the count holds; the thread below also lists the
+     * automatic mail, which is not counted */
+    { _("Messages (mail and replies)"), "messages" },
+    { _("Thread entries"), "thread_count" },
+    { NULL, NULL },
+  };
+  portero_print_fields (t, fields);
+  for (guint i = 0; thread && i < json_array_get_length (thread); i++)
+    {
+      JsonObject *m = json_array_get_object_element (thread, i);
+      const PorteroColumn head[] = {
+        { _("From"), "from" }, { _("Date"), "date" }, { _("Subject"), "subject" }, { _("Kind"), "kind_text" },
+        { _("Message id"), "id" }, { _("Attachments"), "attachments_text" }, { NULL, NULL },
+      };
+      /* Attachments as "name (type, size)" for people. */
+      JsonArray *atts = json_object_get_array_member (m, "attachments");
+      g_autoptr (GString) list = g_string_new (NULL);
+      for (guint k = 0; atts && k < json_array_get_length (atts); k++)
+        {
+          JsonObject *a = json_array_get_object_element (atts, k);
+          g_string_append_printf (list, _("%s%s (%s, %lld bytes)"), k ? ", " : "",
+                                  json_object_get_string_member (a, "name"),
+                                  json_object_get_string_member (a, "type"),
+                                  (long long) json_object_get_int_member (a, "size"));
+        }
+      json_object_set_string_member (m, "attachments_text", list->str);
+      const char *kind = json_object_get_string_member (m, "kind");
+      json_object_set_string_member (m, "kind_text", kind ? _(kind) : "");
+      /* The thread numbered 1..N in the order it happened; the global
+       * message id (for message show) is a field below. Automatic mail is
+       * listed but not counted, so the header says which entries count. */
+      gboolean counted = g_strcmp0 (kind, "mail") == 0 || g_strcmp0 (kind, "reply") == 0;
+      g_autofree char *why = !counted ? g_strdup_printf (_(" (%s: not counted)"), _(kind))
+                             : g_strdup (json_object_get_boolean_member (m, "auto") ? _(" (auto-generated)") : "");
+      printf (_("\n--- %u of %u%s ---\n"), i + 1, json_array_get_length (thread), why);
+      portero_print_fields (m, head);
+      fputc ('\n', stdout);
+      portero_print_text (json_object_get_string_member (m, "body"));
+    }
+  return TRUE;
 }
 
 /* The ticket ID, or PORTERO_ERROR_NOT_FOUND. */
@@ -245,7 +279,8 @@ portero_cmd_ticket_reply (PorteroCli *cli, int argc, char **argv, GError **error
   GOptionEntry entries[] = {
     { "template", 0, 0, G_OPTION_ARG_STRING, &template_name, N_("Reply with this template (quick response)"), "NAME" },
     { "body-file", 0, 0, G_OPTION_ARG_FILENAME, &body_file, N_("Reply with the text of this file"), "F" },
-    { "status", 0, 0, G_OPTION_ARG_STRING, &status_arg, N_("Also set the ticket's status"), "S" },
+    { "status", 0, 0, G_OPTION_ARG_STRING, &status_arg, N_("Also set the ticket's status"),
+      "open|pending|on-hold|resolved|closed" },
     { NULL },
   };
   if (!portero_cli_parse (cli, &argc, &argv, entries, NULL, 1, 1, error))
@@ -270,14 +305,17 @@ portero_cmd_ticket_reply (PorteroCli *cli, int argc, char **argv, GError **error
   g_autoptr (PorteroRuleSet) rules = NULL;
   g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *old_status = NULL;
+  g_autofree char *old_status = NULL, *requester = NULL;
   if (!get_ticket (cli, id, &ticket, error))
     goto out;
-  if (ticket.contact_id == 0)
+  /* Without a contact the reply goes to the requester's address (never
+   * with credentials: those go only to a contact's registered address). */
+  requester = portero_address_normalise (ticket.requester);
+  if (ticket.contact_id == 0 && requester == NULL)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
-                   _("ticket %" PRId64 " has no %s to reply to (requester %s)"), id,
-                   portero_cli_word (cli, "contact"), ticket.requester);
+                   _("ticket %" PRId64 " has no %s and no requester address to reply to (see portero ticket contact)"),
+                   id, portero_cli_word (cli, "contact"));
       goto out;
     }
   if ((t = reply_template (cli, template_name, body_file, &ticket, error)) == NULL)
@@ -377,4 +415,50 @@ portero_cmd_ticket_status (PorteroCli *cli, int argc, char **argv, GError **erro
 out:
   portero_ticket_info_clear (&ticket);
   return ok;
+}
+
+gboolean
+portero_cmd_ticket_contact (PorteroCli *cli, int argc, char **argv, GError **error)
+{
+  if (!portero_cli_parse (cli, &argc, &argv, NULL, NULL, 2, 2, error))
+    return FALSE;
+  gint64 id = 0, contact = 0;
+  if (!parse_ticket (argv[1], &id, error))
+    return FALSE;
+  g_autofree char *address = portero_address_normalise (argv[2]);
+  if (address == NULL)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("\"%s\" is not a mail address"), argv[2]);
+      return FALSE;
+    }
+  PorteroTicketInfo ticket = { 0 };
+  gboolean ok = get_ticket (cli, id, &ticket, error) && portero_store_contact_by_address (cli->store, address, &contact, error);
+  portero_ticket_info_clear (&ticket);
+  if (!ok)
+    return FALSE;
+  if (contact == 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("no %s with the address %s"),
+                   portero_cli_word (cli, "contact"), address);
+      return FALSE;
+    }
+  if (!portero_store_begin (cli->store, error))
+    return FALSE;
+  if (!portero_store_ticket_set_contact (cli->store, id, contact, error)
+      || !get_ticket (cli, id, &ticket, error))
+    {
+      portero_store_rollback (cli->store);
+      portero_ticket_info_clear (&ticket);
+      return FALSE;
+    }
+  if (!portero_store_commit (cli->store, error))
+    {
+      portero_ticket_info_clear (&ticket);
+      return FALSE;
+    }
+  /* TRANSLATORS: ticket N: contact ADDRESS, customer NAME (the words follow the mode) */
+  printf (_("ticket %lld: %s %s, %s %s\n"), (long long) id, portero_cli_word (cli, "contact"), address,
+          portero_cli_word (cli, "customer"), ticket.customer);
+  portero_ticket_info_clear (&ticket);
+  return TRUE;
 }

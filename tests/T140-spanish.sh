@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Every command a technician runs, in Spanish: with LANGUAGE=es (and LANG,
+# as a person sets it) no word of portero's English messages may show up in
+# what the command prints, beyond the data the test itself put in.
+. "$(dirname "$0")/test-lib.sh"
+unset LANGUAGE LANG LC_MESSAGES
+export PORTERO_LOCALEDIR=$PORTERO_BUILDDIR/po/locale
+
+S=$TMP/state
+new_state "$S"
+sed -i 's/^language=en$/language=es/' "$S/portero.conf"
+C=$S/portero.conf
+es() { LC_ALL=C.UTF-8 LANG=es_ES.UTF-8 LANGUAGE=es "$@"; }
+P() { es "$PORTERO_BIN" --config "$C" "$@"; }
+
+# What the test puts in: these words may show up in any language.
+{
+  mail "Ann <ann@acme.example>" "[Credenciales del Portal]"
+  mail "Bob <bob@acme.example>" "Printer broken"
+  cat "$PORTERO_SRCDIR"/filters/*.rule "$PORTERO_SRCDIR"/templates/*.tmpl "$C"
+  ls "$PORTERO_SRCDIR"/filters "$PORTERO_SRCDIR"/templates
+  echo "$TMP" "$S"
+  # the commands' own words: their names, arguments and options
+  "$PORTERO_BIN" --help | grep '^  [a-z]'
+} > "$TMP/data.txt"
+mail "Ann <ann@acme.example>" "[Credenciales del Portal]" | deliver_to "$S"
+mail "Bob <bob@acme.example>" "Printer broken" | deliver_to "$S"
+mail "Bob <bob@acme.example>" "Printer broken" > "$TMP/test.eml"
+printf 'Lo miramos.\n' > "$TMP/reply.txt"
+
+# english_words: words of portero's English messages that their Spanish
+# translations do not use, less the data's words and the names of things
+# (commands, options, keys) that are the same in both languages.
+/usr/bin/python3 - "$PORTERO_SRCDIR/po/es.po" "$TMP/data.txt" > "$TMP/english" <<'PY'
+import re, sys
+po = open(sys.argv[1], encoding="utf-8").read()
+def words(text):
+    return set(w.lower() for w in re.findall(r"[A-Za-zÁÉÍÓÚÑáéíóúñü]{4,}", text))
+ids, strs = set(), set()
+for entry in po.split("\n\n"):
+    if entry.lstrip().startswith("#~"):
+        continue
+    mid = "".join(re.findall(r'^msgid(?:_plural)? "(.*)"|^"(.*)"', entry, re.M) and
+                  [a or b for a, b in re.findall(r'^(?:msgid(?:_plural)? )?"(.*)"()', entry.split("msgstr")[0], re.M)])
+    mstr = " ".join(re.findall(r'"(.*)"', "msgstr".join(entry.split("msgstr")[1:])))
+    # only messages whose translation differs carry English words
+    if mid and mstr and mid != mstr:
+        ids |= words(re.sub(r"%[a-z0-9<>]+|--[a-z-]+|\{\[[^]]*\]\}|portero [a-z -]+", " ", mid))
+        strs |= words(mstr)
+data = words(open(sys.argv[2], encoding="utf-8").read())
+same = {"ticket", "tickets", "email", "portero", "json", "spam", "normal", "manual", "maildir", "smtp",
+        "html", "csv", "azure", "ignoreflow", "checkpoint", "auto"}
+for w in sorted(ids - strs - data - same):
+    print(w)
+PY
+check [ "$(wc -l < "$TMP/english")" -gt 100 ]
+
+# spanish CMD...: run portero CMD in Spanish (any exit status); then no line of
+# its output may hold an English word.
+spanish() {
+  P "$@" > "$TMP/es.out" 2>&1 || true
+  local found
+  found=$(/usr/bin/python3 - "$TMP/english" "$TMP/es.out" <<'PY'
+import re, sys
+english = set(open(sys.argv[1]).read().split())
+for line in open(sys.argv[2], encoding="utf-8", errors="replace"):
+    hits = [w for w in re.findall(r"[A-Za-zÁÉÍÓÚÑáéíóúñü]{4,}", line) if w.lower() in english]
+    if hits:
+        print("%s :: %s" % (",".join(hits), line.rstrip()))
+PY
+)
+  [ -z "$found" ] || fail "portero $*: English: $(head -3 <<< "$found")"
+}
+
+begin "customer commands in Spanish"
+spanish customer add "Acme"
+spanish customer domain add Acme acme.example --apply-existing
+spanish customer list
+spanish customer show Acme
+spanish customer domain list
+spanish customer rename Acme "Acme SA"
+spanish customer add ""
+spanish customer show Nadie
+
+begin "contact commands in Spanish"
+spanish contact add carl@acme.example --name "Carl"
+spanish contact list
+spanish contact show ann@acme.example
+spanish contact set ann@acme.example --main yes
+spanish contact show nobody@acme.example
+spanish contact reset-password ann@acme.example --print
+spanish contact reset-password ann@acme.example --send quick-portal-credentials --ticket 1
+spanish contact request-reset ann@acme.example
+
+begin "ticket commands in Spanish"
+spanish ticket list
+spanish ticket list --status bogus
+spanish ticket show 1
+spanish ticket show 99
+spanish ticket reply 2 --body-file "$TMP/reply.txt"
+spanish ticket status 2 pending
+spanish ticket status 2 bogus
+spanish ticket contact 2 carl@acme.example
+spanish ticket
+
+begin "message, rule, template and outbox commands in Spanish"
+spanish message list
+spanish message show 1
+spanish message attachment save 1 1
+spanish rule list
+spanish rule test "$TMP/test.eml"
+spanish template list
+spanish template render welcome --contact ann@acme.example
+spanish outbox list
+spanish outbox flush
+spanish maintain
+spanish check
+
+begin "help and usage errors in Spanish"
+spanish --help
+spanish ticket
+spanish frobnicate
+spanish ticket reply
+
+test_done
