@@ -12,6 +12,7 @@
  *	used (busy, read-only, missing), 70 anything else.
  */
 #include "cli.h"
+#include "../log.h"
 #include "../mail.h"
 #include <sodium.h>
 #include <stdio.h>
@@ -238,6 +239,8 @@ run (int argc, char **argv, GError **error)
     {
       cli.config = portero_config_load (cli.config_path, error);
       ok = cli.config != NULL;
+      if (ok)
+        portero_log_set_target (cli.config->log);
     }
   if (ok && !help && (cmd->flags & (CMD_STORE_READ | CMD_STORE_WRITE)))
     {
