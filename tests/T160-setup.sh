@@ -118,6 +118,9 @@ expect_eq "$(stat -c '%a %U %G' "$STATE")" "2770 $U $G"
 expect_eq "$(stat -c '%a %U %G' "$STATE/portero.db")" "660 $U $G"
 expect_eq "$(stat -c '%a %U %G' "$STATE/portero.key")" "640 $U $G"
 expect_eq "$(stat -c '%a %U %G' "$PREFIX/var/backups/portero")" "2770 $U $G"
+if [ "$(id -u)" -eq 0 ]; then
+  expect_eq "$(getent passwd "$U" | cut -d: -f6)" "$STATE" "the delivery user's home is the state folder"
+fi
 
 begin "the example holds every key at its installed default"
 grep -E '^#[a-z0-9-]+=' "$PREFIX/share/doc/portero/examples/portero.conf" | sed 's/^#//' > "$TMP/keys"
