@@ -24,7 +24,8 @@ done
 
 had_user=0
 getent passwd portero >/dev/null && had_user=1
-apt_q() { DEBIAN_FRONTEND=noninteractive apt-get -y -q "$@"; }
+# waits for a dpkg lock another apt holds, rather than failing at once
+apt_q() { DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=300 "$@"; }
 cleanup_package() {
   if dpkg-query -W -f='${Status}' portero 2>/dev/null | grep -q 'installed\|config-files'; then
     apt_q purge portero >/dev/null 2>&1
