@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 
-typedef enum { T_STRING, T_PATH, T_BOOL, T_INT, T_INT64, T_LIST, T_ENUM, T_ADDRESSES, T_MODE } KeyType;
+typedef enum { T_STRING, T_PATH, T_BOOL, T_INT, T_INT64, T_LIST, T_ENUM, T_ADDRESSES, T_MODE, T_LOG } KeyType;
 
 typedef struct {
   const char *group;
@@ -34,6 +34,7 @@ static const KeySpec keys[] = {
   { "portero", "default-customer", T_STRING, OFF (default_customer), "Unassigned", NOB },
   { "portero", "busy-timeout", T_INT, OFF (busy_timeout), "30", I (1, 3600) },
   { "portero", "deadline", T_INT, OFF (deadline), "300", I (5, 3600) },
+  { "portero", "log", T_LOG, OFF (log), "syslog", NOB },
 
   { "mail", "support-addresses", T_ADDRESSES, OFF (support_addresses), "", NOB },
   { "mail", "auto-create-contacts", T_BOOL, OFF (auto_create_contacts), "true", NOB },
@@ -138,6 +139,16 @@ set_value (PorteroConfig *config, const KeySpec *spec, const char *raw_value,
     case T_PATH:
       g_free (*(char **) field);
       *(char **) field = resolve_path (base_dir, value);
+      break;
+    case T_LOG:
+      /* syslog, stderr, or a file (relative to this file, like every path) */
+      if (*value == '\0')
+        BAD ("must be syslog, stderr or a file name");
+      g_free (*(char **) field);
+      if (strcmp (value, "syslog") == 0 || strcmp (value, "stderr") == 0)
+        *(char **) field = g_strdup (value);
+      else
+        *(char **) field = resolve_path (base_dir, value);
       break;
     case T_BOOL:
       if (g_ascii_strcasecmp (value, "true") == 0 || g_ascii_strcasecmp (value, "yes") == 0 || strcmp (value, "1") == 0)
@@ -331,7 +342,7 @@ portero_config_free (PorteroConfig *config)
       gpointer field = (char *) config + keys[i].offset;
       switch (keys[i].type)
         {
-        case T_STRING: case T_PATH: case T_ENUM:
+        case T_STRING: case T_PATH: case T_ENUM: case T_LOG:
           g_free (*(char **) field);
           break;
         case T_LIST: case T_ADDRESSES:
@@ -354,7 +365,7 @@ portero_config_dump (const PorteroConfig *config, GString *out)
       g_string_append_printf (out, "%s.%s = ", keys[i].group, keys[i].key);
       switch (keys[i].type)
         {
-        case T_STRING: case T_PATH: case T_ENUM:
+        case T_STRING: case T_PATH: case T_ENUM: case T_LOG:
           g_string_append (out, *(char *const *) field);
           break;
         case T_BOOL:

@@ -17,6 +17,7 @@ typedef struct {
   char *default_customer;
   int busy_timeout;         /* seconds */
   int deadline;             /* seconds */
+  char *log;                /* "syslog", "stderr" or an absolute file name */
 
   /* [mail] */
   char **support_addresses; /* normalised, never NULL */

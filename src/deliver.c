@@ -13,7 +13,8 @@
  *	too), 65 empty or header-less input, 67 recipient not a support
  *	address, 75 anything a retry or an administrator can fix (database,
  *	configuration, key file, deadline). No other status. One line on
- *	stderr says why; the same line goes to syslog with the queue id.
+ *	stderr says why; the same line goes to the log ([portero] log=,
+ *	syslog by default) with the queue id.
  * SECURITY
  *	Runs as the unprivileged user of master.cf's user=; refuses nothing
  *	itself but never writes outside the database.
@@ -186,6 +187,7 @@ deliver (int argc, char **argv, GError **error)
   g_autoptr (PorteroConfig) config = portero_privilege_load_config (config_path, error);
   if (config == NULL || !portero_privilege_drop_to_state (config, error))
     return FALSE;
+  portero_log_set_target (config->log);
   gint64 started = g_get_monotonic_time ();
   alarm (config->deadline + 5);
 

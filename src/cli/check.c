@@ -1,10 +1,14 @@
 /* check - portero check: configuration, key file, database, rule and template folders */
 #include "cli.h"
 #include "../keys.h"
+#include "../log.h"
 #include "../privilege.h"
 #include "../rules.h"
 #include "../template.h"
+#include <glib/gstdio.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 gboolean
 portero_cmd_check (PorteroCli *cli, int argc, char **argv, GError **error)
@@ -36,6 +40,13 @@ portero_cmd_check (PorteroCli *cli, int argc, char **argv, GError **error)
   if (store == NULL)
     return FALSE;
   printf (_("%s: ok (schema %d)\n"), config->database, portero_store_schema_version ());
+  /* syslog(3) drops lines silently when no daemon listens (containers). */
+  if (strcmp (config->log, "syslog") == 0 && !portero_log_syslog_reachable ())
+    printf (_("%s: warning: [portero] log=syslog, but no syslog daemon listens on /dev/log: "
+              "log lines are lost (set log=stderr or log=FILE)\n"), config->path);
+  else if (strcmp (config->log, "syslog") != 0 && strcmp (config->log, "stderr") != 0
+           && g_access (config->log, F_OK) == 0 && g_access (config->log, W_OK) != 0)
+    printf (_("%s: warning: log file is not writable by this user\n"), config->log);
   if (!g_file_test (config->rules, G_FILE_TEST_IS_DIR))
     printf (_("%s: warning: rules folder does not exist\n"), config->rules);
   if (!g_file_test (config->templates, G_FILE_TEST_IS_DIR))

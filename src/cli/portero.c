@@ -12,6 +12,7 @@
  *	used (busy, read-only, missing), 70 anything else.
  */
 #include "cli.h"
+#include "../log.h"
 #include "../mail.h"
 #include "../privilege.h"
 #include <sodium.h>
@@ -288,8 +289,10 @@ run (int argc, char **argv, GError **error)
     {
       cli.config = portero_privilege_load_config (cli.config_path, error);
       /* As root, the state's owner from here on: before the database or any
-       * file named on the command line is opened. */
+       * file named on the command line (the log file included) is opened. */
       ok = cli.config != NULL && portero_privilege_drop_to_state (cli.config, error);
+      if (ok)
+        portero_log_set_target (cli.config->log);
     }
   if (ok && !help && (cmd->flags & (CMD_STORE_READ | CMD_STORE_WRITE)))
     {
