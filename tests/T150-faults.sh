@@ -34,10 +34,10 @@ portero --config "$S/portero.conf" customer domain add Acme acme.example >/dev/n
 mkdir -p "$TMP/kill-mail"
 # 40 senders, known and new, so kills meet new contacts, new tickets,
 # follow-ups and the welcome mail's queueing.
-for i in $(seq $N); do
+for i in $(seq $((N + 3))); do
   mail "user$((i % 40))@acme.example" "Fault $i [#$((i % 7 + 1))]" > "$TMP/kill-mail/$i.eml"
 done
-# How long one delivery takes here (this build, this machine's load): the
+# How long one delivery takes here (3 more messages, not killed) (this build, this machine's load): the
 # kills are spread over 0 to 1.5 times that, so they land before, during
 # and after the transaction.
 t0=$(date +%s%N)
@@ -45,7 +45,7 @@ for i in 1 2 3; do redeliver "$S" "$TMP/kill-mail/$i.eml" >/dev/null; done
 span_us=$(( ($(date +%s%N) - t0) / 3000 * 3 / 2 ))
 [ "$span_us" -gt 0 ] || span_us=1000
 killed=0 finished=0 bad=
-for i in $(seq 4 $N); do
+for i in $(seq 4 $((N + 3))); do
   f=$TMP/kill-mail/$i.eml
   deliver_to "$S" --sender bounce@acme.example < "$f" >/dev/null 2>&1 &
   pid=$!
@@ -58,21 +58,21 @@ for i in $(seq 4 $N); do
   rc=$(redeliver "$S" "$f")
   [ "$rc" = 0 ] || bad="$bad $i:redelivery=$rc"
 done
-echo "# $((N - 3)) deliveries: $killed killed by SIGKILL, $finished finished first (kills spread over ${span_us}us)"
+echo "# $N deliveries: $killed killed by SIGKILL, $finished finished first (kills spread over ${span_us}us)"
 expect_eq "$bad" "" "unexpected exit statuses (message:status)"
 check [ "$killed" -gt 0 ]
 expect_eq "$(integrity "$S")" "ok"
-expect_eq "$(sql "$S" "select count(distinct message_id) from messages where kind='mail'")" "$N"
-expect_eq "$(sql "$S" "select count(*) from messages where kind='mail'")" "$N" "each message stored exactly once"
+expect_eq "$(sql "$S" "select count(distinct message_id) from messages where kind='mail'")" "$((N + 3))"
+expect_eq "$(sql "$S" "select count(*) from messages where kind='mail'")" "$((N + 3))" "each message stored exactly once"
 expect_eq "$(sql "$S" "select count(*) from tickets t where not exists (select 1 from messages m where m.ticket_id = t.id)")" "0" \
   "tickets without their message (half-written)"
 # Every message delivered once more, as a late MTA retry would: all duplicates.
 dup=0
-for i in $(seq 1 10 $N); do
+for i in $(seq 1 10 $((N + 3))); do
   deliver_to "$S" --sender bounce@acme.example < "$TMP/kill-mail/$i.eml" >/dev/null 2>&1 || dup=1
 done
 expect_eq "$dup" "0"
-expect_eq "$(sql "$S" "select count(*) from messages where kind='mail'")" "$N" "a retry after success stores nothing"
+expect_eq "$(sql "$S" "select count(*) from messages where kind='mail'")" "$((N + 3))" "a retry after success stores nothing"
 
 # -------------------------------------------------------------------------
 begin "a full disk: exit 75, nothing half-written; stored once when space is back"
@@ -90,7 +90,7 @@ else
   dd if=/dev/zero of="$D/filler" bs=4k 2>/dev/null || true
   { mail "ann@acme.example" "Disk full"; head -c 60000 /dev/urandom | base64; } > "$TMP/full.eml"
   expect_code 75 deliver_to "$D" < "$TMP/full.eml"
-  check grep -qi "full\|space" "$TMP/last.err"
+  check grep -q "will be retried" "$TMP/last.err"
   rm -f "$D/filler"
   expect_eq "$(integrity "$D")" "ok"
   expect_eq "$(sql "$D" "select count(*) from messages")" "$before" "nothing stored while the disk was full"
@@ -157,15 +157,15 @@ argon2-memlimit=19922944
 host=127.0.0.1
 port=$PORT
 starttls=never
-timeout=2
-send-budget=4
+timeout=30
+send-budget=3
 CONF
   portero --config "$R/portero.conf" init >/dev/null
   t0=$(date +%s)
   # A new sender: the welcome mail is queued and sent after the commit.
   expect_code 0 deliver_to "$R" < <(mail "carol@else.example" "Hello")
   took=$(( $(date +%s) - t0 ))
-  echo "# delivery with a silent relay took ${took}s (send-budget 4s)"
+  echo "# delivery with a silent relay took ${took}s (send-budget 3s, relay timeout 30s)"
   # The budget bounds the sending; the rest is start-up and the commit
   # (slower under the sanitizers), never another wait on the relay.
   check [ "$took" -le 20 ]
