@@ -111,8 +111,9 @@ fuzz_template_text (const guint8 *data, size_t size)
 static void
 fuzz_import (const guint8 *data, size_t size, PorteroImportFormat format)
 {
-  /* An exact-size copy: ASan then sees any read past the file's end. */
-  g_autofree char *copy = g_memdup2 (data, size);
+  /* An exact-size copy: ASan then sees any read past the file's end. Never
+   * NULL, as g_file_get_contents gives even an empty file. */
+  g_autofree char *copy = size > 0 ? g_memdup2 (data, size) : g_strdup ("");
   g_autoptr (GError) error = NULL;
   g_autoptr (PorteroImport) import = portero_import_parse (copy, size, format, &error);
   /* Every row is an address or says why it is not one. */
@@ -129,10 +130,9 @@ fuzz_import (const guint8 *data, size_t size, PorteroImportFormat format)
 static void
 fuzz_csv (const guint8 *data, size_t size)
 {
-  g_autofree char *copy = g_memdup2 (data, size);
+  g_autofree char *copy = size > 0 ? g_memdup2 (data, size) : g_strdup ("");
   PorteroCsv csv;
-  /* g_file_get_contents never gives NULL, even for an empty file */
-  portero_csv_init (&csv, copy != NULL ? copy : "", size);
+  portero_csv_init (&csv, copy, size);
   g_autoptr (GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
   guint line;
   g_autoptr (GError) error = NULL;
