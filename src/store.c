@@ -1910,3 +1910,28 @@ portero_store_messages_json (PorteroStore *store, GError **error)
   return s ? query_json (store, s, error) : NULL;
 }
 
+
+/* ---- section: mail held back, per contact ---- */
+
+gboolean
+portero_store_contact_held_mail (PorteroStore *store, gint64 contact, guint max, GPtrArray *rows, GError **error)
+{
+  /* Held rows are never sent: `held` names the limit that stopped them. */
+  sqlite3_stmt *s = stmt (store,
+    "SELECT created, kind, subject, held FROM outbox WHERE contact_id = ? AND held IS NOT NULL"
+    " ORDER BY id DESC LIMIT ?", error);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, contact);
+  sqlite3_bind_int64 (s, 2, max);
+  int rc;
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    {
+      char **row = g_new0 (char *, 5);
+      for (int i = 0; i < 4; i++)
+        row[i] = g_strdup ((const char *) sqlite3_column_text (s, i));
+      g_ptr_array_add (rows, row);
+    }
+  sqlite3_reset (s);
+  return rc == SQLITE_DONE ? TRUE : fail (store, rc, error);
+}

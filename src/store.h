@@ -318,3 +318,10 @@ gboolean portero_store_contact_erase_titles (PorteroStore *store, gint64 contact
  * size}]; ticket is null and reason says why for what made no ticket. */
 char *portero_store_messages_json (PorteroStore *store, GError **error);
 
+
+/* ---- section: mail held back, per contact ---- */
+
+/* The MAX newest mails to CONTACT that a limit held back, newest first: each
+ * added to ROWS (free func g_strfreev) as { created, kind, subject, limit }. */
+gboolean portero_store_contact_held_mail (PorteroStore *store, gint64 contact, guint max, GPtrArray *rows,
+                                          GError **error);

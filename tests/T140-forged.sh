@@ -39,6 +39,15 @@ check grep -q "held.*per-contact-hour" "$TMP/last.out"
 expect_code 0 p outbox list --json
 check grep -q "\"held\"" "$TMP/last.out"
 check grep -q 'per-contact-hour=3' "$TMP/last.out"
+# No ticket carries a note for it: the contact shows it, when, what and which limit.
+expect_code 0 p contact show ann@acme.example
+check grep -q "^Mail held back by a limit" "$TMP/last.out"
+check grep -Eq "^  [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z  reset  password-reset .*per-contact-hour=3" "$TMP/last.out"
+expect_code 0 p contact show ann@acme.example --json
+check grep -q '"limit" : "\[credentials\] per-contact-hour=3 (open)"' "$TMP/last.out"
+p contact add held-none@acme.example --no-welcome >/dev/null
+expect_code 0 p contact show held-none@acme.example
+check absent "held back" "$TMP/last.out"
 
 begin "a requester the portal names has its own allowance"
 n=$(sent_count)

@@ -148,7 +148,7 @@ static const char *const value_words[] G_GNUC_UNUSED = {
   /* contact sources */
   N_ ("email"), N_ ("manual"), N_ ("csv"), N_ ("azure-ad"),
   /* outbox statuses and mail kinds */
-  N_ ("queued"), N_ ("sent"), N_ ("failed"), N_ ("bounced"),
+  N_ ("queued"), N_ ("sent"), N_ ("failed"), N_ ("bounced"), N_ ("held"),
   N_ ("welcome"), N_ ("rule"), N_ ("reply"), N_ ("reset"),
   /* message kinds */
   N_ ("mail"), N_ ("note"), N_ ("auto"),

@@ -253,6 +253,9 @@ out:
   return ok;
 }
 
+/* contact show lists at most this many held mails. */
+#define HELD_SHOWN 10
+
 gboolean
 portero_cmd_contact_show (PorteroCli *cli, int argc, char **argv, GError **error)
 {
@@ -282,7 +285,34 @@ portero_cmd_contact_show (PorteroCli *cli, int argc, char **argv, GError **error
   static const char *const words[] = { "source", NULL };
   if (!json)
     portero_cli_add_words (node, words);
+  /* Mail a limit held back has no ticket to carry a note (a request-reset):
+   * the contact is where a technician looks for it. */
+  g_autoptr (GPtrArray) held = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  if (!portero_store_contact_held_mail (cli->store, id, HELD_SHOWN, held, error))
+    return FALSE;
+  JsonArray *rows = json_array_new ();
+  for (guint i = 0; i < held->len; i++)
+    {
+      char **h = g_ptr_array_index (held, i);
+      JsonObject *o = json_object_new ();
+      json_object_set_string_member (o, "created", h[0]);
+      json_object_set_string_member (o, "kind", h[1]);
+      json_object_set_string_member (o, "subject", h[2]);
+      json_object_set_string_member (o, "limit", h[3]);
+      json_array_add_object_element (rows, o);
+    }
+  json_object_set_array_member (json_node_get_object (node), "held_mail", rows);
   portero_cli_print (node, json, fields);
+  if (!json && held->len > 0)
+    {
+      printf (_("Mail held back by a limit (not sent; newest first):\n"));
+      for (guint i = 0; i < held->len; i++)
+        {
+          char **h = g_ptr_array_index (held, i);
+          g_autofree char *line = g_strdup_printf ("  %s  %s  %s", h[0], _(h[1]), h[2]);
+          portero_print_text (line);
+        }
+    }
   return TRUE;
 }
 
