@@ -142,12 +142,15 @@ typedef struct {
   gboolean dry_run;
   GArray *queued;
   GPtrArray *report;
-  gboolean es;
+  const char *lang;           /* the helpdesk's language: notes and mail speak it */
   GHashTable *credentialed;   /* contacts that got credentials in this run */
   char *from;                 /* our own address, shown as the sender of automatic mail */
   gboolean technician;        /* a person's action: no limits, the password replaces the old one */
   const char *allowance;      /* the rate allowance requests draw on, when the caller names it */
 } Run;
+
+/* MSGID in the helpdesk's language, whoever runs portero. */
+#define L_(run, msgid) portero_i18n_in ((run)->lang, (msgid))
 
 /* For xgettext: the kinds of mail, as the report names them. */
 static const char *const mail_kinds[] G_GNUC_UNUSED = { N_ ("welcome"), N_ ("rule"), N_ ("reply"), N_ ("reset") };
@@ -178,7 +181,7 @@ note (Run *run, gint64 ticket, const char *text, GError **error)
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *date = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
   PorteroMessageRow row = { .ticket_id = ticket, .kind = "note", .date = date, .body = text,
-                            .subject = run->es ? "Nota de portero" : "portero note" };
+                            .subject = L_ (run, N_ ("portero note")) };
   return portero_store_message_add (run->store, &row, NULL, error);
 }
 
@@ -191,7 +194,7 @@ hold (Run *run, const char *kind, const char *name, const char *to_addr, const P
 {
   if (!run->dry_run)
     portero_log_warn ("mail %s \"%s\" to <%s> held back: %s", kind, name, to_addr, limit);
-  g_autofree char *subject = g_strdup_printf (run->es ? "%s (retenido: %s)" : "%s (held back: %s)", name, limit);
+  g_autofree char *subject = g_strdup_printf (L_ (run, N_ ("%s (held back: %s)")), name, limit);
   PorteroOutboxRow row = {
     .ticket_id = ticket_id, .contact_id = contact ? contact->id : 0, .kind = kind, .credential = credential,
     .recipient = to_addr, .subject = subject, .allowance = allowance,
@@ -221,7 +224,7 @@ digest (Run *run, gint64 contact, gint64 customer, const char *lang, GError **er
   if (!portero_store_open_tickets (run->store, contact, customer, portero_template_status_word, lang, lines, error))
     return NULL;
   if (lines->len == 0)
-    return g_strdup (run->es ? "(ningún ticket abierto)" : "(no open tickets)");
+    return g_strdup (portero_i18n_in (lang, N_ ("(no open tickets)")));
   g_ptr_array_add (lines, NULL);
   return g_strjoinv ("\n", (char **) lines->pdata);
 }
@@ -249,8 +252,7 @@ queue_mail (Run *run, const PorteroEvent *e, const char *kind, const char *name,
   if (t == NULL)
     {
       portero_log_warn ("template %s: %s; mail to <%s> not sent", name, local->message, to_addr);
-      g_autofree char *text = g_strdup_printf (run->es ? "No se envió el correo \"%s\" a %s: %s"
-                                                       : "Mail \"%s\" to %s was not sent: %s", name, to_addr, local->message);
+      g_autofree char *text = g_strdup_printf (L_ (run, N_ ("Mail \"%s\" to %s was not sent: %s")), name, to_addr, local->message);
       return note (run, ticket_id, text, error);
     }
   return queue_template (run, e, kind, t, to_addr, contact, ticket, error);
@@ -274,20 +276,17 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
    * address only: never to a fixed list, never to an address from the message. */
   if ((credential || digest_mail) && (contact == NULL || contact->id == 0 || g_strcmp0 (contact->email, to_addr) != 0))
     {
-      g_autofree char *text = g_strdup_printf (run->es ? "No se envió \"%s\": las credenciales y los listados solo van a la dirección registrada del contacto."
-                                                       : "\"%s\" not sent: credentials and ticket lists go only to the contact's registered address.", name);
+      g_autofree char *text = g_strdup_printf (L_ (run, N_ ("\"%s\" not sent: credentials and ticket lists go only to the contact's registered address.")), name);
       return note (run, ticket_id, text, error);
     }
   if (credential && !run->technician && g_strcmp0 (kind, "welcome") != 0 && !e->authenticated)
     {
-      g_autofree char *text = g_strdup_printf (run->es ? "No se enviaron credenciales: el mensaje no superó DMARC en %s."
-                                                       : "No credentials sent: the message did not pass DMARC at %s.", config->trust_authserv_id);
+      g_autofree char *text = g_strdup_printf (L_ (run, N_ ("No credentials sent: the message did not pass DMARC at %s.")), config->trust_authserv_id);
       return note (run, ticket_id, text, error);
     }
   if (credential && g_hash_table_contains (run->credentialed, GINT_TO_POINTER (contact->id)))
     {
-      const char *text = run->es ? "No se envió un segundo correo con credenciales: otro de este mismo mensaje ya las lleva."
-                                 : "No second credential mail: another mail for this message already carries them.";
+      const char *text = L_ (run, N_ ("No second credential mail: another mail for this message already carries them."));
       return note (run, ticket_id, text, error);
     }
   /* Requests anyone can forge (plain mail, the anonymous "forgot password")
@@ -311,8 +310,7 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
                                                                                     : "[credentials] per-contact-day=%d (%s)",
                                                     hour >= config->per_contact_hour ? config->per_contact_hour
                                                                                      : config->per_contact_day, allowance);
-          g_autofree char *text = g_strdup_printf (run->es ? "No se enviaron credenciales a %s: límite de %d por hora y %d por día alcanzado (%s)."
-                                                           : "No credentials sent to %s: the limit of %d an hour and %d a day is reached (%s).",
+          g_autofree char *text = g_strdup_printf (L_ (run, N_ ("No credentials sent to %s: the limit of %d an hour and %d a day is reached (%s).")),
                                                    to_addr, config->per_contact_hour, config->per_contact_day, limit);
           return hold (run, kind, name, to_addr, contact, ticket_id, credential, allowance, limit, text, error);
         }
@@ -323,8 +321,7 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
   if (!run->technician && today >= config->auto_mail_per_day)
     {
       g_autofree char *limit = g_strdup_printf ("[mail] auto-mail-per-day=%d", config->auto_mail_per_day);
-      g_autofree char *text = g_strdup_printf (run->es ? "No se envió \"%s\" a %s: ya recibió %d correos automáticos hoy."
-                                                       : "\"%s\" not sent to %s: it had %d automatic mails today already.", name, to_addr, today);
+      g_autofree char *text = g_strdup_printf (L_ (run, N_ ("\"%s\" not sent to %s: it had %d automatic mails today already.")), name, to_addr, today);
       return hold (run, kind, name, to_addr, contact, ticket_id, credential, allowance, limit, text, error);
     }
   /* An address portero never heard from may be a stranger's that a forger
@@ -343,8 +340,7 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
       if (hour >= config->new_address_mail_per_hour)
         {
           g_autofree char *limit = g_strdup_printf ("[mail] new-address-mail-per-hour=%d", config->new_address_mail_per_hour);
-          g_autofree char *text = g_strdup_printf (run->es ? "No se envió \"%s\" a %s: límite %s alcanzado."
-                                                           : "\"%s\" not sent to %s: the limit %s is reached.",
+          g_autofree char *text = g_strdup_printf (L_ (run, N_ ("\"%s\" not sent to %s: the limit %s is reached.")),
                                                    name, to_addr, limit);
           return hold (run, kind, name, to_addr, contact, ticket_id, credential, allowance, limit, text, error);
         }
@@ -372,7 +368,7 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
   if (issues_password)
     {
       if (run->dry_run)
-        password = g_strdup (run->es ? "(contraseña nueva)" : "(new password)");
+        password = g_strdup (portero_i18n_in (mail_lang, N_ ("(new password)")));
       else
         {
           g_autofree char *hash = NULL;
@@ -417,19 +413,16 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
       if (contact->main && !contact->default_customer)
         company = digest (run, 0, contact->customer_id, mail_lang, error);
       else
-        company = g_strdup (run->es ? (config->mode == PORTERO_MODE_IT
-                                         ? "La lista de tickets del sitio está restringida a los usuarios principales."
-                                         : "La lista de tickets de la empresa está restringida a los contactos principales.")
-                                    : config->mode == PORTERO_MODE_IT
-                                    ? "The list of the site's tickets is restricted to main users."
-                                    : "The list of the company's tickets is restricted to main contacts.");
+        company = g_strdup (config->mode == PORTERO_MODE_IT
+                            ? portero_i18n_in (mail_lang, N_ ("The list of the site's tickets is restricted to main users."))
+                            : portero_i18n_in (mail_lang, N_ ("The list of the company's tickets is restricted to main contacts.")));
       if (company == NULL)
         return FALSE;
     }
   if (new_address)
     {
       /* Names, titles and ticket lists there come from the message. */
-      const char *neutral = run->es ? "(se muestra en el portal)" : "(shown in the portal)";
+      const char *neutral = portero_i18n_in (mail_lang, N_ ("(shown in the portal)"));
       values[PORTERO_SNIPPET_CONTACT_NAME] = values[PORTERO_SNIPPET_CONTACT_FIRST_NAME] = "";
       values[PORTERO_SNIPPET_TICKET_TITLE] = neutral;
       if (mine != NULL)
@@ -446,7 +439,7 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
     }
   memcpy (redacted, values, sizeof values);
   redacted[PORTERO_SNIPPET_PORTAL_PASSWORD] = "********";
-  redacted[PORTERO_SNIPPET_PORTAL_PASSWORD_LINK] = run->es ? "(enlace de un solo uso)" : "(one-time link)";
+  redacted[PORTERO_SNIPPET_PORTAL_PASSWORD_LINK] = portero_i18n_in (mail_lang, N_ ("(one-time link)"));
 
   PorteroComposeOptions options = {
     .to_addr = to_addr,
@@ -564,8 +557,7 @@ run_event (Run *run, const PorteroRuleSet *rules, const PorteroEvent *e, GError 
             goto out;
           if (customer == 0)
             {
-              g_autofree char *text = g_strdup_printf (run->es ? "Una regla pidió el cliente \"%s\", que no existe."
-                                                               : "A rule asked for customer \"%s\", which does not exist.", o.customer);
+              g_autofree char *text = g_strdup_printf (L_ (run, N_ ("A rule asked for customer \"%s\", which does not exist.")), o.customer);
               if (!note (run, ticket.id, text, error))
                 goto out;
             }
@@ -589,8 +581,7 @@ run_event (Run *run, const PorteroRuleSet *rules, const PorteroEvent *e, GError 
         {
           if (contact.id == 0)
             {
-              g_autofree char *text = g_strdup_printf (run->es ? "La regla \"%s\" no envió correo: el remitente no es un contacto."
-                                                               : "Rule \"%s\" sent no mail: the sender is not a contact.", a->rule);
+              g_autofree char *text = g_strdup_printf (L_ (run, N_ ("Rule \"%s\" sent no mail: the sender is not a contact.")), a->rule);
               if (!note (run, ticket.id, text, error))
                 goto out;
               continue;
@@ -619,7 +610,7 @@ portero_automation_run (PorteroStore *store, const PorteroConfig *config, const 
 {
   Run run = {
     .store = store, .config = config, .keys = keys, .password = password, .dry_run = dry_run,
-    .queued = queued, .report = report_lines, .es = g_strcmp0 (config->language, "es") == 0,
+    .queued = queued, .report = report_lines, .lang = config->language,
     .credentialed = g_hash_table_new (g_direct_hash, g_direct_equal),
     .from = portero_compose_from_address (config),
   };
@@ -648,7 +639,7 @@ portero_automation_request (PorteroStore *store, const PorteroConfig *config, co
 {
   Run run = {
     .store = store, .config = config, .keys = keys, .dry_run = dry_run, .queued = queued, .report = report_lines,
-    .es = g_strcmp0 (config->language, "es") == 0, .technician = technician, .allowance = allowance,
+    .lang = config->language, .technician = technician, .allowance = allowance,
     .credentialed = g_hash_table_new (g_direct_hash, g_direct_equal),
     .from = portero_compose_from_address (config),
   };

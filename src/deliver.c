@@ -23,6 +23,7 @@
 #include "privilege.h"
 #include "redact.h"
 #include "error.h"
+#include "i18n.h"
 #include "intake.h"
 #include "keys.h"
 #include "log.h"
@@ -282,17 +283,19 @@ deliver (int argc, char **argv, GError **error)
 int
 main (int argc, char **argv)
 {
-  /* No setlocale() and no message catalogue: portero-deliver speaks English
-   * whatever LANG says. Its one stderr line becomes the text of a bounce
-   * (DSN) read by mail systems and by people anywhere, the same line goes to
-   * syslog where administrators search it, pipe(8) passes no environment
-   * anyway, and a message must parse the same under any caller's locale. */
+  /* No setlocale(): portero-deliver speaks English whatever LANG says. Its
+   * one stderr line becomes the text of a bounce (DSN) read by mail systems
+   * and by people anywhere, the same line goes to syslog where
+   * administrators search it, pipe(8) passes no environment anyway, and a
+   * message must parse the same under any caller's locale. The catalogues
+   * serve only the mail and notes in the configured [portero] language. */
   portero_privilege_no_core ();
   signal (SIGALRM, on_alarm);
   signal (SIGPIPE, SIG_IGN);
   /* A default deadline until the configuration names one. */
   alarm (300);
   portero_log_open ("portero-deliver");
+  portero_i18n_bind ();
   if (sodium_init () < 0)
     {
       portero_log_error ("cannot initialise libsodium; try again later");

@@ -335,9 +335,7 @@ locale_init (void)
         }
     }
   setlocale (LC_NUMERIC, "C");
-  const char *dir = getuid () == geteuid () && getgid () == getegid () ? g_getenv ("PORTERO_LOCALEDIR") : NULL;
-  bindtextdomain (GETTEXT_PACKAGE, dir != NULL && *dir != '\0' ? dir : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  portero_i18n_bind ();
   textdomain (GETTEXT_PACKAGE);
 }
 

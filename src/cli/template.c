@@ -6,6 +6,15 @@
 #include <stdio.h>
 #include <string.h>
 
+/* For xgettext: the snippets' names, which people read in their language
+ * (the catalogue holds the Spanish names templates may use). */
+static const char *const snippet_words[] G_GNUC_UNUSED = {
+  N_ ("Portal Address"), N_ ("Portal Username"), N_ ("Portal Password"), N_ ("Portal Password Link"),
+  N_ ("Contact Name"), N_ ("Contact First Name"), N_ ("Customer Name"), N_ ("Ticket ID"), N_ ("Ticket Title"),
+  N_ ("Ticket Status"), N_ ("Support Address"), N_ ("My Tickets"), N_ ("Company Tickets"), N_ ("Portal Name"),
+  N_ ("Customer Word"), N_ ("Contact Word"),
+};
+
 static int
 compare_names (gconstpointer a, gconstpointer b)
 {
@@ -92,11 +101,20 @@ portero_cmd_template_list (PorteroCli *cli, int argc, char **argv, GError **erro
       portero_print_json (node);
       return TRUE;
     }
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *o = json_array_get_object_element (rows, i);
+      JsonArray *names = json_object_get_array_member (o, "snippets");
+      JsonArray *shown = json_array_new ();
+      for (guint k = 0; k < json_array_get_length (names); k++)
+        json_array_add_string_element (shown, _(json_array_get_string_element (names, k)));
+      json_object_set_array_member (o, "snippets_text", shown);
+    }
   const PorteroColumn columns[] = {
     { _("NAME"), "name" },
     { _("LANG"), "lang" },
     { _("SUBJECT"), "subject" },
-    { _("SNIPPETS"), "snippets" },
+    { _("SNIPPETS"), "snippets_text" },
     { NULL, NULL },
   };
   portero_print_table (rows, columns);
@@ -111,14 +129,13 @@ portero_cmd_template_list (PorteroCli *cli, int argc, char **argv, GError **erro
 
 /* The open tickets of CONTACT or CUSTOMER as the digest snippets show them. */
 static char *
-digest (PorteroCli *cli, gboolean es, gint64 contact, gint64 customer, GError **error)
+digest (PorteroCli *cli, const char *lang, gint64 contact, gint64 customer, GError **error)
 {
   g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  if (!portero_store_open_tickets (cli->store, contact, customer, portero_template_status_word, es ? "es" : "en", lines,
-                                   error))
+  if (!portero_store_open_tickets (cli->store, contact, customer, portero_template_status_word, lang, lines, error))
     return NULL;
   if (lines->len == 0)
-    return g_strdup (es ? "(ningún ticket abierto)" : "(no open tickets)");
+    return g_strdup (portero_i18n_in (lang, N_("(no open tickets)")));
   g_ptr_array_add (lines, NULL);
   return g_strjoinv ("\n", (char **) lines->pdata);
 }
@@ -136,10 +153,11 @@ portero_cmd_template_render (PorteroCli *cli, int argc, char **argv, GError **er
   if (!portero_cli_parse (cli, &argc, &argv, entries, NULL, 1, 1, error))
     return FALSE;
   const PorteroConfig *config = cli->config;
-  gboolean es = g_strcmp0 (config->language, "es") == 0;
   g_autoptr (PorteroTemplate) t = portero_template_find (config->templates, argv[1], config->language, error);
   if (t == NULL)
     return FALSE;
+  /* The preview speaks as the mail would: the template's language. */
+  const char *lang = t->lang ? t->lang : config->language;
 
   PorteroContactInfo contact = { 0 };
   PorteroTicketInfo ticket = { 0 };
@@ -188,8 +206,8 @@ portero_cmd_template_render (PorteroCli *cli, int argc, char **argv, GError **er
   const char *values[PORTERO_SNIPPET_COUNT] = { 0 };
   values[PORTERO_SNIPPET_PORTAL_ADDRESS] = config->portal_address;
   portero_template_mode_values (t, config->language, config->mode == PORTERO_MODE_IT, values);
-  values[PORTERO_SNIPPET_PORTAL_PASSWORD] = es ? "(contraseña nueva)" : "(new password)";
-  values[PORTERO_SNIPPET_PORTAL_PASSWORD_LINK] = es ? "(enlace de un solo uso)" : "(one-time link)";
+  values[PORTERO_SNIPPET_PORTAL_PASSWORD] = portero_i18n_in (lang, N_("(new password)"));
+  values[PORTERO_SNIPPET_PORTAL_PASSWORD_LINK] = portero_i18n_in (lang, N_("(one-time link)"));
   values[PORTERO_SNIPPET_SUPPORT_ADDRESS] = config->support_addresses[0];
   if (contact.id != 0)
     {
@@ -201,15 +219,16 @@ portero_cmd_template_render (PorteroCli *cli, int argc, char **argv, GError **er
       values[PORTERO_SNIPPET_CONTACT_FIRST_NAME] = first;
       values[PORTERO_SNIPPET_CUSTOMER_NAME] = contact.customer;
       if (portero_template_uses (t, PORTERO_SNIPPET_MY_TICKETS)
-          && (mine = digest (cli, es, contact.id, 0, error)) == NULL)
+          && (mine = digest (cli, lang, contact.id, 0, error)) == NULL)
         goto out;
       if (portero_template_uses (t, PORTERO_SNIPPET_COMPANY_TICKETS))
         {
           if (contact.main && !contact.default_customer)
-            company = digest (cli, es, 0, contact.customer_id, error);
+            company = digest (cli, lang, 0, contact.customer_id, error);
           else
-            company = g_strdup (es ? "La lista de tickets de la empresa está restringida a los contactos principales."
-                                   : "The list of the company's tickets is restricted to main contacts.");
+            company = g_strdup (portero_i18n_in (lang, config->mode == PORTERO_MODE_IT
+                                                         ? N_("The list of the site's tickets is restricted to main users.")
+                                                         : N_("The list of the company's tickets is restricted to main contacts.")));
           if (company == NULL)
             goto out;
         }
@@ -221,14 +240,14 @@ portero_cmd_template_render (PorteroCli *cli, int argc, char **argv, GError **er
       ticket_no = g_strdup_printf ("%" G_GINT64_FORMAT, ticket.id);
       values[PORTERO_SNIPPET_TICKET_ID] = ticket_no;
       values[PORTERO_SNIPPET_TICKET_TITLE] = ticket.title;
-      values[PORTERO_SNIPPET_TICKET_STATUS] = portero_template_status_word (ticket.status, es ? "es" : "en");
+      values[PORTERO_SNIPPET_TICKET_STATUS] = portero_template_status_word (ticket.status, lang);
       if (values[PORTERO_SNIPPET_CUSTOMER_NAME] == NULL)
         values[PORTERO_SNIPPET_CUSTOMER_NAME] = ticket.customer;
     }
   char *placeholders[PORTERO_SNIPPET_COUNT] = { 0 };
   for (int s = 0; s < PORTERO_SNIPPET_COUNT; s++)
     if (values[s] == NULL)
-      values[s] = placeholders[s] = g_strdup_printf ("(%s)", portero_snippet_name (s));
+      values[s] = placeholders[s] = g_strdup_printf ("(%s)", portero_i18n_in (lang, portero_snippet_name (s)));
   subject = portero_template_expand (t->subject, values, TRUE);
   if (ticket.id != 0)
     {
