@@ -171,11 +171,22 @@ report (Run *run, const char *format, ...)
     g_free (line);
 }
 
+/* What marks a note's line in the report, in the reader's language; only
+ * note() writes it and only portero_automation_note_text() reads it. */
+#define NOTE_PREFIX N_ ("note: ")
+
+const char *
+portero_automation_note_text (const char *line)
+{
+  const char *prefix = _(NOTE_PREFIX);
+  return line != NULL && g_str_has_prefix (line, prefix) ? line + strlen (prefix) : NULL;
+}
+
 /* A note for the technicians on TICKET (none when there is no ticket). */
 static gboolean
 note (Run *run, gint64 ticket, const char *text, GError **error)
 {
-  report (run, "note: %s", text);
+  report (run, "%s%s", _(NOTE_PREFIX), text);
   if (ticket == 0)
     return TRUE;
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();

@@ -54,6 +54,10 @@ gboolean portero_automation_mail (PorteroStore *store, const PorteroConfig *conf
                                   gboolean technician, gboolean dry_run, GArray *queued, GPtrArray *report,
                                   GError **error);
 
+/* The text of the note a REPORT line carries (why mail was held back or not
+ * sent), or NULL when the line is no note. */
+const char *portero_automation_note_text (const char *line);
+
 /* As portero_automation_mail, drawing on the rate ALLOWANCE named (NULL: by
  * how the request came). */
 gboolean portero_automation_request (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys,

@@ -45,13 +45,14 @@ struct _PorteroRuleSet {
 static const char *const trigger_names[] = {
   "ticket-created", "requester-responded", "contact-created", "status-changed",
 };
+/* The rule files' words; rule test shows them in the reader's language. */
 static const char *const property_names[PORTERO_PROP_COUNT] = {
-  "title", "body", "requester-email", "requester-name", "requester-domain",
-  "customer", "destination", "source", "status", "priority",
+  N_ ("title"), N_ ("body"), N_ ("requester-email"), N_ ("requester-name"), N_ ("requester-domain"),
+  N_ ("customer"), N_ ("destination"), N_ ("source"), N_ ("status"), N_ ("priority"),
 };
 static const char *const operator_names[] = {
-  "equals", "not-equals", "contains", "not-contains", "starts-with", "ends-with",
-  "matches", "is-empty", "is-not-empty",
+  N_ ("equals"), N_ ("not-equals"), N_ ("contains"), N_ ("not-contains"), N_ ("starts-with"), N_ ("ends-with"),
+  N_ ("matches"), N_ ("is-empty"), N_ ("is-not-empty"),
 };
 void
 portero_rules_describe (const PorteroRuleSet *set, GPtrArray *lines)
@@ -737,9 +738,17 @@ condition_holds (const Condition *c, Props *props, char **why)
         end = g_utf8_next_char (end);
       g_autofree char *shown = g_strndup (text ? text : "", end - (text ? text : ""));
       *why = g_strdup_printf (_("condition \"%s\" failed: %s \"%s\" %s \"%s\""), c->name,
-                              property_names[c->property], shown, operator_names[c->op], c->value);
+                              _(property_names[c->property]), shown, _(operator_names[c->op]), c->value);
     }
   return holds;
+}
+
+/* A set action's value as people read it: statuses and priorities in their
+ * language, a customer's name as it is. */
+static const char *
+shown_value (const PorteroAction *a)
+{
+  return a->type == PORTERO_ACTION_SET_CUSTOMER ? a->value : _(a->value);
 }
 
 void
@@ -803,10 +812,10 @@ portero_rules_evaluate (const PorteroRuleSet *set, const PorteroRuleEvent *event
                 {
                   g_free (*field);
                   *field = g_strdup (a->value);
-                  g_string_append_printf (did, _("; set %s"), a->value);
+                  g_string_append_printf (did, _("; set %s"), shown_value (a));
                 }
               else
-                g_string_append_printf (did, _("; %s kept (set by an earlier rule)"), a->value);
+                g_string_append_printf (did, _("; %s kept (set by an earlier rule)"), shown_value (a));
             }
           else if (a->type == PORTERO_ACTION_STOP)
             {

@@ -133,8 +133,8 @@ reset_send (PorteroCli *cli, gint64 contact, gint64 ticket, const char *name, GE
   if (queued->len == 0)
     {
       const char *why = report->len ? g_ptr_array_index (report, report->len - 1) : "";
-      if (g_str_has_prefix (why, "note: "))
-        why += strlen ("note: ");
+      if (portero_automation_note_text (why) != NULL)
+        why = portero_automation_note_text (why);
       portero_store_rollback (cli->store);
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("no reset mail sent: %s"), why);
       return FALSE;

@@ -343,8 +343,8 @@ portero_cmd_ticket_reply (PorteroCli *cli, int argc, char **argv, GError **error
       /* Held back (the reason is the report's last line): a technician
        * expects a reply or an error, never silence. */
       const char *why = report->len ? g_ptr_array_index (report, report->len - 1) : "";
-      if (g_str_has_prefix (why, "note: "))
-        why += strlen ("note: ");
+      if (portero_automation_note_text (why) != NULL)
+        why = portero_automation_note_text (why);
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("no reply sent: %s"), why);
       goto rollback;
     }
@@ -356,7 +356,7 @@ portero_cmd_ticket_reply (PorteroCli *cli, int argc, char **argv, GError **error
     goto out;
   print_lines (report);
   if (status_changes)
-    printf (_("ticket %" PRId64 ": %s -> %s\n"), id, old_status, status);
+    printf (_("ticket %" PRId64 ": %s -> %s\n"), id, _(old_status), _(status));
   portero_cli_send_queued (cli, keys, queued, TRUE);
   ok = TRUE;
   goto out;
@@ -408,7 +408,7 @@ portero_cmd_ticket_status (PorteroCli *cli, int argc, char **argv, GError **erro
     }
   if (!portero_store_commit (cli->store, error))
     goto out;
-  printf (_("ticket %" PRId64 ": %s -> %s\n"), id, old_status, status);
+  printf (_("ticket %" PRId64 ": %s -> %s\n"), id, _(old_status), _(status));
   print_lines (report);
   portero_cli_send_queued (cli, keys, queued, TRUE);
   ok = TRUE;
