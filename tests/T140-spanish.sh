@@ -12,6 +12,7 @@ sed -i 's/^language=en$/language=es/' "$S/portero.conf"
 C=$S/portero.conf
 es() { LC_ALL=C.UTF-8 LANG=es_ES.UTF-8 LANGUAGE=es "$@"; }
 P() { es "$PORTERO_BIN" --config "$C" "$@"; }
+absent() { ! grep -q -- "$1" "$2"; }
 
 # What the test puts in: these words may show up in any language.
 {
@@ -159,5 +160,29 @@ spanish --help
 spanish ticket
 spanish frobnicate
 spanish ticket reply
+
+begin "notes and mail in the helpdesk's language, from the catalogue, whatever the reader's"
+# Delivered above: Ann's welcome mail carried her credentials, so the rule's
+# second credential mail left a note, in Spanish (portero-deliver sets no locale).
+check grep -q "Nota de portero|No se envió un segundo correo con credenciales" <<< "$(sql "$S" "select subject, body from messages where kind = 'note'")"
+# Uninstalled and without the catalogue, the same note is the English msgid:
+# the Spanish comes from po/es.po, not from the code.
+S2=$TMP/no-catalogue
+new_state "$S2"
+sed -i 's/^language=en$/language=es/' "$S2/portero.conf"
+mail "Ann <ann@acme.example>" "[Credenciales del Portal]" | env -u PORTERO_LOCALEDIR "$DELIVER_BIN" --config "$S2/portero.conf" --recipient support@helpdesk.example
+check grep -q "portero note|No second credential mail" <<< "$(sql "$S2" "select subject, body from messages where kind = 'note'")"
+# A template only in English speaks English, in a Spanish helpdesk too.
+mkdir -p "$TMP/tpl"
+cp "$PORTERO_SRCDIR"/templates/*.tmpl "$TMP/tpl/"
+rm "$TMP/tpl/quick-portal-credentials.es.tmpl"
+sed -i "s|^templates=.*|templates=$TMP/tpl|" "$S2/portero.conf"
+es "$PORTERO_BIN" --config "$S2/portero.conf" template render quick-portal-credentials --contact ann@acme.example > "$TMP/en.out" 2>&1
+check grep -q "(new password)" "$TMP/en.out"
+check absent "contraseña nueva" "$TMP/en.out"
+# and the Spanish one in Spanish, for a reader in English.
+LANGUAGE=en "$PORTERO_BIN" --config "$S2/portero.conf" template render portal-credentials --contact ann@acme.example > "$TMP/es.out" 2>&1
+check grep -q "(contraseña nueva)" "$TMP/es.out"
+check grep -q "(enlace de un solo uso)" "$TMP/es.out"
 
 test_done
