@@ -82,6 +82,8 @@ new password
 one-time link
 shown in the portal
 not sent
+no message [0-9]
+no outbox mail
 EOF2
 
 # spanish CMD...: run portero CMD in Spanish (any exit status); then no line of
@@ -142,6 +144,9 @@ begin "message, rule, template and outbox commands in Spanish"
 spanish message list
 spanish message show 1
 spanish message attachment save 1 1
+spanish message show 99
+spanish message attachment save 99 1
+spanish outbox retry 99
 spanish rule list
 spanish rule test "$TMP/test.eml"
 spanish rule test "$TMP/credentials.eml"

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "../log.h"
 #include "../outbox.h"
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -196,4 +197,16 @@ portero_cli_print (JsonNode *node, gboolean json, const PorteroColumn *columns)
     portero_print_table (json_node_get_array (node), columns);
   else
     portero_print_fields (json_node_get_object (node), columns);
+}
+
+JsonNode *
+portero_cli_message_json (PorteroCli *cli, gint64 id, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  JsonNode *node = portero_cli_json (portero_store_message_json (cli->store, id, &local), &local);
+  if (node == NULL && g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND))
+    g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("no message %" PRId64), id);
+  else if (node == NULL)
+    g_propagate_error (error, g_steal_pointer (&local));
+  return node;
 }

@@ -57,6 +57,10 @@ void portero_cli_print (JsonNode *node, gboolean json, const PorteroColumn *colu
  * queued for portero maintain. LOUD: say what happened on stdout. */
 void portero_cli_send_queued (PorteroCli *cli, const PorteroKeys *keys, GArray *queued, gboolean loud);
 
+/* Message ID as `message show --json` prints it; "no message ID" (NOT_FOUND)
+ * in the reader's language. */
+JsonNode *portero_cli_message_json (PorteroCli *cli, gint64 id, GError **error);
+
 /* A word in the configured mode (customer/site, contact/user), translated
  * to the user's language. */
 const char *portero_cli_word (PorteroCli *cli, const char *msp_word);

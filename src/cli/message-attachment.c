@@ -78,7 +78,7 @@ portero_cmd_message_attachment_save (PorteroCli *cli, int argc, char **argv, GEr
   if (!parse_number (argv[1], _("\"%s\" is not a message number"), &id, error)
       || !parse_number (argv[2], _("\"%s\" is not an attachment number"), &n, error))
     return FALSE;
-  g_autoptr (JsonNode) node = portero_cli_json (portero_store_message_json (cli->store, id, error), error);
+  g_autoptr (JsonNode) node = portero_cli_message_json (cli, id, error);
   if (node == NULL)
     return FALSE;
   JsonArray *atts = json_object_get_array_member (json_node_get_object (node), "attachments");

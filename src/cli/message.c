@@ -85,7 +85,7 @@ portero_cmd_message_show (PorteroCli *cli, int argc, char **argv, GError **error
                    cli->phrase);
       return FALSE;
     }
-  g_autoptr (JsonNode) node = portero_cli_json (portero_store_message_json (cli->store, id, error), error);
+  g_autoptr (JsonNode) node = portero_cli_message_json (cli, id, error);
   if (node == NULL)
     return FALSE;
   if (raw)
@@ -176,7 +176,7 @@ portero_cmd_message_reprocess (PorteroCli *cli, int argc, char **argv, GError **
   gint64 id = 0;
   if (!parse_id (argv[1], &id, error))
     return FALSE;
-  g_autoptr (JsonNode) node = portero_cli_json (portero_store_message_json (cli->store, id, error), error);
+  g_autoptr (JsonNode) node = portero_cli_message_json (cli, id, error);
   if (node == NULL)
     return FALSE;
   JsonObject *m = json_node_get_object (node);

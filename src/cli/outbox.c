@@ -61,8 +61,15 @@ portero_cmd_outbox_retry (PorteroCli *cli, int argc, char **argv, GError **error
       return FALSE;
     }
   PorteroOutboxRow row = { 0 };
-  if (!portero_store_outbox_get (cli->store, (gint64) id, &row, error))
-    return FALSE;
+  g_autoptr (GError) local = NULL;
+  if (!portero_store_outbox_get (cli->store, (gint64) id, &row, &local))
+    {
+      if (g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND))
+        g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("no outbox mail %llu"), (unsigned long long) id);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   gboolean sendable = row.body != NULL && g_strcmp0 (row.status, "sent") != 0;
   g_autofree char *status = g_strdup (row.status);
   portero_outbox_row_clear (&row);
