@@ -6,16 +6,10 @@
 #include "intake.h"
 #include "address.h"
 #include "error.h"
+#include "i18n.h"
 #include "msgid.h"
 #include <string.h>
 
-/* The note on a message with more MIME parts or nesting than portero reads
- * (see portero-deliver(8)); in the language of the helpdesk, as the
- * max-message-size note is. */
-#define CAPPED_NOTE_EN "This message has more MIME parts (over 1000) or deeper nesting (over 32 levels) than " \
-  "portero reads: the first parts were read; the rest is kept, unread, in the stored message."
-#define CAPPED_NOTE_ES "Este mensaje tiene más partes MIME (más de 1000) o más anidamiento (más de 32 niveles) " \
-  "de los que portero lee: se leyeron las primeras partes; el resto se guarda, sin leer, en el mensaje almacenado."
 
 void
 portero_intake_result_clear (PorteroIntakeResult *result)
@@ -163,7 +157,7 @@ ticket_title (const PorteroConfig *config, const PorteroMail *mail)
 {
   if (mail->subject != NULL && *mail->subject != '\0')
     return g_strdup (mail->subject);
-  return g_strdup (g_strcmp0 (config->language, "es") == 0 ? "(sin asunto)" : "(no subject)");
+  return g_strdup (portero_i18n_in (config->language, N_ ("(no subject)")));
 }
 
 gboolean
@@ -319,13 +313,12 @@ static gboolean
 add_oversize_note (Intake *in, GError **error)
 {
   const PorteroMail *mail = in->mail;
-  gboolean es = g_strcmp0 (in->config->language, "es") == 0;
+  /* In the helpdesk's language; %llu and casts: xgettext reads no glib macro. */
   g_autofree char *text = g_strdup_printf (
-      es ? "Este mensaje de %" G_GSIZE_FORMAT " bytes supera max-message-size (%" G_GINT64_FORMAT
-           " bytes): se guardaron su cabecera y su texto; sus adjuntos se descartaron."
-         : "This message of %" G_GSIZE_FORMAT " bytes is larger than max-message-size (%" G_GINT64_FORMAT
-           " bytes): its header and text were kept, its attachments were dropped.",
-      g_bytes_get_size (mail->raw), in->config->max_message_size);
+      portero_i18n_in (in->config->language,
+                       N_ ("This message of %llu bytes is larger than max-message-size (%lld bytes): "
+                           "its header and text were kept, its attachments were dropped.")),
+      (unsigned long long) g_bytes_get_size (mail->raw), (long long) in->config->max_message_size);
   PorteroMessageRow note = {
     .ticket_id = in->row.ticket_id, .contact_id = in->row.contact_id, .kind = "note",
     .from_addr = "", .subject = mail->subject, .date = mail->date, .body = text,
@@ -334,15 +327,18 @@ add_oversize_note (Intake *in, GError **error)
   return portero_store_message_add (in->store, &note, NULL, error);
 }
 
-/* More MIME parts or nesting than portero reads: a note says so. */
+/* More MIME parts or nesting than portero reads (see portero-deliver(8)): a
+ * note says so, in the helpdesk's language. */
 static gboolean
 add_capped_note (Intake *in, GError **error)
 {
-  gboolean es = g_strcmp0 (in->config->language, "es") == 0;
   PorteroMessageRow note = {
     .ticket_id = in->row.ticket_id, .contact_id = in->row.contact_id, .kind = "note",
     .from_addr = "", .subject = in->mail->subject, .date = in->mail->date,
-    .body = es ? CAPPED_NOTE_ES : CAPPED_NOTE_EN,
+    .body = portero_i18n_in (in->config->language,
+                             N_ ("This message has more MIME parts (over 1000) or deeper nesting (over 32 levels) "
+                                 "than portero reads: the first parts were read; the rest is kept, unread, in the "
+                                 "stored message.")),
     .unfiled_reason = in->row.unfiled_reason,
   };
   return portero_store_message_add (in->store, &note, NULL, error);

@@ -177,6 +177,12 @@ new_state "$S2"
 sed -i 's/^language=en$/language=es/' "$S2/portero.conf"
 mail "Ann <ann@acme.example>" "[Credenciales del Portal]" | env -u PORTERO_LOCALEDIR "$DELIVER_BIN" --config "$S2/portero.conf" --recipient support@helpdesk.example
 check grep -q "portero note|No second credential mail" <<< "$(sql "$S2" "select subject, body from messages where kind = 'note'")"
+# A ticket's title for mail without a subject likewise.
+printf 'From: nos@acme.example\r\nTo: support@helpdesk.example\r\nMessage-ID: <nos@test.example>\r\n\r\nhola\r\n' > "$TMP/nosubject.eml"
+deliver_to "$S" < "$TMP/nosubject.eml"
+expect_eq "$(sql "$S" "select title from tickets where requester = 'nos@acme.example'")" "(sin asunto)"
+env -u PORTERO_LOCALEDIR "$DELIVER_BIN" --config "$S2/portero.conf" --recipient support@helpdesk.example < "$TMP/nosubject.eml"
+expect_eq "$(sql "$S2" "select title from tickets where requester = 'nos@acme.example'")" "(no subject)"
 # A template only in English speaks English, in a Spanish helpdesk too.
 mkdir -p "$TMP/tpl"
 cp "$PORTERO_SRCDIR"/templates/*.tmpl "$TMP/tpl/"
