@@ -84,6 +84,7 @@ shown in the portal
 not sent
 no message [0-9]
 no outbox mail
+no template
 EOF2
 
 # spanish CMD...: run portero CMD in Spanish (any exit status); then no line of
@@ -155,6 +156,8 @@ spanish template list
 spanish template render welcome --contact ann@acme.example
 spanish template render company-tickets --contact ann@acme.example
 spanish template render portal-credentials
+spanish template render no-such-template
+spanish ticket reply 2 --template no-such-template
 spanish outbox list
 spanish outbox flush
 spanish maintain

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "../log.h"
 #include "../outbox.h"
+#include "../template.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -209,4 +210,17 @@ portero_cli_message_json (PorteroCli *cli, gint64 id, GError **error)
   else if (node == NULL)
     g_propagate_error (error, g_steal_pointer (&local));
   return node;
+}
+
+PorteroTemplate *
+portero_cli_template_find (PorteroCli *cli, const char *name, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  PorteroTemplate *t = portero_template_find (cli->config->templates, name, cli->config->language, &local);
+  if (t == NULL && g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND))
+    g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("no template \"%s\" in %s"), name,
+                 cli->config->templates);
+  else if (t == NULL)
+    g_propagate_error (error, g_steal_pointer (&local));
+  return t;
 }

@@ -5,6 +5,7 @@
 #include "../keys.h"
 #include "../store.h"
 #include "../printer.h"
+#include "../template.h"
 #include "../i18n.h"
 
 typedef struct {
@@ -60,6 +61,10 @@ void portero_cli_send_queued (PorteroCli *cli, const PorteroKeys *keys, GArray *
 /* Message ID as `message show --json` prints it; "no message ID" (NOT_FOUND)
  * in the reader's language. */
 JsonNode *portero_cli_message_json (PorteroCli *cli, gint64 id, GError **error);
+
+/* Template NAME in the configured language, as portero_template_find; "no
+ * template" (NOT_FOUND) in the reader's language. */
+PorteroTemplate *portero_cli_template_find (PorteroCli *cli, const char *name, GError **error);
 
 /* A word in the configured mode (customer/site, contact/user), translated
  * to the user's language. */

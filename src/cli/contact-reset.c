@@ -106,7 +106,7 @@ reset_ticket (PorteroCli *cli, const char *arg, gint64 contact, gint64 *ticket, 
 static gboolean
 reset_send (PorteroCli *cli, gint64 contact, gint64 ticket, const char *name, GError **error)
 {
-  g_autoptr (PorteroTemplate) t = portero_template_find (cli->config->templates, name, cli->config->language, error);
+  g_autoptr (PorteroTemplate) t = portero_cli_template_find (cli, name, error);
   if (t == NULL)
     return FALSE;
   if (!portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD)
@@ -247,8 +247,7 @@ portero_cmd_contact_request_reset (PorteroCli *cli, int argc, char **argv, GErro
     }
   /* What can fail for everyone fails before the address is looked up: the
    * answer never depends on whether it is a contact's. */
-  g_autoptr (PorteroTemplate) t = portero_template_find (cli->config->templates, "password-reset",
-                                                         cli->config->language, error);
+  g_autoptr (PorteroTemplate) t = portero_cli_template_find (cli, "password-reset", error);
   if (t == NULL)
     return FALSE;
   g_autoptr (PorteroKeys) keys = portero_keys_load (cli->config->key_file, error);

@@ -153,7 +153,7 @@ portero_cmd_template_render (PorteroCli *cli, int argc, char **argv, GError **er
   if (!portero_cli_parse (cli, &argc, &argv, entries, NULL, 1, 1, error))
     return FALSE;
   const PorteroConfig *config = cli->config;
-  g_autoptr (PorteroTemplate) t = portero_template_find (config->templates, argv[1], config->language, error);
+  g_autoptr (PorteroTemplate) t = portero_cli_template_find (cli, argv[1], error);
   if (t == NULL)
     return FALSE;
   /* The preview speaks as the mail would: the template's language. */

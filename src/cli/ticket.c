@@ -245,7 +245,7 @@ reply_template (PorteroCli *cli, const char *name, const char *body_file, const 
                 GError **error)
 {
   if (name != NULL)
-    return portero_template_find (cli->config->templates, name, cli->config->language, error);
+    return portero_cli_template_find (cli, name, error);
   g_autofree char *text = NULL;
   g_autoptr (GError) local = NULL;
   if (!g_file_get_contents (body_file, &text, NULL, &local))
