@@ -40,6 +40,75 @@ portero_compose_host (const PorteroConfig *config)
   return *address ? g_strdup (portero_address_domain (address)) : g_strdup ("portero.invalid");
 }
 
+/* A UTF-8 text part of SUBTYPE holding TEXT, in ENCODING (DEFAULT: the one
+ * gmime finds best for its lines). */
+static GMimeObject *
+text_part (const char *subtype, const char *text, GMimeContentEncoding encoding)
+{
+  /* UTF-8 always: g_mime_text_part_set_text would pick Latin-1 when it fits. */
+  GMimeTextPart *part = g_mime_text_part_new_with_subtype (subtype);
+  g_autoptr (GMimeStream) content = g_mime_stream_mem_new_with_buffer (text, strlen (text));
+  GMimeDataWrapper *wrapper = g_mime_data_wrapper_new_with_stream (content, GMIME_CONTENT_ENCODING_DEFAULT);
+  g_mime_part_set_content (GMIME_PART (part), wrapper);
+  g_object_unref (wrapper);
+  g_mime_object_set_content_type_parameter (GMIME_OBJECT (part), "charset", "utf-8");
+  if (encoding == GMIME_CONTENT_ENCODING_DEFAULT)
+    encoding = g_mime_part_get_best_content_encoding (GMIME_PART (part), GMIME_ENCODING_CONSTRAINT_7BIT);
+  g_mime_part_set_content_encoding (GMIME_PART (part), encoding);
+  return GMIME_OBJECT (part);
+}
+
+/* The HTML part, and the logo it shows as cid:logo beside it when one is
+ * configured. */
+static GMimeObject *
+html_part (const PorteroConfig *config, const char *html, GError **error)
+{
+  GMimeObject *part = text_part ("html", html, GMIME_CONTENT_ENCODING_DEFAULT);
+  if (config->logo == NULL || *config->logo == '\0' || strstr (html, "cid:logo") == NULL)
+    return part;
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autoptr (GError) local = NULL;
+  if (!g_file_get_contents (config->logo, &data, &len, &local))
+    {
+      g_object_unref (part);
+      g_set_error (error, PORTERO_ERROR, portero_error_is_transient_file (local) ? PORTERO_ERROR_TEMPFAIL
+                                                                                    : PORTERO_ERROR_CONFIG,
+                   "%s: [mail] logo: %s", config->path, local->message);
+      return NULL;
+    }
+  /* By its first bytes: PNG, JPEG or GIF, what every mail client shows. */
+  const char *mime = len >= 8 && memcmp (data, "\x89PNG\r\n\x1a\n", 8) == 0 ? "image/png"
+                     : len >= 3 && memcmp (data, "\xff\xd8\xff", 3) == 0 ? "image/jpeg"
+                     : len >= 6 && (memcmp (data, "GIF87a", 6) == 0 || memcmp (data, "GIF89a", 6) == 0) ? "image/gif"
+                     : NULL;
+  if (mime == NULL)
+    {
+      g_object_unref (part);
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG, "%s: [mail] logo: %s is not a PNG, JPEG or GIF image",
+                   config->path, config->logo);
+      return NULL;
+    }
+  GMimePart *image = g_mime_part_new_with_type ("image", mime + strlen ("image/"));
+  g_autoptr (GMimeStream) stream = g_mime_stream_mem_new_with_buffer (data, len);
+  GMimeDataWrapper *wrapper = g_mime_data_wrapper_new_with_stream (stream, GMIME_CONTENT_ENCODING_DEFAULT);
+  g_mime_part_set_content (image, wrapper);
+  g_object_unref (wrapper);
+  g_mime_part_set_content_encoding (image, GMIME_CONTENT_ENCODING_BASE64);
+  g_mime_part_set_content_id (image, "logo");
+  g_mime_object_set_disposition (GMIME_OBJECT (image), GMIME_DISPOSITION_INLINE);
+  g_autofree char *base = g_path_get_basename (config->logo);
+  g_mime_part_set_filename (image, base);
+  /* RFC 2387: the HTML first, as the root; the image it refers to after. */
+  GMimeMultipart *related = g_mime_multipart_new_with_subtype ("related");
+  g_mime_object_set_content_type_parameter (GMIME_OBJECT (related), "type", "text/html");
+  g_mime_multipart_add (related, part);
+  g_object_unref (part);
+  g_mime_multipart_add (related, GMIME_OBJECT (image));
+  g_object_unref (image);
+  return GMIME_OBJECT (related);
+}
+
 /* A display name from a message, made safe for a header: one line. */
 static char *
 one_line (const char *s)
@@ -108,15 +177,29 @@ portero_compose (const PorteroConfig *config, const PorteroKeys *keys, const Por
     }
   g_mime_object_set_header (obj, PORTERO_LOOP_HEADER, host, NULL);
 
-  /* UTF-8 always: g_mime_text_part_set_text would pick Latin-1 when it fits. */
-  GMimeTextPart *part = g_mime_text_part_new_with_subtype ("plain");
-  g_autoptr (GMimeStream) content = g_mime_stream_mem_new_with_buffer (body, strlen (body));
-  GMimeDataWrapper *wrapper = g_mime_data_wrapper_new_with_stream (content, GMIME_CONTENT_ENCODING_DEFAULT);
-  g_mime_part_set_content (GMIME_PART (part), wrapper);
-  g_object_unref (wrapper);
-  g_mime_object_set_content_type_parameter (GMIME_OBJECT (part), "charset", "utf-8");
-  g_mime_part_set_content_encoding (GMIME_PART (part), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
-  g_mime_message_set_mime_part (m, GMIME_OBJECT (part));
+  GMimeObject *part = text_part ("plain", body, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+  g_autofree char *html = NULL;
+  if (t->html != NULL)
+    {
+      /* RFC 2046: the alternatives in increasing order of preference. */
+      html = portero_template_expand_html (t->html, values, o->html_trusted);
+      GMimeObject *rich = html_part (config, html, error);
+      if (rich == NULL)
+        {
+          g_object_unref (part);
+          sodium_memzero (body, strlen (body));
+          sodium_memzero (html, strlen (html));
+          g_clear_pointer (&out->message_id, g_free);
+          return FALSE;
+        }
+      GMimeMultipart *alternative = g_mime_multipart_new_with_subtype ("alternative");
+      g_mime_multipart_add (alternative, part);
+      g_object_unref (part);
+      g_mime_multipart_add (alternative, rich);
+      g_object_unref (rich);
+      part = GMIME_OBJECT (alternative);
+    }
+  g_mime_message_set_mime_part (m, part);
   g_object_unref (part);
 
   GMimeFormatOptions *fo = g_mime_format_options_new ();
@@ -129,5 +212,7 @@ portero_compose (const PorteroConfig *config, const PorteroKeys *keys, const Por
   out->redacted_body = portero_template_expand (t->body, redacted ? redacted : values, FALSE);
   /* The plaintext body lives on only inside the message. */
   sodium_memzero (body, strlen (body));
+  if (html != NULL)
+    sodium_memzero (html, strlen (html));
   return TRUE;
 }
