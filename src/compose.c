@@ -15,6 +15,7 @@ portero_composed_clear (PorteroComposed *c)
   g_clear_pointer (&c->subject, g_free);
   g_clear_pointer (&c->message_id, g_free);
   g_clear_pointer (&c->redacted_body, g_free);
+  g_clear_pointer (&c->redacted_message, g_bytes_unref);
 }
 
 char *
@@ -109,6 +110,40 @@ html_part (const PorteroConfig *config, const char *html, GError **error)
   return GMIME_OBJECT (related);
 }
 
+/* M with BODY as its text, and T's HTML expanded with VALUES beside it when
+ * T has one, as CRLF text; the HTML is wiped after use. */
+static GBytes *
+serialize (const PorteroConfig *config, GMimeMessage *m, const PorteroTemplate *t, const char *body,
+           const char *const *values, const char *const *trusted, GError **error)
+{
+  GMimeObject *part = text_part ("plain", body, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+  if (t->html != NULL)
+    {
+      /* RFC 2046: the alternatives in increasing order of preference. */
+      g_autofree char *html = portero_template_expand_html (t->html, values, trusted);
+      GMimeObject *rich = html_part (config, html, error);
+      sodium_memzero (html, strlen (html));
+      if (rich == NULL)
+        {
+          g_object_unref (part);
+          return NULL;
+        }
+      GMimeMultipart *alternative = g_mime_multipart_new_with_subtype ("alternative");
+      g_mime_multipart_add (alternative, part);
+      g_object_unref (part);
+      g_mime_multipart_add (alternative, rich);
+      g_object_unref (rich);
+      part = GMIME_OBJECT (alternative);
+    }
+  g_mime_message_set_mime_part (m, part);
+  g_object_unref (part);
+  GMimeFormatOptions *fo = g_mime_format_options_new ();
+  g_mime_format_options_set_newline_format (fo, GMIME_NEWLINE_FORMAT_DOS);
+  char *text = g_mime_object_to_string (GMIME_OBJECT (m), fo);
+  g_mime_format_options_free (fo);
+  return g_bytes_new_with_free_func (text, strlen (text), g_free, text);
+}
+
 /* A display name from a message, made safe for a header: one line. */
 static char *
 one_line (const char *s)
@@ -177,42 +212,27 @@ portero_compose (const PorteroConfig *config, const PorteroKeys *keys, const Por
     }
   g_mime_object_set_header (obj, PORTERO_LOOP_HEADER, host, NULL);
 
-  GMimeObject *part = text_part ("plain", body, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
-  g_autofree char *html = NULL;
-  if (t->html != NULL)
-    {
-      /* RFC 2046: the alternatives in increasing order of preference. */
-      html = portero_template_expand_html (t->html, values, o->html_trusted);
-      GMimeObject *rich = html_part (config, html, error);
-      if (rich == NULL)
-        {
-          g_object_unref (part);
-          sodium_memzero (body, strlen (body));
-          sodium_memzero (html, strlen (html));
-          g_clear_pointer (&out->message_id, g_free);
-          return FALSE;
-        }
-      GMimeMultipart *alternative = g_mime_multipart_new_with_subtype ("alternative");
-      g_mime_multipart_add (alternative, part);
-      g_object_unref (part);
-      g_mime_multipart_add (alternative, rich);
-      g_object_unref (rich);
-      part = GMIME_OBJECT (alternative);
-    }
-  g_mime_message_set_mime_part (m, part);
-  g_object_unref (part);
-
-  GMimeFormatOptions *fo = g_mime_format_options_new ();
-  g_mime_format_options_set_newline_format (fo, GMIME_NEWLINE_FORMAT_DOS);
-  char *text = g_mime_object_to_string (obj, fo);
-  g_mime_format_options_free (fo);
-  gsize len = strlen (text);
-  out->message = g_bytes_new_with_free_func (text, len, g_free, text);
-  out->subject = g_steal_pointer (&subject);
-  out->redacted_body = portero_template_expand (t->body, redacted ? redacted : values, FALSE);
+  out->message = serialize (config, m, t, body, values, o->html_trusted, error);
   /* The plaintext body lives on only inside the message. */
   sodium_memzero (body, strlen (body));
-  if (html != NULL)
-    sodium_memzero (html, strlen (html));
+  if (out->message == NULL)
+    {
+      g_clear_pointer (&out->message_id, g_free);
+      return FALSE;
+    }
+  out->subject = g_steal_pointer (&subject);
+  out->redacted_body = portero_template_expand (t->body, redacted ? redacted : values, FALSE);
+  if (t->html != NULL)
+    {
+      /* The copy on the ticket: the same message, secrets replaced, so that
+       * the HTML that was sent can be seen (portero message show --raw). */
+      out->redacted_message = serialize (config, m, t, out->redacted_body, redacted ? redacted : values,
+                                         o->html_trusted, error);
+      if (out->redacted_message == NULL)
+        {
+          portero_composed_clear (out);
+          return FALSE;
+        }
+    }
   return TRUE;
 }

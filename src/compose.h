@@ -19,6 +19,8 @@ typedef struct {
   char *subject;          /* as sent, decoded */
   char *message_id;       /* without <> */
   char *redacted_body;    /* the body with secrets replaced, for the ticket's thread */
+  GBytes *redacted_message; /* with an HTML part: the whole message with secrets replaced, for the
+                             * ticket's raw copy; else NULL */
 } PorteroComposed;
 
 void portero_composed_clear (PorteroComposed *c);

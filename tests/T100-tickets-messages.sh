@@ -88,7 +88,12 @@ check grep -q "no message 999" "$TMP/last.err"
 expect_code 1 p message show abc
 expect_code 1 p message show "$U" --json --raw
 expect_code 1 p message show
+# portero's copy of a mail keeps its bytes when the mail had an HTML part
+# (the welcome mail), and has none when it was text only (as made here).
 R=$(sql "$S" "select id from messages where kind='auto' limit 1")
+expect_code 0 p message show "$R" --raw
+check grep -qi "^Content-Type: multipart/alternative" "$TMP/last.out"
+sql "$S" "update messages set raw=NULL where id=$R"
 expect_code 1 p message show "$R" --raw
 check grep -q "no stored bytes" "$TMP/last.err"
 

@@ -64,9 +64,24 @@ for lang in en es; do
 done
 expect_eq "$n" "12"
 
-begin "the copy on the ticket is the text part, the password masked"
+begin "the copy on the ticket is the text part, the password masked; its raw copy has the HTML, masked too"
 expect_eq "$(sql "$S" "select count(*) from messages where kind='reply' and body like '%<td%'")" "0"
 expect_eq "$(sql "$S" "select count(*) from messages where kind='reply' and body like '%********%'")" "6"
+W=$(sql "$S" "select max(id) from messages where kind='reply'")
+expect_code 0 p message show "$W" --raw
+PW=$(/usr/bin/python3 -c 'import email, sys, re
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
+print(re.search(r"Contraseña: +(\S+)", m.get_body(preferencelist=("plain",)).get_content()).group(1))' "$(last_sent)")
+check [ ${#PW} -ge 14 ]
+/usr/bin/python3 - "$TMP/last.out" "$PW" > "$TMP/raw.out" <<'PY'
+import email, sys
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
+plain, html = (m.get_body(preferencelist=(k,)).get_content() for k in ("plain", "html"))
+print(m.get_content_type(), "********" in plain, "********" in html, sys.argv[2] in plain + html, 'href=""' in html)
+PY
+expect_eq "$(cat "$TMP/raw.out")" "multipart/alternative True True False True"
 
 begin "a hostile value in a link's address is no link; a value later in an address is percent-encoded"
 cat > "$S/templates/links.tmpl" <<'T'
