@@ -3,19 +3,23 @@
 
 say() { printf '%s\n' "$*" >&2; }
 
-# write_config DIR [NAME [RULES [WELCOME]]]: DIR/NAME.conf (portero.conf by
+# write_config DIR [NAME [RULES [WELCOME [HTML]]]]: DIR/NAME.conf (portero.conf by
 # default), the configuration of a benchmark state. RULES is the rules
 # folder (default DIR/filters, left empty: no rules, the intake cases);
-# WELCOME (true or false, the default) turns the welcome mail on. Mail goes
+# WELCOME (true or false, the default) turns the welcome mail on; HTML (true
+# or false, the default) uses the templates with their .html versions
+# (DIR/templates-html), for the -html cases. Mail goes
 # to the Maildir DIR/sent; [credentials] stays at the product's defaults
 # (argon2id at 64 MiB and 2 passes), which the welcome and credentials
 # cases measure.
 write_config() {
-  local dir=$1 name=${2:-portero} rules=${3:-filters} welcome=${4:-false}
-  mkdir -p "$dir/filters" "$dir/sent" "$dir/templates"
+  local dir=$1 name=${2:-portero} rules=${3:-filters} welcome=${4:-false} html=${5:-false} t=templates
+  [ "$html" = true ] && t=templates-html
+  mkdir -p "$dir/filters" "$dir/sent" "$dir/$t"
   # The shipped templates, and the team notice that generated rules send.
-  cp "$srcdir"/templates/*.tmpl "$dir/templates/"
-  cat > "$dir/templates/aviso-equipo.es.tmpl" <<'TMPL'
+  cp "$srcdir"/templates/*.tmpl "$dir/$t/"
+  [ "$html" = true ] && cp "$srcdir"/templates/*.html "$dir/$t/"
+  cat > "$dir/$t/aviso-equipo.es.tmpl" <<'TMPL'
 Subject: Aviso de regla: {[Título del Ticket]}
 
 Una regla ha avisado al equipo del ticket #{[ID del Ticket]}.
@@ -25,7 +29,7 @@ Una regla ha avisado al equipo del ticket #{[ID del Ticket]}.
   Contacto: {[Nombre del Contacto]}
   Estado:   {[Estado del Ticket]}
 TMPL
-  cat > "$dir/templates/aviso-equipo.en.tmpl" <<'TMPL'
+  cat > "$dir/$t/aviso-equipo.en.tmpl" <<'TMPL'
 Subject: Rule notice: {[Ticket Title]}
 
 A rule notified the team of ticket #{[Ticket ID]}.
@@ -41,11 +45,15 @@ TMPL
 database=portero.db
 language=es
 rules=$rules
-templates=templates
+templates=$t
 [mail]
 support-addresses=soporte@helpdesk.example;help@helpdesk.example
 from=Soporte <soporte@helpdesk.example>
 welcome-email=$welcome
+# Every new sender of the welcome cases is new to portero: the installation's
+# hourly cap on mail to such addresses would hold back all but the first 60
+# (held mail is not built), and the cases measure mail that is built.
+new-address-mail-per-hour=1000000
 [smtp]
 transport=maildir
 maildir=sent

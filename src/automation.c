@@ -494,6 +494,7 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
         .ticket_id = ticket_id, .contact_id = contact ? contact->id : 0, .kind = run->technician ? "reply" : "auto",
         .message_id = c.message_id, .from_addr = run->from, .subject = c.subject, .date = date,
         .body = c.redacted_body, .auto_generated = !run->technician, .auto_reason = kind,
+        .raw = c.redacted_message,
       };
       ok = portero_store_message_add (run->store, &copy, NULL, error);
     }

@@ -47,6 +47,7 @@ static const KeySpec keys[] = {
   { "mail", "auto-mail-per-day", T_INT, OFF (auto_mail_per_day), "40", I (0, 1000000) },
   { "mail", "new-address-mail-per-hour", T_INT, OFF (new_address_mail_per_hour), "60", I (0, 1000000) },
   { "mail", "trust-authserv-id", T_STRING, OFF (trust_authserv_id), "", NOB },
+  { "mail", "logo", T_PATH, OFF (logo), "", NOB },
 
   { "portal", "address", T_STRING, OFF (portal_address), "https://portal.example.com", NOB },
   { "portal", "reset-expiry", T_INT, OFF (reset_expiry), "30", I (1, 1440) },

@@ -31,6 +31,7 @@ typedef struct {
   int auto_mail_per_day;
   int new_address_mail_per_hour;
   char *trust_authserv_id;
+  char *logo;               /* image for HTML mail (cid:logo), "" for none */
 
   /* [portal] */
   char *portal_address;

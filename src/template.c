@@ -1,6 +1,7 @@
 /* template - templates/NAME[.LANG].tmpl: loading, checking, snippet expansion */
 #include "template.h"
 #include "error.h"
+#include "markup.h"
 #include <string.h>
 
 /* Each snippet's names: English, Spanish, and IT mode's words. */
@@ -103,13 +104,15 @@ portero_template_free (PorteroTemplate *t)
   g_free (t->path);
   g_free (t->subject);
   g_free (t->body);
+  g_free (t->html_path);
+  g_free (t->html);
   g_free (t);
 }
 
 /* Record the snippets of TEXT (starting at LINE) in T; unknown ones and
  * unclosed {[ are problems. */
 static void
-scan_snippets (PorteroTemplate *t, const char *text, int line, GPtrArray *problems)
+scan_snippets_in (PorteroTemplate *t, const char *path, const char *text, int line, GPtrArray *problems)
 {
   for (const char *p = text; *p; p++)
     {
@@ -121,17 +124,151 @@ scan_snippets (PorteroTemplate *t, const char *text, int line, GPtrArray *proble
       const char *nl = strchr (p + 2, '\n');
       if (end == NULL || (nl != NULL && nl < end))
         {
-          g_ptr_array_add (problems, g_strdup_printf ("%s:%d: unclosed snippet \"{[\"", t->path, line));
+          g_ptr_array_add (problems, g_strdup_printf ("%s:%d: unclosed snippet \"{[\"", path, line));
           continue;
         }
       g_autofree char *name = g_strndup (p + 2, end - p - 2);
       int s = portero_snippet_lookup (name);
       if (s < 0)
-        g_ptr_array_add (problems, g_strdup_printf ("%s:%d: unknown snippet \"{[%s]}\"", t->path, line, name));
+        g_ptr_array_add (problems, g_strdup_printf ("%s:%d: unknown snippet \"{[%s]}\"", path, line, name));
       else
         t->uses |= G_GUINT64_CONSTANT (1) << s;
       p = end + 1;
     }
+}
+
+static void
+scan_snippets (PorteroTemplate *t, const char *text, int line, GPtrArray *problems)
+{
+  scan_snippets_in (t, t->path, text, line, problems);
+}
+
+/* A snippet of an HTML body, where it stands. */
+typedef void (*SnippetFunc) (int snippet, PorteroMarkupContext context, int line, gpointer data);
+
+/* Go through the HTML body HTML: its own text is appended to OUT (when not
+ * NULL), each known snippet handed to FUNC with its context and line. */
+static void
+walk_html (const char *html, int line, GString *out, SnippetFunc func, gpointer data)
+{
+  PorteroMarkupLexer lx;
+  portero_markup_lexer_init (&lx);
+  const char *p = html;
+  while (*p)
+    {
+      const char *open = strstr (p, "{[");
+      const char *close = open ? strstr (open + 2, "]}") : NULL;
+      if (open == NULL || close == NULL)
+        {
+          if (out)
+            g_string_append (out, p);
+          break;
+        }
+      portero_markup_lexer_feed (&lx, p, open - p);
+      for (const char *q = p; q < open; q++)
+        line += *q == '\n';
+      if (out)
+        g_string_append_len (out, p, open - p);
+      g_autofree char *name = g_strndup (open + 2, close - open - 2);
+      int s = portero_snippet_lookup (name);
+      if (s >= 0)
+        func (s, portero_markup_lexer_context (&lx), line, data);
+      /* Whatever it became, the attribute value is no longer empty. */
+      portero_markup_lexer_feed (&lx, "x", 1);
+      p = close + 2;
+    }
+}
+
+static gboolean
+is_url_snippet (int s)
+{
+  return s == PORTERO_SNIPPET_PORTAL_ADDRESS || s == PORTERO_SNIPPET_PORTAL_PASSWORD_LINK;
+}
+
+typedef struct {
+  const char *path;
+  GPtrArray *problems;
+} PlaceCheck;
+
+static void
+check_place (int s, PorteroMarkupContext context, int line, gpointer data)
+{
+  PlaceCheck *c = data;
+  if (context == PORTERO_MARKUP_NONE)
+    g_ptr_array_add (c->problems,
+                     g_strdup_printf ("%s:%d: \"{[%s]}\" stands inside a tag, a comment, a style or script, an unquoted "
+                                      "or a style= or on...= attribute: put it in text or a quoted attribute value",
+                                      c->path, line, portero_snippet_name (s)));
+  else if (context == PORTERO_MARKUP_URL_START && !is_url_snippet (s))
+    g_ptr_array_add (c->problems,
+                     g_strdup_printf ("%s:%d: \"{[%s]}\" starts a link or image address: only {[Portal Address]} and "
+                                      "{[Portal Password Link]} may", c->path, line, portero_snippet_name (s)));
+}
+
+/* Read NAME[.LANG].html beside T's .tmpl into T, when there is one. Its
+ * header block is optional; a Subject: there must be the .tmpl's (which is
+ * the one sent). Problems and transient errors as for the .tmpl. */
+static void
+load_html (PorteroTemplate *t, GPtrArray *problems, GError **transient)
+{
+  g_autofree char *stem = g_strndup (t->path, strlen (t->path) - strlen (".tmpl"));
+  g_autofree char *path = g_strconcat (stem, ".html", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  if (!g_file_get_contents (path, &text, NULL, &error))
+    {
+      if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return;
+      if (transient != NULL && portero_error_is_transient_file (error))
+        g_set_error (transient, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "%s", error->message);
+      else
+        g_ptr_array_add (problems, g_strdup_printf ("%s:0: %s", path, error->message));
+      return;
+    }
+  if (!g_utf8_validate (text, -1, NULL))
+    {
+      g_ptr_array_add (problems, g_strdup_printf ("%s:1: not UTF-8", path));
+      return;
+    }
+  int line = 1;
+  const char *p = text;
+  if (g_ascii_strncasecmp (p, "Subject:", 8) == 0)
+    while (*p)
+      {
+        const char *nl = strchr (p, '\n');
+        g_autofree char *l = nl ? g_strndup (p, nl - p) : g_strdup (p);
+        g_strchomp (l);
+        p = nl ? nl + 1 : p + strlen (p);
+        line++;
+        if (*l == '\0')
+          break;
+        if (g_ascii_strncasecmp (l, "Subject:", 8) != 0)
+          g_ptr_array_add (problems, g_strdup_printf ("%s:%d: unknown header (only Subject, as in %s)", path, line - 1, t->path));
+        else if (g_strcmp0 (g_strstrip (l + 8), t->subject) != 0)
+          g_ptr_array_add (problems, g_strdup_printf ("%s:%d: Subject: differs from the one in %s (that one is sent): "
+                                                      "write it in the .tmpl only", path, line - 1, t->path));
+      }
+  t->html_path = g_steal_pointer (&path);
+  t->html_line = line;
+  t->html = g_strdup (p);
+  /* What a mail carries (a password, a link, a ticket list) is the .tmpl's
+   * to say: the HTML may show only what the text shows too. */
+  guint64 text_uses = t->uses;
+  t->uses = 0;
+  scan_snippets_in (t, t->html_path, t->html, t->html_line, problems);
+  static const PorteroSnippet carried[] = { PORTERO_SNIPPET_PORTAL_PASSWORD, PORTERO_SNIPPET_PORTAL_PASSWORD_LINK,
+                                            PORTERO_SNIPPET_MY_TICKETS, PORTERO_SNIPPET_COMPANY_TICKETS };
+  for (gsize i = 0; i < G_N_ELEMENTS (carried); i++)
+    {
+      guint64 bit = G_GUINT64_CONSTANT (1) << carried[i];
+      if ((t->uses & bit) && !(text_uses & bit))
+        g_ptr_array_add (problems, g_strdup_printf ("%s:%d: \"{[%s]}\" is not in %s: the text part says what a mail "
+                                                    "carries, the HTML may only show it too", t->html_path,
+                                                    t->html_line, portero_snippet_name (carried[i]), t->path));
+    }
+  t->uses = text_uses;
+  PlaceCheck c = { t->html_path, problems };
+  walk_html (t->html, t->html_line, NULL, check_place, &c);
 }
 
 /* As portero_template_load; with TRANSIENT set, a read that failed for the
@@ -207,6 +344,12 @@ load_template (const char *path, GPtrArray *problems, GError **transient)
   t->body_line = line + 1;
   t->body = g_strdup (p);
   scan_snippets (t, t->body, t->body_line, problems);
+  if (g_str_has_suffix (path, ".tmpl"))
+    {
+      load_html (t, problems, transient);
+      if (transient != NULL && *transient != NULL)
+        return NULL;
+    }
   if (problems->len > before)
     return NULL;
   return g_steal_pointer (&t);
@@ -335,4 +478,96 @@ portero_template_expand (const char *text, const char *const *values, gboolean o
       p = close + 2;
     }
   return g_string_free (out, FALSE);
+}
+
+typedef struct {
+  GString *out;
+  const char *const *values;
+  const char *const *trusted;
+} Render;
+
+static void
+render_value (int s, PorteroMarkupContext context, int line G_GNUC_UNUSED, gpointer data)
+{
+  Render *r = data;
+  const char *v = r->values[s] ? r->values[s] : "";
+  switch (context)
+    {
+    case PORTERO_MARKUP_TEXT:
+      if (r->trusted != NULL && r->trusted[s] != NULL)
+        g_string_append (r->out, r->trusted[s]);
+      else
+        portero_markup_append_text (r->out, v, TRUE);
+      break;
+    case PORTERO_MARKUP_ATTR:
+      portero_markup_append_attr (r->out, v);
+      break;
+    case PORTERO_MARKUP_URL_START:
+      /* A link to anything else (javascript:, a name) is no link at all. */
+      if (is_url_snippet (s) && portero_markup_url_ok (v))
+        portero_markup_append_attr (r->out, v);
+      break;
+    case PORTERO_MARKUP_URL_PART:
+      {
+        g_autofree char *escaped = g_uri_escape_string (v, NULL, FALSE);
+        portero_markup_append_attr (r->out, escaped);
+      }
+      break;
+    case PORTERO_MARKUP_NONE:
+      break;
+    }
+}
+
+char *
+portero_template_expand_html (const char *html, const char *const *values, const char *const *trusted)
+{
+  Render r = { g_string_sized_new (strlen (html) + 512), values, trusted };
+  walk_html (html, 1, r.out, render_value, &r);
+  return g_string_free (r.out, FALSE);
+}
+
+gboolean
+portero_template_check_html_dir (const char *dir, GPtrArray *problems, GError **error)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  if (d == NULL)
+    return TRUE;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *n;
+  while ((n = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (n, ".html"))
+      g_ptr_array_add (names, g_strdup (n));
+  g_ptr_array_sort (names, compare_names);
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *stem = g_strndup (path, strlen (path) - strlen (".html"));
+      g_autofree char *tmpl = g_strconcat (stem, ".tmpl", NULL);
+      if (!g_file_test (tmpl, G_FILE_TEST_IS_REGULAR))
+        {
+          g_ptr_array_add (problems, g_strdup_printf ("%s:0: no %s beside it: the text part comes from the .tmpl, "
+                                                      "and is never made from the HTML", path, tmpl));
+          continue;
+        }
+      /* Loading the pair checks the snippets (portero_template_check_dir);
+       * the parser checks the rest, of the body after any header block. */
+      g_autofree char *text = NULL;
+      if (!g_file_get_contents (path, &text, NULL, NULL) || !g_utf8_validate (text, -1, NULL))
+        continue;
+      const char *body = text;
+      int line = 1;
+      if (g_ascii_strncasecmp (body, "Subject:", 8) == 0)
+        for (const char *nl; (nl = strchr (body, '\n')) != NULL;)
+          {
+            gboolean blank = nl == body || (nl == body + 1 && *body == '\r');
+            body = nl + 1;
+            line++;
+            if (blank)
+              break;
+          }
+      if (!portero_markup_check (path, body, line, problems, error))
+        return FALSE;
+    }
+  return TRUE;
 }

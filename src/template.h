@@ -1,6 +1,8 @@
 /* template - templates/NAME[.LANG].tmpl: loading, checking, snippet expansion
  *
  * A template is a header block (at least Subject:), a blank line and a body.
+ * Beside it, NAME[.LANG].html may hold the same mail in HTML: then the mail
+ * has both (multipart/alternative); the text is never made from the HTML.
  * Snippets are written {[Name]} with English or Spanish names. Expansion is
  * one pass over the template's own text: values (names, titles, anything a
  * message supplied) are inserted as data and never expanded again. */
@@ -34,7 +36,11 @@ typedef struct {
   char *subject;    /* the Subject: value, snippets unexpanded */
   char *body;
   int body_line;    /* line number of the body's first line, for messages */
-  guint64 uses;     /* bit (1 << snippet) for each snippet it uses */
+  guint64 uses;     /* bit (1 << snippet) for each snippet the text uses (the HTML may use no
+                     * credential or ticket list the text does not) */
+  char *html_path;  /* NAME[.LANG].html beside the .tmpl, or NULL */
+  char *html;       /* its body (after its header block, when it has one) */
+  int html_line;    /* line number of the HTML body's first line */
 } PorteroTemplate;
 
 /* Read and check PATH. Every problem is a "PATH:LINE: message" string
@@ -58,12 +64,28 @@ PorteroTemplate *portero_template_find (const char *dir, const char *name, const
 /* Check every *.tmpl in DIR; problems appended as "FILE:LINE: message". */
 void portero_template_check_dir (const char *dir, GPtrArray *problems);
 
+/* Check every *.html in DIR beyond what loading its .tmpl checks: that a
+ * .tmpl is beside it, and with libxml2's HTML parser that it parses and
+ * runs, loads and tracks nothing (see portero_markup_check). FALSE only when
+ * libxml2 cannot be loaded. */
+gboolean portero_template_check_html_dir (const char *dir, GPtrArray *problems, GError **error);
+
 /* Whether T uses SNIPPET. */
 gboolean portero_template_uses (const PorteroTemplate *t, PorteroSnippet snippet);
 
 /* Expand TEXT with VALUES (indexed by PorteroSnippet; NULL renders as "").
  * ONE_LINE: CR, LF and other controls in values become spaces (for headers). */
 char *portero_template_expand (const char *text, const char *const *values, gboolean one_line);
+
+/* Expand the HTML body HTML with VALUES, each escaped for where its snippet
+ * stands: element text (line ends as <br>), a quoted attribute value, or a
+ * link: {[Portal Address]} and {[Portal Password Link]} may start a link's
+ * address, and do only when they are http(s) addresses; any other value in
+ * an address is percent-encoded; a snippet anywhere else renders as nothing.
+ * TRUSTED (may be NULL), indexed as VALUES: HTML that portero itself made
+ * safe for a snippet (never anything a customer wrote unescaped); used
+ * instead of the escaped value in element text only. */
+char *portero_template_expand_html (const char *html, const char *const *values, const char *const *trusted);
 
 /* Set VALUES' snippets that name things as the mode does (the portal's name,
  * the customer and contact words) in T's language, else LANG; IT: IT mode. */

@@ -23,9 +23,9 @@ start_sink() {
 }
 stop_sink() { kill "$SINK" 2>/dev/null; wait "$SINK" 2>/dev/null; }
 received() { ls "$1"/*.eml 2>/dev/null | wc -l; }
-# decoded FILE: the text of a received message, transfer encoding undone
+# decoded FILE: the text (part) of a received message, transfer encoding undone
 decoded() {
-  /usr/bin/python3 -c 'import email, sys; m = email.message_from_binary_file(open(sys.argv[1], "rb")); print(m.get_payload(decode=True).decode())' "$1"
+  /usr/bin/python3 -c 'import email, sys; m = email.message_from_binary_file(open(sys.argv[1], "rb")); p = next(x for x in m.walk() if x.get_content_type() == "text/plain"); print(p.get_payload(decode=True).decode())' "$1"
 }
 # password_in FILE: the password line of a received credential mail
 password_in() { sed -n 's/^ *\(Password\|New password\): *\([^ ]*\)\r$/\2/p' "$1" | head -1; }

@@ -14,11 +14,12 @@ sent_count() { sent | wc -l; }
 last_sent() { echo "$S/sent/new/$(ls -t "$S/sent/new" | head -1)"; }
 # wait_sent N: request-reset sends after it answers; wait (5 s at most) for N mails.
 wait_sent() { local i=0; while [ "$(sent_count)" -lt "$1" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; }
-# code_in FILE: the one-time code in a reset mail (its body decoded)
+# code_in FILE: the one-time code in a reset mail (its text part decoded)
 code_in() {
   /usr/bin/python3 -c 'import email, sys
 m = email.message_from_binary_file(open(sys.argv[1], "rb"))
-sys.stdout.write(m.get_payload(decode=True).decode())' "$1" | sed -n 's/.*[?&]code=\([0-9a-f]\{32\}\).*/\1/p' | head -1
+p = next(x for x in m.walk() if x.get_content_type() == "text/plain")
+sys.stdout.write(p.get_payload(decode=True).decode())' "$1" | sed -n 's/.*[?&]code=\([0-9a-f]\{32\}\).*/\1/p' | head -1
 }
 contact_of() { sql "$S" "select contact_id from contact_emails where email='$1'"; }
 absent() { ! grep -q -- "$1" "$2"; }

@@ -12,11 +12,12 @@ p() { portero --config "$C" "$@"; }
 absent() { ! grep -q -- "$1" "$2"; }
 set_conf() { sed -i "s|^\[$1\]\$|[$1]\n$2|" "$C"; }
 last_sent() { echo "$S/sent/new/$(ls -t "$S/sent/new" | head -1)"; }
-# body FILE: the text of a mail, transfer encoding undone
+# body FILE: the text (part) of a mail, transfer encoding undone
 body() {
   /usr/bin/python3 -c 'import email, sys
 m = email.message_from_binary_file(open(sys.argv[1], "rb"))
-sys.stdout.write(m.get_payload(decode=True).decode().replace("\r\n", "\n"))' "$1"
+p = next(x for x in m.walk() if x.get_content_type() == "text/plain")
+sys.stdout.write(p.get_payload(decode=True).decode().replace("\r\n", "\n"))' "$1"
 }
 now_ms() { date +%s%3N; }
 # on_tty COMMAND...: run COMMAND with stdout on a pseudo-terminal; output in $TMP/tty.out

@@ -57,6 +57,8 @@ portero_cmd_check (PorteroCli *cli, int argc, char **argv, GError **error)
   g_autoptr (PorteroRuleSet) rules = portero_rules_load (config->rules, problems);
   portero_rules_check_templates (rules, config->templates, config->language, problems);
   portero_template_check_dir (config->templates, problems);
+  if (!portero_template_check_html_dir (config->templates, problems, error))
+    return FALSE;
   if (config->welcome_email)
     {
       g_autoptr (GError) local = NULL;

@@ -144,7 +144,9 @@ gboolean
 portero_cmd_template_render (PorteroCli *cli, int argc, char **argv, GError **error)
 {
   g_autofree char *contact_arg = NULL, *ticket_arg = NULL;
+  gboolean html = FALSE;
   GOptionEntry entries[] = {
+    { "html", 0, 0, G_OPTION_ARG_NONE, &html, N_("Print the HTML part (NAME.html)"), NULL },
     { "contact", 0, 0, G_OPTION_ARG_STRING, &contact_arg, N_("Render for this contact (user)"), "EMAIL" },
     { "user", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &contact_arg, NULL, "EMAIL" },
     { "ticket", 0, 0, G_OPTION_ARG_STRING, &ticket_arg, N_("Render about this ticket"), "ID" },
@@ -158,6 +160,12 @@ portero_cmd_template_render (PorteroCli *cli, int argc, char **argv, GError **er
     return FALSE;
   /* The preview speaks as the mail would: the template's language. */
   const char *lang = t->lang ? t->lang : config->language;
+  if (html && t->html == NULL)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("%s has no HTML version (%s.html beside it)"),
+                   t->path, t->name);
+      return FALSE;
+    }
 
   PorteroContactInfo contact = { 0 };
   PorteroTicketInfo ticket = { 0 };
@@ -260,9 +268,16 @@ portero_cmd_template_render (PorteroCli *cli, int argc, char **argv, GError **er
           subject = tagged;
         }
     }
-  body = portero_template_expand (t->body, values, FALSE);
+  body = html ? portero_template_expand_html (t->html, values, NULL) : portero_template_expand (t->body, values, FALSE);
   for (int s = 0; s < PORTERO_SNIPPET_COUNT; s++)
     g_free (placeholders[s]);
+  if (html)
+    {
+      /* The HTML alone, as the mail's second part holds it: for a browser. */
+      fputs (body, stdout);
+      ok = TRUE;
+      goto out;
+    }
   printf (_("Template: %s\n"), t->path);
   if (contact.id != 0)
     printf (_("To: %s\n"), contact.email);
