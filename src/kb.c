@@ -678,7 +678,12 @@ portero_kb_snippet (PorteroStore *store, const char *title, const char *body, co
       g_string_append_printf (html, "<p>%s</p>\n", none);
     }
   if (!full && hits->len > 0)
-    g_string_append (html, "<ul>\n");
+    {
+      /* The lead-in belongs to the list: a mail without suggestions has neither. */
+      const char *intro = es ? "Mientras tanto, estos artículos pueden ayudarle:" : "Meanwhile, these articles may help:";
+      g_string_append_printf (text, "%s\n\n", intro);
+      g_string_append_printf (html, "<p>%s</p>\n<ul>\n", intro);
+    }
   for (guint i = 0; i < hits->len; i++)
     {
       PorteroKbHit *h = g_ptr_array_index (hits, i);
