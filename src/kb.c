@@ -452,6 +452,8 @@ portero_kb_sync (PorteroStore *store, const char *dir, PorteroKbSyncStats *stats
         goto fail;
       stats->removed++;
     }
+  if ((stats->indexed > 0 || stats->removed > 0) && !portero_store_kb_optimize (store, error))
+    goto fail;
   return portero_store_commit (store, error);
 fail:
   portero_store_rollback (store);
@@ -529,7 +531,7 @@ stem (const char *word)
   return g_utf8_substring (w, 0, keep);
 }
 
-#define MAX_TERMS 24
+#define MAX_TERMS 16
 #define BODY_CHARS 1500
 
 static void

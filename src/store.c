@@ -197,7 +197,7 @@ static const char *const migrations[] = {
   "  stamp TEXT NOT NULL);"
   "CREATE INDEX kb_articles_name ON kb_articles(name);"
   "CREATE VIRTUAL TABLE kb_search USING fts5(title, keywords, text,"
-  "  tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4 5');",
+  "  tokenize = 'unicode61 remove_diacritics 2');",
 };
 
 int
@@ -1989,6 +1989,14 @@ portero_store_kb_put (PorteroStore *store, const PorteroKbRow *r, GError **error
   bind_text (s, 3, r->keywords ? r->keywords : "");
   bind_text (s, 4, r->text);
   return run (store, s, error);
+}
+
+gboolean
+portero_store_kb_optimize (PorteroStore *store, GError **error)
+{
+  /* One segment instead of one an insert: a delivery's search then reads
+   * one b-tree per term, not dozens. */
+  return exec (store, "INSERT INTO kb_search(kb_search) VALUES ('optimize')", error);
 }
 
 /* Who may read an article: ?A all (technicians), ?C any real customer's

@@ -362,6 +362,8 @@ gboolean portero_store_kb_stamps (PorteroStore *store, GHashTable *stamps, GErro
 /* Index R, replacing what was indexed for R->file. */
 gboolean portero_store_kb_put (PorteroStore *store, const PorteroKbRow *r, GError **error);
 gboolean portero_store_kb_remove (PorteroStore *store, const char *file, GError **error);
+/* After changes: make the index quick to search (merge its segments). */
+gboolean portero_store_kb_optimize (PorteroStore *store, GError **error);
 /* [{name, lang, title, keywords, visibility, customer, file, text, html}]
  * that AUDIENCE may read, of article NAME (its language versions) or, NAME
  * NULL, of all; by name and language. */
