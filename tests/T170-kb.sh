@@ -142,6 +142,15 @@ check absent "FortiClient" "$TMP/kb5"
 kb_mail "[KB] printer offline" stranger2@unknown.example > "$TMP/kb6"
 check grep -q "Use printer offline" "$TMP/kb6"
 
+begin "portero-deliver never loads libcmark: articles are rendered when indexed"
+rm -rf "$S/sent"
+mail ana@acme.example "[KB] printer offline" | LD_DEBUG=libs deliver_to "$S" --sender ana@acme.example >/dev/null 2>"$TMP/ld.deliver"
+check grep -q "Use printer offline" "$S"/sent/new/*
+check absent "libcmark" "$TMP/ld.deliver"
+printf '\nMore.\n' >> "$S/kb/phishing.en.md"
+LD_DEBUG=libs portero $C kb sync >/dev/null 2>"$TMP/ld.sync"
+check grep -q "libcmark" "$TMP/ld.sync"
+
 begin "no article mail to auto-generated senders"
 rm -rf "$S/sent"
 mail ana@acme.example "[KB] printer offline" "Auto-Submitted: auto-replied" | deliver_to "$S" --sender ana@acme.example >/dev/null
