@@ -606,13 +606,14 @@ portero_kb_terms (const char *title, const char *body)
  * Measured on the sample knowledge base with tests/kb-requests.tsv (see
  * tests/T170-kb.sh): the expected article scores 7 to 30, unrelated mail
  * below 7. A knowledge base of a handful of articles scores lower (every
- * word is common there) and suggests less. */
+ * word is common there, bm25 gives such words no weight) and suggests
+ * nothing unasked; asked ([KB]), it answers with what matched. */
 #define RELEVANT_SCORE 7.0
 #define RELEVANT_SHARE 0.4
 
 gboolean
 portero_kb_search (PorteroStore *store, const char *title, const char *body, const PorteroKbAudience *audience,
-                   int limit, gboolean relevant, GPtrArray *hits, GError **error)
+                   int limit, PorteroKbRelevance relevance, GPtrArray *hits, GError **error)
 {
   g_auto (GStrv) terms = portero_kb_terms (title, body);
   g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) portero_kb_hit_free);
@@ -625,7 +626,8 @@ portero_kb_search (PorteroStore *store, const char *title, const char *body, con
     {
       PorteroKbHit *h = g_ptr_array_index (found, i);
       if (g_hash_table_contains (names, h->name)
-          || (relevant && (h->score < RELEVANT_SCORE || (hits->len > 0 && h->score < best * RELEVANT_SHARE))))
+          || (relevance == PORTERO_KB_SUGGESTED && h->score < RELEVANT_SCORE)
+          || (relevance != PORTERO_KB_ANY && hits->len > 0 && h->score < best * RELEVANT_SHARE))
         continue;
       if (hits->len == 0)
         best = h->score;
@@ -668,7 +670,8 @@ portero_kb_snippet (PorteroStore *store, const char *title, const char *body, co
 {
   memset (out, 0, sizeof *out);
   g_autoptr (GPtrArray) hits = g_ptr_array_new_with_free_func ((GDestroyNotify) portero_kb_hit_free);
-  if (!portero_kb_search (store, title, body, audience, SUGGESTED, TRUE, hits, error))
+  if (!portero_kb_search (store, title, body, audience, SUGGESTED, full ? PORTERO_KB_ASKED : PORTERO_KB_SUGGESTED,
+                          hits, error))
     return FALSE;
   GString *text = g_string_new (NULL), *html = g_string_new (NULL);
   gboolean es = g_strcmp0 (lang, "es") == 0;

@@ -52,12 +52,19 @@ gboolean portero_kb_sync (PorteroStore *store, const char *dir, PorteroKbSyncSta
  * common words, each cut to a stem that is matched as a prefix. */
 char **portero_kb_terms (const char *title, const char *body);
 
+/* Which matches a search keeps. */
+typedef enum {
+  PORTERO_KB_ANY,        /* every article with one of the words */
+  PORTERO_KB_ASKED,      /* those near the best: a customer asked for articles */
+  PORTERO_KB_SUGGESTED,  /* and above the threshold: unasked suggestions */
+} PorteroKbRelevance;
+
 /* Search for TITLE and BODY as AUDIENCE may read; at most LIMIT articles,
- * one version of each name, best first (PorteroKbHit *). RELEVANT: only
- * those above the relevance threshold. */
+ * one version of each name, best first (PorteroKbHit *), kept as RELEVANCE
+ * says. */
 gboolean portero_kb_search (PorteroStore *store, const char *title, const char *body,
-                            const PorteroKbAudience *audience, int limit, gboolean relevant, GPtrArray *hits,
-                            GError **error);
+                            const PorteroKbAudience *audience, int limit, PorteroKbRelevance relevance,
+                            GPtrArray *hits, GError **error);
 
 /* What a snippet expands to, as text and as HTML (escaped). */
 typedef struct {
@@ -70,8 +77,9 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PorteroKbRendering, portero_kb_rendering_clear
 
 /* {[Suggested Articles]}: the best few relevant articles, title, link
  * (PORTAL/kb/NAME) and a short extract each; empty when none is good enough.
- * {[Matching Articles]} (FULL): the articles in full, or a sentence in LANG
- * saying none matched. */
+ * {[Matching Articles]} (FULL): the articles in full (near the best match,
+ * with no threshold: the customer asked, and a knowledge base of a handful of
+ * articles scores low), or a sentence in LANG saying none matched. */
 gboolean portero_kb_snippet (PorteroStore *store, const char *title, const char *body,
                              const PorteroKbAudience *audience, const char *portal, const char *lang, gboolean full,
                              PorteroKbRendering *out, GError **error);

@@ -136,6 +136,18 @@ check absent "systemctl" "$TMP/kb4"
 kb_mail "[KB] quarterly sales figures" ana@acme.example > "$TMP/kb4b"
 check grep -q "No article matches your question" "$TMP/kb4b"
 
+begin "[KB] in a knowledge base of one article is answered with it"
+T=$TMP/tiny
+mkdir -p "$T/kb"
+cp "$KB/vpn.en.md" "$T/kb/"
+new_state "$T" "[portal]" "address=https://portal.helpdesk.example"
+sed -i 's|^\[portero\]$|[portero]\nkb=kb|' "$T/portero.conf"
+portero --config "$T/portero.conf" kb sync >/dev/null
+portero --config "$T/portero.conf" customer add Acme >/dev/null
+portero --config "$T/portero.conf" contact add ana@acme.example --customer Acme --no-welcome >/dev/null
+mail ana@acme.example "[KB] vpn from home" | deliver_to "$T" --sender ana@acme.example >/dev/null
+check grep -q "FortiClient" "$T"/sent/new/*
+
 begin "an address portero never heard from gets public articles only"
 kb_mail "[KB] vpn from home" stranger@unknown.example > "$TMP/kb5"
 check absent "FortiClient" "$TMP/kb5"

@@ -144,8 +144,8 @@ portero_cmd_kb_search (PorteroCli *cli, int argc, char **argv, GError **error)
   g_autofree char *query = g_strjoinv (" ", argv + 1);
   g_autoptr (GPtrArray) hits = g_ptr_array_new_with_free_func ((GDestroyNotify) portero_kb_hit_free);
   g_autoptr (GPtrArray) relevant = g_ptr_array_new_with_free_func ((GDestroyNotify) portero_kb_hit_free);
-  if (!portero_kb_search (cli->store, query, NULL, &audience, limit, FALSE, hits, error)
-      || !portero_kb_search (cli->store, query, NULL, &audience, limit, TRUE, relevant, error))
+  if (!portero_kb_search (cli->store, query, NULL, &audience, limit, PORTERO_KB_ANY, hits, error)
+      || !portero_kb_search (cli->store, query, NULL, &audience, limit, PORTERO_KB_SUGGESTED, relevant, error))
     return FALSE;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_array (b);
