@@ -11,6 +11,7 @@
 #include "compose.h"
 #include "credentials.h"
 #include "error.h"
+#include "kb.h"
 #include "log.h"
 #include "outbox.h"
 #include "template.h"
@@ -447,6 +448,26 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
     {
       values[PORTERO_SNIPPET_MY_TICKETS] = mine;
       values[PORTERO_SNIPPET_COMPANY_TICKETS] = company;
+    }
+  /* Knowledge-base articles for the ticket's question; only a template that
+   * asks for them pays for the search. Each reader sees what the article's
+   * Visibility allows: a customer's own only that customer's contacts, and
+   * an address portero never heard from (or one that is not the contact's)
+   * public ones only; internal ones are never mailed. */
+  g_auto (PorteroKbRendering) suggested = { 0 }, matching = { 0 };
+  for (int full = 0; full <= 1; full++)
+    {
+      PorteroSnippet s = full ? PORTERO_SNIPPET_MATCHING_ARTICLES : PORTERO_SNIPPET_SUGGESTED_ARTICLES;
+      PorteroKbRendering *r = full ? &matching : &suggested;
+      if (!portero_template_uses (t, s))
+        continue;
+      gboolean own = contact && contact->id && !new_address && g_strcmp0 (contact->email, to_addr) == 0;
+      PorteroKbAudience audience = { FALSE, own && !contact->default_customer, own ? contact->customer : NULL };
+      if (!portero_kb_snippet (run->store, ticket ? ticket->title : e->mail ? e->mail->subject : NULL,
+                               e->mail ? e->mail->body : NULL, &audience, config->portal_address, mail_lang, full,
+                               r, error))
+        return FALSE;
+      values[s] = r->text;
     }
   memcpy (redacted, values, sizeof values);
   redacted[PORTERO_SNIPPET_PORTAL_PASSWORD] = "********";

@@ -31,6 +31,7 @@ static const KeySpec keys[] = {
   { "portero", "language", T_ENUM, OFF (language), "es", 0, 0, "es|en" },
   { "portero", "rules", T_PATH, OFF (rules), PORTERO_CONFDIR "/filters", NOB },
   { "portero", "templates", T_PATH, OFF (templates), PORTERO_CONFDIR "/templates", NOB },
+  { "portero", "kb", T_PATH, OFF (kb), PORTERO_CONFDIR "/kb", NOB },
   { "portero", "default-customer", T_STRING, OFF (default_customer), "Unassigned", NOB },
   { "portero", "busy-timeout", T_INT, OFF (busy_timeout), "30", I (1, 3600) },
   { "portero", "deadline", T_INT, OFF (deadline), "300", I (5, 3600) },

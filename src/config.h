@@ -14,6 +14,7 @@ typedef struct {
   char *language;           /* "es" or "en" */
   char *rules;
   char *templates;
+  char *kb;                 /* the knowledge base's folder of articles */
   char *default_customer;
   int busy_timeout;         /* seconds */
   int deadline;             /* seconds */

@@ -178,6 +178,26 @@ static const char *const migrations[] = {
   "INSERT INTO message_recipients(message_id, recipient, original_recipient, queue_id, received)"
   "  SELECT id, envelope_recipient, original_recipient, queue_id, received FROM messages"
   "  WHERE content_hash <> '';",
+  /* 4: the knowledge base, indexed from its folder by `portero kb sync`.
+   * The files stay the truth; this is their index and rendering. The
+   * search table keeps its own copy of the text (no triggers: the sync
+   * writes both, and trusted_schema=OFF allows no virtual table in one).
+   * unicode61 remove_diacritics 2: "contraseña" finds "contrasena", any case. */
+  "CREATE TABLE kb_articles ("
+  "  id INTEGER PRIMARY KEY,"
+  "  file TEXT NOT NULL UNIQUE,"
+  "  name TEXT NOT NULL,"
+  "  lang TEXT,"
+  "  title TEXT NOT NULL,"
+  "  keywords TEXT NOT NULL DEFAULT '',"
+  "  visibility TEXT NOT NULL CHECK (visibility IN ('public', 'customers', 'internal', 'customer')),"
+  "  customer TEXT,"
+  "  html TEXT NOT NULL,"
+  "  text TEXT NOT NULL,"
+  "  stamp TEXT NOT NULL);"
+  "CREATE INDEX kb_articles_name ON kb_articles(name);"
+  "CREATE VIRTUAL TABLE kb_search USING fts5(title, keywords, text,"
+  "  tokenize = 'unicode61 remove_diacritics 2');",
 };
 
 int
@@ -1931,6 +1951,159 @@ portero_store_contact_held_mail (PorteroStore *store, gint64 contact, guint max,
       for (int i = 0; i < 4; i++)
         row[i] = g_strdup ((const char *) sqlite3_column_text (s, i));
       g_ptr_array_add (rows, row);
+/* ---- section: knowledge base ---- */
+
+gboolean
+portero_store_kb_stamps (PorteroStore *store, GHashTable *stamps, GError **error)
+{
+  sqlite3_stmt *s = stmt (store, "SELECT file, stamp FROM kb_articles", error);
+  if (s == NULL)
+    return FALSE;
+  int rc;
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    g_hash_table_insert (stamps, g_strdup ((const char *) sqlite3_column_text (s, 0)),
+                         g_strdup ((const char *) sqlite3_column_text (s, 1)));
+  sqlite3_reset (s);
+  return rc == SQLITE_DONE ? TRUE : fail (store, rc, error);
+}
+
+gboolean
+portero_store_kb_remove (PorteroStore *store, const char *file, GError **error)
+{
+  sqlite3_stmt *s = stmt (store, "DELETE FROM kb_search WHERE rowid = (SELECT id FROM kb_articles WHERE file = ?1)",
+                          error);
+  if (s == NULL)
+    return FALSE;
+  bind_text (s, 1, file);
+  if (!run (store, s, error))
+    return FALSE;
+  s = stmt (store, "DELETE FROM kb_articles WHERE file = ?1", error);
+  if (s == NULL)
+    return FALSE;
+  bind_text (s, 1, file);
+  return run (store, s, error);
+}
+
+gboolean
+portero_store_kb_put (PorteroStore *store, const PorteroKbRow *r, GError **error)
+{
+  if (!portero_store_kb_remove (store, r->file, error))
+    return FALSE;
+  sqlite3_stmt *s = stmt (store,
+    "INSERT INTO kb_articles(file, name, lang, title, keywords, visibility, customer, html, text, stamp)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", error);
+  if (s == NULL)
+    return FALSE;
+  const char *v[] = { r->file, r->name, r->lang, r->title, r->keywords ? r->keywords : "", r->visibility,
+                      r->customer, r->html, r->text, r->stamp };
+  for (int i = 0; i < (int) G_N_ELEMENTS (v); i++)
+    bind_text (s, i + 1, v[i]);
+  if (!run (store, s, error))
+    return FALSE;
+  gint64 id = sqlite3_last_insert_rowid (store->db);
+  s = stmt (store, "INSERT INTO kb_search(rowid, title, keywords, text) VALUES (?1, ?2, ?3, ?4)", error);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, id);
+  bind_text (s, 2, r->title);
+  bind_text (s, 3, r->keywords ? r->keywords : "");
+  bind_text (s, 4, r->text);
+  return run (store, s, error);
+}
+
+gboolean
+portero_store_kb_optimize (PorteroStore *store, GError **error)
+{
+  /* One segment instead of one an insert: a delivery's search then reads
+   * one b-tree per term, not dozens. */
+  return exec (store, "INSERT INTO kb_search(kb_search) VALUES ('optimize')", error);
+}
+
+/* Who may read an article: ?A all (technicians), ?C any real customer's
+ * contact, ?N the name of the reader's customer. Internal ones only for all. */
+#define KB_VISIBLE(a, all, customers, name) \
+  "(" all " OR " a ".visibility = 'public' OR (" a ".visibility = 'customers' AND " customers ")" \
+  " OR (" a ".visibility = 'customer' AND " a ".customer = " name " COLLATE NOCASE))"
+
+char *
+portero_store_kb_json (PorteroStore *store, const PorteroKbAudience *audience, const char *name, GError **error)
+{
+  /* One statement for a listing (?4 NULL) and for one article's versions. */
+  sqlite3_stmt *s = stmt (store,
+    "SELECT json_group_array(json_object('name', name, 'lang', lang, 'title', title, 'keywords', keywords,"
+    " 'visibility', visibility, 'customer', customer, 'file', file, 'text', text, 'html', html))"
+    " FROM (SELECT * FROM kb_articles a WHERE (?4 IS NULL OR a.name = ?4)"
+    " AND " KB_VISIBLE ("a", "?1", "?2", "?3") " ORDER BY a.name, a.lang)", error);
+  if (s == NULL)
+    return NULL;
+  sqlite3_bind_int (s, 1, audience->all);
+  sqlite3_bind_int (s, 2, audience->customers);
+  bind_text (s, 3, audience->customer);
+  bind_text (s, 4, name);
+  return query_json (store, s, error);
+}
+
+void
+portero_kb_hit_free (PorteroKbHit *hit)
+{
+  if (hit == NULL)
+    return;
+  g_free (hit->name);
+  g_free (hit->lang);
+  g_free (hit->title);
+  g_free (hit->visibility);
+  g_free (hit->text);
+  g_free (hit->html);
+  g_free (hit);
+}
+
+gboolean
+portero_store_kb_search (PorteroStore *store, const char *const *terms, const PorteroKbAudience *audience, int limit,
+                         GPtrArray *hits, GError **error)
+{
+  /* Each term a prefix, any of them: "impresora"* OR "offline"*. Terms are
+   * quoted, so that nothing in them is FTS5 syntax. Title and keywords
+   * weigh more than the article's text. */
+  g_autoptr (GString) query = g_string_new (NULL);
+  for (const char *const *t = terms; t && *t; t++)
+    {
+      if (query->len)
+        g_string_append (query, " OR ");
+      g_string_append_c (query, '"');
+      for (const char *c = *t; *c; c++)
+        {
+          if (*c == '"')
+            g_string_append_c (query, '"');
+          g_string_append_c (query, *c);
+        }
+      g_string_append (query, "\"*");
+    }
+  if (query->len == 0)
+    return TRUE;
+  sqlite3_stmt *s = stmt (store,
+    "SELECT a.name, a.lang, a.title, a.visibility, a.text, a.html, -bm25(kb_search, 8.0, 5.0, 1.0) AS score"
+    " FROM kb_search JOIN kb_articles a ON a.id = kb_search.rowid"
+    " WHERE kb_search MATCH ?4 AND " KB_VISIBLE ("a", "?1", "?2", "?3")
+    " ORDER BY score DESC, a.name LIMIT ?5", error);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int (s, 1, audience->all);
+  sqlite3_bind_int (s, 2, audience->customers);
+  bind_text (s, 3, audience->customer);
+  bind_text (s, 4, query->str);
+  sqlite3_bind_int (s, 5, limit);
+  int rc;
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    {
+      PorteroKbHit *h = g_new0 (PorteroKbHit, 1);
+      h->name = g_strdup ((const char *) sqlite3_column_text (s, 0));
+      h->lang = g_strdup ((const char *) sqlite3_column_text (s, 1));
+      h->title = g_strdup ((const char *) sqlite3_column_text (s, 2));
+      h->visibility = g_strdup ((const char *) sqlite3_column_text (s, 3));
+      h->text = g_strdup ((const char *) sqlite3_column_text (s, 4));
+      h->html = g_strdup ((const char *) sqlite3_column_text (s, 5));
+      h->score = sqlite3_column_double (s, 6);
+      g_ptr_array_add (hits, h);
     }
   sqlite3_reset (s);
   return rc == SQLITE_DONE ? TRUE : fail (store, rc, error);

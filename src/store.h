@@ -325,3 +325,58 @@ char *portero_store_messages_json (PorteroStore *store, GError **error);
  * added to ROWS (free func g_strfreev) as { created, kind, subject, limit }. */
 gboolean portero_store_contact_held_mail (PorteroStore *store, gint64 contact, guint max, GPtrArray *rows,
                                           GError **error);
+/* ---- section: knowledge base ---- */
+
+/* One article as the index keeps it: FILE its base name (NAME[.LANG].md),
+ * VISIBILITY public, customers, internal or customer (then CUSTOMER names
+ * it), HTML and TEXT its renderings, STAMP what tells a changed file. */
+typedef struct {
+  const char *file;
+  const char *name;
+  const char *lang;        /* "es", "en" or NULL */
+  const char *title;
+  const char *keywords;
+  const char *visibility;
+  const char *customer;
+  const char *html;
+  const char *text;
+  const char *stamp;
+} PorteroKbRow;
+
+/* Who reads: ALL technicians (every article, internal ones too);
+ * CUSTOMERS a contact of a customer other than the default one; CUSTOMER
+ * that customer's name (NULL: none). Nobody else sees more than public. */
+typedef struct {
+  gboolean all;
+  gboolean customers;
+  const char *customer;
+} PorteroKbAudience;
+
+typedef struct {
+  char *name;
+  char *lang;
+  char *title;
+  char *visibility;
+  char *text;
+  char *html;
+  double score;   /* higher is better; comparable within one search */
+} PorteroKbHit;
+void portero_kb_hit_free (PorteroKbHit *hit);
+
+/* Every indexed file's stamp into STAMPS (file -> stamp, both newly allocated). */
+gboolean portero_store_kb_stamps (PorteroStore *store, GHashTable *stamps, GError **error);
+/* Index R, replacing what was indexed for R->file. */
+gboolean portero_store_kb_put (PorteroStore *store, const PorteroKbRow *r, GError **error);
+gboolean portero_store_kb_remove (PorteroStore *store, const char *file, GError **error);
+/* After changes: make the index quick to search (merge its segments). */
+gboolean portero_store_kb_optimize (PorteroStore *store, GError **error);
+/* [{name, lang, title, keywords, visibility, customer, file, text, html}]
+ * that AUDIENCE may read, of article NAME (its language versions) or, NAME
+ * NULL, of all; by name and language. */
+char *portero_store_kb_json (PorteroStore *store, const PorteroKbAudience *audience, const char *name,
+                             GError **error);
+/* Full-text search: articles AUDIENCE may read that contain a word starting
+ * with one of TERMS (folded words, no syntax), at most LIMIT, best first,
+ * appended to HITS (of PorteroKbHit *). Accents and case do not count. */
+gboolean portero_store_kb_search (PorteroStore *store, const char *const *terms, const PorteroKbAudience *audience,
+                                  int limit, GPtrArray *hits, GError **error);

@@ -22,6 +22,8 @@ static const char *const snippet_names[PORTERO_SNIPPET_COUNT][4] = {
   [PORTERO_SNIPPET_PORTAL_NAME] = { "Portal Name", "Nombre del Portal", NULL },
   [PORTERO_SNIPPET_CUSTOMER_WORD] = { "Customer Word", "Palabra de Cliente", "Site Word", "Palabra de Sitio" },
   [PORTERO_SNIPPET_CONTACT_WORD] = { "Contact Word", "Palabra de Contacto", "User Word", "Palabra de Usuario" },
+  [PORTERO_SNIPPET_SUGGESTED_ARTICLES] = { "Suggested Articles", "Artículos Sugeridos", NULL },
+  [PORTERO_SNIPPET_MATCHING_ARTICLES] = { "Matching Articles", "Artículos Encontrados", NULL },
 };
 
 /* What the mode-dependent snippets say: [snippet][spanish][it]. Mail is in

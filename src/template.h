@@ -26,6 +26,8 @@ typedef enum {
   PORTERO_SNIPPET_PORTAL_NAME,      /* Customer Portal / Service Portal, by mode and language */
   PORTERO_SNIPPET_CUSTOMER_WORD,    /* customer / site */
   PORTERO_SNIPPET_CONTACT_WORD,     /* contact / user */
+  PORTERO_SNIPPET_SUGGESTED_ARTICLES, /* knowledge base: the best few, linked (kb.h) */
+  PORTERO_SNIPPET_MATCHING_ARTICLES,  /* knowledge base: the matching articles in full */
   PORTERO_SNIPPET_COUNT
 } PorteroSnippet;
 

@@ -62,7 +62,7 @@ portero --config "$S/portero.conf" customer domain add "Acme" acme.example >/dev
 
 begin "portero check accepts the shipped rules and templates"
 expect_code 0 portero --config "$S/portero.conf" check
-check grep -q "4 rules ok" "$TMP/last.out"
+check grep -q "6 rules ok" "$TMP/last.out"
 
 begin "a new sender gets the welcome mail with the portal credentials"
 mail "Ann Smith <ann@acme.example>" "Printer broken" > "$TMP/m1"

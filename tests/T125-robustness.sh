@@ -121,7 +121,9 @@ begin "too little address space: 75, or the mail stored"
 V=$TMP/as
 new_state "$V"
 codes=""
-for kb in 8000 12000 16000 24000 32000 48000 64000 96000 128000 256000; do
+# From 9 MB: below about 8 MB the dynamic loader itself cannot map the
+# static portero-deliver (exit 127 before main), whatever portero does.
+for kb in 9000 12000 16000 24000 32000 48000 64000 96000 128000 256000; do
   limited_delivery "$V" "$V/portero.conf" -v "$kb" "as@v$kb.example"
 done
 case "$codes" in *" 0"*) ;; *) fail "no delivery succeeded at any limit: $codes" ;; esac

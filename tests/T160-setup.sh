@@ -110,7 +110,7 @@ if [ -s "$TMP/failed" ]; then
   sed 's/^/#   /' "$TMP/setup.out" | tail -n 15
 fi
 check grep -q "^$CONF: ok" "$TMP/setup.out"
-check grep -q "^$PREFIX/etc/portero/filters: 4 rules ok" "$TMP/setup.out"
+check grep -q "^$PREFIX/etc/portero/filters: 6 rules ok" "$TMP/setup.out"
 check lacks 'does not exist' "$TMP/setup.out"
 
 begin "the state and the backup folder belong to the delivery user and the technicians"

@@ -94,7 +94,7 @@ begin "portero check accepts the installed configuration (its built-in path)"
 expect_code 0 /usr/bin/portero check
 check grep -q '^/etc/portero/portero.conf: ok' "$TMP/last.out"
 check grep -q '^/var/lib/portero/portero.db: ok' "$TMP/last.out"
-check grep -q '^/etc/portero/filters: 4 rules ok' "$TMP/last.out"
+check grep -q '^/etc/portero/filters: 6 rules ok' "$TMP/last.out"
 
 begin "the installed portero-deliver, as portero, stores a message and sends the welcome mail"
 mkdir -p "$TMP/sink"

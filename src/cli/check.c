@@ -1,5 +1,6 @@
 /* check - portero check: configuration, key file, database, rule and template folders */
 #include "cli.h"
+#include "../kb.h"
 #include "../keys.h"
 #include "../log.h"
 #include "../privilege.h"
@@ -67,6 +68,8 @@ portero_cmd_check (PorteroCli *cli, int argc, char **argv, GError **error)
       if (t == NULL)
         g_ptr_array_add (problems, g_strdup_printf (_("%s:0: [mail] welcome-template: %s"), config->path, local->message));
     }
+  /* Knowledge-base articles that do not parse (kb sync leaves them out). */
+  portero_kb_check_dir (config->kb, problems);
   for (guint i = 0; i < problems->len; i++)
     fprintf (stderr, "%s\n", (const char *) g_ptr_array_index (problems, i));
   if (problems->len > 0)

@@ -119,3 +119,8 @@ gboolean portero_cmd_ticket_contact (PorteroCli *cli, int argc, char **argv, GEr
 /* template.c */
 gboolean portero_cmd_template_list (PorteroCli *cli, int argc, char **argv, GError **error);
 gboolean portero_cmd_template_render (PorteroCli *cli, int argc, char **argv, GError **error);
+/* kb.c */
+gboolean portero_cmd_kb_list (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_kb_show (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_kb_search (PorteroCli *cli, int argc, char **argv, GError **error);
+gboolean portero_cmd_kb_sync (PorteroCli *cli, int argc, char **argv, GError **error);

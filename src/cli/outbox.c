@@ -1,5 +1,6 @@
 /* outbox - portero outbox list | flush | retry ID, and portero maintain */
 #include "cli.h"
+#include "../kb.h"
 #include "../keys.h"
 #include "../outbox.h"
 #include <stdio.h>
@@ -104,6 +105,16 @@ portero_cmd_maintain (PorteroCli *cli, int argc, char **argv, GError **error)
   if (!portero_store_reset_tokens_expire (cli->store, &expired, error))
     return FALSE;
   printf (_("%d expired reset codes removed\n"), expired);
+  /* Articles edited since the last run are indexed again; a broken one is
+   * reported (portero check names its line) and left out. */
+  PorteroKbSyncStats kb;
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  if (!portero_kb_sync (cli->store, cli->config->kb, &kb, problems, error))
+    return FALSE;
+  for (guint i = 0; i < problems->len; i++)
+    fprintf (stderr, "%s\n", (const char *) g_ptr_array_index (problems, i));
+  if (kb.indexed > 0 || kb.removed > 0)
+    printf (_("knowledge base: %u articles indexed, %u removed\n"), kb.indexed, kb.removed);
   if (!portero_store_maintain (cli->store, error))
     return FALSE;
   printf (_("database optimised and checkpointed\n"));
