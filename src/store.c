@@ -1951,6 +1951,11 @@ portero_store_contact_held_mail (PorteroStore *store, gint64 contact, guint max,
       for (int i = 0; i < 4; i++)
         row[i] = g_strdup ((const char *) sqlite3_column_text (s, i));
       g_ptr_array_add (rows, row);
+    }
+  sqlite3_reset (s);
+  return rc == SQLITE_DONE ? TRUE : fail (store, rc, error);
+}
+
 /* ---- section: knowledge base ---- */
 
 gboolean

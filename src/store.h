@@ -325,6 +325,7 @@ char *portero_store_messages_json (PorteroStore *store, GError **error);
  * added to ROWS (free func g_strfreev) as { created, kind, subject, limit }. */
 gboolean portero_store_contact_held_mail (PorteroStore *store, gint64 contact, guint max, GPtrArray *rows,
                                           GError **error);
+
 /* ---- section: knowledge base ---- */
 
 /* One article as the index keeps it: FILE its base name (NAME[.LANG].md),
