@@ -41,7 +41,8 @@ struct _PorteroSqlStmt {
   PorteroSql *db;
 };
 
-enum { SQL_NULL, SQL_INT, SQL_TEXT, SQL_BLOB };
+/* What bind gets: a text or blob whose DATA is NULL is a NULL of that type. */
+enum { SQL_NULL, SQL_INT, SQL_INT_NULL, SQL_TEXT, SQL_BLOB };
 
 PorteroSql *portero_sql_sqlite_open (const char *path, PorteroSqlMode mode, int busy_timeout, GError **error);
 PorteroSql *portero_sql_pgsql_open (const char *uri, PorteroSqlMode mode, int busy_timeout, GError **error);

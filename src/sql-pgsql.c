@@ -107,6 +107,12 @@ fail (Db *d, PGresult *res, GError **error)
   if (state != NULL && g_str_has_prefix (state, "23"))
     code = PORTERO_ERROR_INVALID;
   d->retry = state != NULL && (strcmp (state, "40001") == 0 || strcmp (state, "40P01") == 0);
+  /* statement_timeout ends at the deadline (set_deadline): say so. */
+  if (d->deadline > 0 && g_get_monotonic_time () + 100000 >= d->deadline)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "deadline passed while writing %s", d->head.target);
+      return FALSE;
+    }
   const char *what = res && *pq.resultErrorMessage (res) ? pq.resultErrorMessage (res) : pq.errorMessage (d->conn);
   g_autofree char *msg = g_strstrip (g_strdup (what));
   g_set_error (error, PORTERO_ERROR, code, "database %s: %s", d->head.target, msg);
@@ -278,6 +284,10 @@ bind (PorteroSqlStmt *s, int i, int type, gconstpointer data, gsize len, gint64 
     {
     case SQL_NULL:
       st->types[i] = 0;
+      st->values[i] = NULL;
+      break;
+    case SQL_INT_NULL:
+      st->types[i] = 20;
       st->values[i] = NULL;
       break;
     case SQL_INT:

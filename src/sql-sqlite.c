@@ -153,9 +153,14 @@ bind (PorteroSqlStmt *s, int i, int type, gconstpointer data, gsize len, gint64 
   sqlite3_stmt *q = ((Stmt *) s)->s;
   switch (type)
     {
-    case SQL_NULL: sqlite3_bind_null (q, i); break;
+    case SQL_NULL: case SQL_INT_NULL: sqlite3_bind_null (q, i); break;
     case SQL_INT: sqlite3_bind_int64 (q, i, v); break;
-    case SQL_TEXT: sqlite3_bind_text64 (q, i, data, len, SQLITE_STATIC, SQLITE_UTF8); break;
+    case SQL_TEXT:
+      if (data == NULL)
+        sqlite3_bind_null (q, i);
+      else
+        sqlite3_bind_text64 (q, i, data, len, SQLITE_STATIC, SQLITE_UTF8);
+      break;
     default: sqlite3_bind_blob64 (q, i, data, len, SQLITE_STATIC); break;
     }
 }

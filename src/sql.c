@@ -28,8 +28,8 @@ portero_sql_check_target (const char *target, GError **error)
   if (password)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_CONFIG,
-                   "database: the URI carries a password; keep it in ~/.pgpass or in a file named by "
-                   "passfile= instead, so that portero.conf holds no secret");
+                   "the URI carries a password: keep it in ~/.pgpass or in a file named by passfile= "
+                   "instead, so that portero.conf holds no secret");
       return FALSE;
     }
   return TRUE;
@@ -79,11 +79,12 @@ portero_sql_prepare (PorteroSql *db, const char *sql, GError **error)
 void
 portero_sql_bind_text (PorteroSqlStmt *s, int i, const char *v)
 {
-  s->db->ops->bind (s, i, v ? SQL_TEXT : SQL_NULL, v, v ? strlen (v) : 0, 0);
+  s->db->ops->bind (s, i, SQL_TEXT, v, v ? strlen (v) : 0, 0);
 }
 
 void portero_sql_bind_int64 (PorteroSqlStmt *s, int i, gint64 v) { s->db->ops->bind (s, i, SQL_INT, NULL, 0, v); }
 void portero_sql_bind_null (PorteroSqlStmt *s, int i) { s->db->ops->bind (s, i, SQL_NULL, NULL, 0, 0); }
+void portero_sql_bind_id (PorteroSqlStmt *s, int i, gint64 v) { s->db->ops->bind (s, i, v ? SQL_INT : SQL_INT_NULL, NULL, 0, v); }
 
 void
 portero_sql_bind_blob (PorteroSqlStmt *s, int i, gconstpointer data, gsize len)

@@ -87,6 +87,9 @@ void portero_sql_bind_text (PorteroSqlStmt *s, int i, const char *v);
 void portero_sql_bind_int64 (PorteroSqlStmt *s, int i, gint64 v);
 void portero_sql_bind_blob (PorteroSqlStmt *s, int i, gconstpointer data, gsize len);
 void portero_sql_bind_null (PorteroSqlStmt *s, int i);
+/* An id: 0 binds NULL, an integer NULL (a server must know the type of a
+ * parameter whose only use is "?N IS NULL"). */
+void portero_sql_bind_id (PorteroSqlStmt *s, int i, gint64 v);
 /* Next row: TRUE with *ROW FALSE at the end. */
 gboolean portero_sql_step (PorteroSqlStmt *s, gboolean *row, GError **error);
 /* Rows changed by the statement just run. */

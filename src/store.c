@@ -164,6 +164,9 @@ static const char *const migrations[] = {
   "INSERT INTO message_recipients(message_id, recipient, original_recipient, queue_id, received)"
   "  SELECT id, envelope_recipient, original_recipient, queue_id, received FROM messages"
   "  WHERE content_hash <> '';",
+  /* 4: the time until which one sender holds a queued mail (NULL: none),
+   * so that two senders (two hosts' maintain) never send it twice */
+  "ALTER TABLE outbox ADD COLUMN claimed TEXT;",
 };
 
 int
@@ -200,14 +203,8 @@ bind_args (PorteroSqlStmt *s, const char *fmt, va_list ap)
         portero_sql_bind_int64 (s, i, va_arg (ap, gint64));
         break;
       case 'd':
-        {
-          gint64 v = va_arg (ap, gint64);
-          if (v == 0)
-            portero_sql_bind_null (s, i);
-          else
-            portero_sql_bind_int64 (s, i, v);
-          break;
-        }
+        portero_sql_bind_id (s, i, va_arg (ap, gint64));
+        break;
       case 'n':
         portero_sql_bind_int64 (s, i, va_arg (ap, int));
         break;
@@ -417,6 +414,32 @@ portero_store_create (const char *target, const char *default_customer, GError *
       return FALSE;
     }
   return portero_store_commit (store, error);
+}
+
+gboolean
+portero_store_is_server (const char *path)
+{
+  return portero_sql_is_pgsql (path);
+}
+
+gboolean
+portero_store_init (const char *path, const char *default_customer, int busy_timeout, gboolean *created,
+                    GError **error)
+{
+  int version = 0;
+  *created = FALSE;
+  {
+    g_autoptr (PorteroSql) db = portero_sql_open (path, PORTERO_SQL_WRITE, busy_timeout, error);
+    if (db == NULL || !portero_sql_get_version (db, &version, error))
+      return FALSE;
+  }
+  if (version == 0)
+    {
+      *created = TRUE;
+      return portero_store_create (path, default_customer, error);
+    }
+  g_autoptr (PorteroStore) store = portero_store_open (path, PORTERO_STORE_WRITE, busy_timeout, error);
+  return store != NULL;
 }
 
 PorteroStore *
@@ -981,12 +1004,12 @@ portero_store_outbox_get (PorteroStore *store, gint64 id, PorteroOutboxRow *r, G
 gboolean
 portero_store_outbox_claim (PorteroStore *store, gint64 id, int lease_seconds, gboolean *claimed, GError **error)
 {
-  /* Move the next attempt past the lease, if the mail is still due and no
-   * other sender holds it: one UPDATE, so two senders never both win. */
+  /* One UPDATE: of two senders, one wins and the other (skipping the row
+   * the first has locked, or finding the claim) gets nothing. */
   gint64 n = 0;
   if (!run (store, error, &n,
-            "UPDATE outbox SET next_attempt = ?3 WHERE id = (SELECT id FROM outbox WHERE id = ?1"
-            " AND status = 'queued' AND next_attempt <= ?2 @SKIP_LOCKED@)",
+            "UPDATE outbox SET claimed = ?3 WHERE id = (SELECT id FROM outbox WHERE id = ?1 AND status = 'queued'"
+            " AND (claimed IS NULL OR claimed < ?2) @SKIP_LOCKED@)",
             "iTT", id, 0, lease_seconds))
     return FALSE;
   *claimed = n == 1;
@@ -1004,7 +1027,7 @@ portero_store_outbox_update (PorteroStore *store, gint64 id, const char *status,
               " attempts = attempts + CASE WHEN ?2 <> 'bounced' THEN 1 ELSE 0 END,"
               " body = CASE WHEN ?2 IN ('sent','bounced') OR (?2 = 'failed' AND sealed = 1) THEN NULL ELSE body END,"
               " sent = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent END,"
-              " next_attempt = ?4 WHERE id = ?1",
+              " next_attempt = ?4, claimed = NULL WHERE id = ?1",
               "ittTT", id, status, last_error, retry_seconds, 0);
 }
 

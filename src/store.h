@@ -20,6 +20,14 @@ typedef enum {
  * migration and add the default customer DEFAULT_CUSTOMER. */
 gboolean portero_store_create (const char *path, const char *default_customer, GError **error);
 
+/* Whether PATH names a database on a server (a postgresql:// URI) rather
+ * than a file. */
+gboolean portero_store_is_server (const char *path);
+/* For a database on a server: create the schema when the database is
+ * empty (*CREATED), or bring it up to date. */
+gboolean portero_store_init (const char *path, const char *default_customer, int busy_timeout,
+                             gboolean *created, GError **error);
+
 /* Open an existing, initialised database. BUSY_TIMEOUT in seconds. */
 PorteroStore *portero_store_open (const char *path, PorteroStoreMode mode, int busy_timeout,
                                   GError **error);
