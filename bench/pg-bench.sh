@@ -89,7 +89,7 @@ pg_hosts() {
     failed_all=$((failed_all + $(kv failed "$out")))
   done
   printf '%s\thosts\t2x8\tpgsql\t%s\t%s\t%s\t\t\t\n' "$scale" "$n_all" "$failed_all" \
-    "$(awk -v n="$n_all" -v ms="$ms" 'BEGIN { printf "%.2f", ms > 0 ? n * 1000 / ms : 0 }')" >> "$pg_results"
+    "$(awk -v n="$n_all" -v ms="$ms" 'BEGIN { printf "%.2f", (ms > 0 ? n * 1000 / ms : 0) }')" >> "$pg_results"
   if [ "$failed_all" -ne 0 ]; then
     echo "  PostgreSQL 2 hosts x 8: $failed_all of $n_all deliveries failed" >> "$work/failures.txt"
     trouble=1
