@@ -529,6 +529,13 @@ portero_store_copy (const char *source, const char *target, const char *default_
       return FALSE;
     }
   portero_sql_rollback (src);
+  /* The planner's statistics: without them, until autovacuum comes round,
+   * PostgreSQL plans the first deliveries as if the tables were empty. The
+   * copy is committed already: a failure here leaves that to autovacuum. */
+  {
+    g_autoptr (GError) ignored = NULL;
+    portero_sql_exec (dst, "ANALYZE", &ignored);
+  }
 
   report->tables = g_ptr_array_new_with_free_func (g_free);
   report->rows = g_array_new (FALSE, FALSE, sizeof (gint64));
