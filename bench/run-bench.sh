@@ -23,6 +23,7 @@
 #   BENCH_BUDGET  seconds after which a run starts no new message (once 20 are done)  60
 #   BENCH_TURN    messages a turn (portero-deliver and maildrop alternate)  25
 #   BENCH_CACHE   pre-filled states and scratch space      $srcdir/bench/cache
+#   BENCH_PG, BENCH_PG_SCALE ...: the PostgreSQL part, see bench/pg-bench.sh
 set -euo pipefail
 export LC_ALL=C.UTF-8 G_SLICE=always-malloc
 unset PORTERO_CONFIG SENDER RECIPIENT ORIGINAL_RECIPIENT QUEUE_ID
@@ -349,6 +350,9 @@ for scale in $scales; do
   fi
   rm -rf "$work/state"
 done
+# PostgreSQL beside SQLite, in the same run.
+# shellcheck source=bench/pg-bench.sh
+. "$srcdir/bench/pg-bench.sh"
 elapsed=$((SECONDS - started))
 
 # ---- the report -------------------------------------------------------------
@@ -491,6 +495,10 @@ elapsed=$((SECONDS - started))
           printf "  %-12s jobs %s: portero %7.1f ms (%s) -> %7.1f ms (%s) = x%.2f, %+6.1f ms", f[1], f[2], p1, lo, p2, hi, p2 / p1, p2 - p1
           if (m1 > 0 && m2 > 0) printf "; against maildrop x%.2f", (p2 / m2) / (p1 / m1)
           printf "\n" } }' "$results" | sort
+  fi
+  if [ -s "$work/pg-report.txt" ]; then
+    echo
+    cat "$work/pg-report.txt"
   fi
   if [ -s "$work/failures.txt" ]; then
     echo

@@ -3,6 +3,7 @@
  * One table lists every group and key with its type, default and bounds, so
  * that loading, `portero check` and the manual cannot disagree. */
 #include "config.h"
+#include "sql.h"
 #include "address.h"
 #include "error.h"
 #include <stddef.h>
@@ -139,8 +140,20 @@ set_value (PorteroConfig *config, const KeySpec *spec, const char *raw_value,
       *(char **) field = g_strstrip (g_strdup (value));
       break;
     case T_PATH:
-      g_free (*(char **) field);
-      *(char **) field = resolve_path (base_dir, value);
+      /* database= may name a PostgreSQL server instead of a file. */
+      if (field == (gpointer) &config->database && portero_sql_is_pgsql (value))
+        {
+          g_autoptr (GError) local = NULL;
+          if (!portero_sql_check_target (value, &local))
+            BAD ("%s", local->message);
+          g_free (*(char **) field);
+          *(char **) field = g_strdup (value);
+        }
+      else
+        {
+          g_free (*(char **) field);
+          *(char **) field = resolve_path (base_dir, value);
+        }
       break;
     case T_LOG:
       /* syslog, stderr, or a file (relative to this file, like every path) */
@@ -251,7 +264,8 @@ finish (PorteroConfig *config, GError **error)
 {
   if (config->key_file == NULL || *config->key_file == '\0')
     {
-      g_autofree char *dir = g_path_get_dirname (config->database);
+      g_autofree char *dir = portero_sql_is_pgsql (config->database) ? g_strdup (PORTERO_STATEDIR)
+                                                                     : g_path_get_dirname (config->database);
       g_free (config->key_file);
       config->key_file = g_build_filename (dir, "portero.key", NULL);
     }

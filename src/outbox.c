@@ -76,6 +76,9 @@ envelope_from (const PorteroConfig *config)
   return portero_compose_from_address (config);
 }
 
+/* A claim on a mail outlives any one attempt to send it. */
+#define OUTBOX_LEASE_SECONDS 900
+
 /* Try one mail; the outcome is recorded in its own transaction. */
 static gboolean
 send_one (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys, gint64 id, gint64 deadline,
@@ -84,7 +87,16 @@ send_one (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *k
   PorteroOutboxRow row = { 0 };
   if (!portero_store_outbox_get (store, id, &row, error))
     return FALSE;
-  if (g_strcmp0 (row.status, "queued") != 0)
+  /* Claimed for longer than a send can take: another sender (another
+   * host's maintain) passes it over meanwhile. */
+  gboolean claimed = FALSE;
+  if (g_strcmp0 (row.status, "queued") == 0
+      && !portero_store_outbox_claim (store, id, OUTBOX_LEASE_SECONDS, &claimed, error))
+    {
+      portero_outbox_row_clear (&row);
+      return FALSE;
+    }
+  if (!claimed)
     {
       portero_outbox_row_clear (&row);
       return TRUE;

@@ -1,50 +1,36 @@
-/* store - the SQLite database: every SQL statement, migrations, transactions */
-#include "store.h"
+/* store - every SQL statement, migrations, transactions, on the sql interface
+ *
+ * Each statement is written once for both engines: ?N parameters, ON
+ * CONFLICT, RETURNING, and times computed here and bound as ISO 8601 text
+ * (see bind_args' 'T'), so that no engine's date functions appear. What
+ * differs is a @NAME@ fragment of the dialect (sql.h). */
+#include "store-private.h"
 #include "error.h"
 #include "mail.h"
-#include <errno.h>
-#include <sqlite3.h>
+#include <stdarg.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <sodium.h>
 
 struct _PorteroStore {
-  sqlite3 *db;
-  char *path;
-  GHashTable *stmts;   /* SQL text (static, by address) -> prepared statement */
-  gint64 busy_timeout;  /* microseconds */
-  gint64 busy_since;    /* when the current wait for the lock began */
-  gint64 deadline;
-  gboolean deadline_hit;
-  int wal_frames;       /* frames in the WAL after our last commit */
+  PorteroSql *db;
 };
 
-/* The WAL is left in place at close (see open_db). A process that opens it
- * first rebuilds its index by reading all of it, and that rebuild forgets
- * what was already checkpointed, so SQLite's own auto-checkpoint would copy
- * the whole log again at every commit and the log would never restart. A
- * writer therefore empties the log itself when it closes and the log has
- * grown past this many pages (1 MB): a few ms every ten or so deliveries,
- * instead of a cost that grows with the log. */
-#define WAL_TRUNCATE_FRAMES 256
-
-/* Migrations: entry N takes user_version N to N + 1. Never edit one that
- * has shipped; add the next. */
+/* Migrations: entry N takes schema version N to N + 1. Never edit one that
+ * has shipped; add the next. @NAME@ is the dialect's fragment (sql.h). */
 static const char *const migrations[] = {
   /* 1: the first schema */
   "CREATE TABLE customers ("
-  "  id INTEGER PRIMARY KEY,"
-  "  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+  "  id @ID@,"
+  "  name TEXT NOT NULL UNIQUE @NOCASE@,"
   "  is_default INTEGER NOT NULL DEFAULT 0,"
-  "  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+  "  created TEXT NOT NULL DEFAULT @NOW@);"
   "CREATE UNIQUE INDEX customers_one_default ON customers(is_default) WHERE is_default = 1;"
   "CREATE TABLE domains ("
   "  domain TEXT PRIMARY KEY,"
   "  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE);"
   "CREATE INDEX domains_customer ON domains(customer_id);"
   "CREATE TABLE contacts ("
-  "  id INTEGER PRIMARY KEY,"
+  "  id @ID@,"
   "  customer_id INTEGER NOT NULL REFERENCES customers(id),"
   "  name TEXT NOT NULL DEFAULT '',"
   "  main INTEGER NOT NULL DEFAULT 0,"
@@ -54,7 +40,7 @@ static const char *const migrations[] = {
   /* argon2id hashes only: the current password and one pending, issued by automatic mail */
   "  password_hash TEXT,"
   "  pending_hash TEXT,"
-  "  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+  "  created TEXT NOT NULL DEFAULT @NOW@);"
   "CREATE INDEX contacts_customer ON contacts(customer_id);"
   "CREATE INDEX contacts_domain_created ON contacts(domain, created);"
   "CREATE TABLE contact_emails ("
@@ -63,7 +49,7 @@ static const char *const migrations[] = {
   "  is_primary INTEGER NOT NULL DEFAULT 0);"
   "CREATE INDEX contact_emails_contact ON contact_emails(contact_id);"
   "CREATE TABLE tickets ("
-  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  id @SERIAL@,"
   "  title TEXT NOT NULL,"
   "  status TEXT NOT NULL DEFAULT 'open',"
   "  priority TEXT NOT NULL DEFAULT 'normal',"
@@ -71,14 +57,14 @@ static const char *const migrations[] = {
   "  contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,"
   "  requester TEXT NOT NULL,"
   "  source TEXT NOT NULL DEFAULT 'email',"
-  "  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
-  "  updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+  "  created TEXT NOT NULL DEFAULT @NOW@,"
+  "  updated TEXT NOT NULL DEFAULT @NOW@);"
   "CREATE INDEX tickets_customer ON tickets(customer_id);"
   "CREATE INDEX tickets_contact ON tickets(contact_id);"
   "CREATE INDEX tickets_requester ON tickets(requester);"
   "CREATE INDEX tickets_status ON tickets(status);"
   "CREATE TABLE messages ("
-  "  id INTEGER PRIMARY KEY,"
+  "  id @ID@,"
   "  ticket_id INTEGER REFERENCES tickets(id) ON DELETE SET NULL,"
   "  contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,"
   "  kind TEXT NOT NULL CHECK (kind IN ('mail','note','reply','auto')),"
@@ -98,9 +84,9 @@ static const char *const migrations[] = {
   "  id_reused INTEGER NOT NULL DEFAULT 0,"
   "  unfiled_reason TEXT,"
   "  content_hash TEXT NOT NULL DEFAULT '',"
-  "  raw BLOB,"
+  "  raw @BLOB@,"
   "  raw_size INTEGER NOT NULL DEFAULT 0,"
-  "  received TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+  "  received TEXT NOT NULL DEFAULT @NOW@);"
   /* The duplicate key of an MTA retry; '' stands for a missing Message-ID. */
   "CREATE UNIQUE INDEX messages_dedupe ON messages(message_id, envelope_recipient, content_hash)"
   "  WHERE content_hash <> '';"
@@ -109,7 +95,7 @@ static const char *const migrations[] = {
   "CREATE INDEX messages_message_id ON messages(message_id);"
   "CREATE INDEX messages_unfiled ON messages(id) WHERE ticket_id IS NULL;"
   "CREATE TABLE attachments ("
-  "  id INTEGER PRIMARY KEY,"
+  "  id @ID@,"
   "  message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
   "  name TEXT NOT NULL DEFAULT '',"
   "  type TEXT NOT NULL,"
@@ -120,7 +106,7 @@ static const char *const migrations[] = {
   "  token_hash TEXT NOT NULL,"
   "  expires TEXT NOT NULL);"
   "CREATE TABLE outbox ("
-  "  id INTEGER PRIMARY KEY,"
+  "  id @ID@,"
   "  ticket_id INTEGER REFERENCES tickets(id) ON DELETE SET NULL,"
   "  contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,"
   "  kind TEXT NOT NULL,"
@@ -132,12 +118,12 @@ static const char *const migrations[] = {
   "  message_id TEXT NOT NULL,"
   /* body: the whole message; nonce and secretbox when sealed; NULL once sent */
   "  sealed INTEGER NOT NULL DEFAULT 0,"
-  "  body BLOB,"
+  "  body @BLOB@,"
   "  status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued','sent','failed','bounced')),"
   "  attempts INTEGER NOT NULL DEFAULT 0,"
-  "  next_attempt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+  "  next_attempt TEXT NOT NULL DEFAULT @NOW@,"
   "  last_error TEXT,"
-  "  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+  "  created TEXT NOT NULL DEFAULT @NOW@,"
   "  sent TEXT);"
   "CREATE INDEX outbox_due ON outbox(status, next_attempt);"
   "CREATE INDEX outbox_recipient ON outbox(recipient, created);"
@@ -153,7 +139,7 @@ static const char *const migrations[] = {
   "ALTER TABLE contacts ADD COLUMN heard INTEGER NOT NULL DEFAULT 0;"
   "CREATE INDEX outbox_created ON outbox(created);"
   "CREATE TABLE reset_codes ("
-  "  id INTEGER PRIMARY KEY,"
+  "  id @ID@,"
   "  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
   "  token_hash TEXT NOT NULL,"
   "  expires TEXT NOT NULL);"
@@ -163,7 +149,7 @@ static const char *const migrations[] = {
   "CREATE INDEX reset_tokens_contact ON reset_tokens(contact_id);"
   "CREATE TABLE auth_failures ("
   "  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
-  "  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+  "  at TEXT NOT NULL DEFAULT @NOW@);"
   "CREATE INDEX auth_failures_contact ON auth_failures(contact_id, at);",
   /* 3: every envelope recipient of a stored message. One message to two
    * support addresses is one request, stored once (Postfix delivers a copy
@@ -173,18 +159,20 @@ static const char *const migrations[] = {
   "  recipient TEXT NOT NULL,"
   "  original_recipient TEXT,"
   "  queue_id TEXT,"
-  "  received TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+  "  received TEXT NOT NULL DEFAULT @NOW@,"
   "  PRIMARY KEY (message_id, recipient));"
   "INSERT INTO message_recipients(message_id, recipient, original_recipient, queue_id, received)"
   "  SELECT id, envelope_recipient, original_recipient, queue_id, received FROM messages"
   "  WHERE content_hash <> '';",
-  /* 4: the knowledge base, indexed from its folder by `portero kb sync`.
+  /* 4: the time until which one sender holds a queued mail (NULL: none),
+   * so that two senders (two hosts' maintain) never send it twice */
+  "ALTER TABLE outbox ADD COLUMN claimed TEXT;",
+  /* 5: the knowledge base, indexed from its folder by `portero kb sync`.
    * The files stay the truth; this is their index and rendering. The
-   * search table keeps its own copy of the text (no triggers: the sync
-   * writes both, and trusted_schema=OFF allows no virtual table in one).
-   * unicode61 remove_diacritics 2: "contraseña" finds "contrasena", any case. */
+   * search table (@KB_SEARCH@, the engine's full-text index) keeps its own
+   * copy of the text: the sync writes both. */
   "CREATE TABLE kb_articles ("
-  "  id INTEGER PRIMARY KEY,"
+  "  id @ID@,"
   "  file TEXT NOT NULL UNIQUE,"
   "  name TEXT NOT NULL,"
   "  lang TEXT,"
@@ -196,8 +184,7 @@ static const char *const migrations[] = {
   "  text TEXT NOT NULL,"
   "  stamp TEXT NOT NULL);"
   "CREATE INDEX kb_articles_name ON kb_articles(name);"
-  "CREATE VIRTUAL TABLE kb_search USING fts5(title, keywords, text,"
-  "  tokenize = 'unicode61 remove_diacritics 2');",
+  "@KB_SEARCH@",
 };
 
 int
@@ -206,267 +193,197 @@ portero_store_schema_version (void)
   return G_N_ELEMENTS (migrations);
 }
 
-/* Map a failed sqlite call to a GError that names the database. */
-static gboolean
-fail (PorteroStore *store, int rc, GError **error)
+PorteroSql *
+portero_store_db (PorteroStore *store)
 {
-  int code = PORTERO_ERROR_TEMPFAIL;
-  if ((rc & 0xff) == SQLITE_CONSTRAINT)
-    code = PORTERO_ERROR_INVALID;
-  if (((rc & 0xff) == SQLITE_INTERRUPT || (rc & 0xff) == SQLITE_BUSY) && store->deadline_hit)
-    {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "deadline passed while writing %s",
-                   store->path);
-      return FALSE;
-    }
-  const char *what = store->db ? sqlite3_errmsg (store->db) : sqlite3_errstr (rc);
-  g_set_error (error, PORTERO_ERROR, code, "database %s: %s", store->path, what);
-  return FALSE;
+  return store->db;
 }
 
-static int
-progress (void *data)
+/* The current UTC time plus SECONDS, as the schema stores times. */
+static char *
+iso_time (int seconds)
 {
-  PorteroStore *store = data;
-  if (store->deadline > 0 && g_get_monotonic_time () > store->deadline)
-    {
-      store->deadline_hit = TRUE;
-      return 1;
-    }
-  return 0;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr (GDateTime) t = g_date_time_add_seconds (now, seconds);
+  return g_date_time_format (t, "%Y-%m-%dT%H:%M:%SZ");
 }
 
-/* Wait for the lock with short sleeps, but never past the busy timeout nor
- * the delivery's deadline: sqlite's own handler knows only the former. */
-static int
-busy_wait (void *data, int count)
+/* Bind the parameters ?1, ?2 ... from AP as FMT says, one letter each:
+ * i gint64, d gint64 id (0 binds NULL), n int, t text (NULL binds NULL),
+ * b GBytes (NULL binds NULL), T int seconds from now (a time). */
+static void
+bind_args (PorteroSqlStmt *s, const char *fmt, va_list ap)
 {
-  PorteroStore *store = data;
-  gint64 now = g_get_monotonic_time ();
-  if (count == 0)
-    store->busy_since = now;
-  if (now - store->busy_since >= store->busy_timeout)
-    return 0;
-  if (store->deadline > 0 && now >= store->deadline)
-    {
-      store->deadline_hit = TRUE;
-      return 0;
-    }
-  /* A delivery holds the lock for a few ms: poll often (1, 2 ... 5 ms) so
-   * that a waiter does not sleep through the moments it is free. */
-  g_usleep (MIN (count + 1, 5) * 1000);
-  return 1;
+  for (int i = 1; fmt[i - 1] != '\0'; i++)
+    switch (fmt[i - 1])
+      {
+      case 'i':
+        portero_sql_bind_int64 (s, i, va_arg (ap, gint64));
+        break;
+      case 'd':
+        portero_sql_bind_id (s, i, va_arg (ap, gint64));
+        break;
+      case 'n':
+        portero_sql_bind_int64 (s, i, va_arg (ap, int));
+        break;
+      case 't':
+        portero_sql_bind_text (s, i, va_arg (ap, const char *));
+        break;
+      case 'b':
+        {
+          GBytes *b = va_arg (ap, GBytes *);
+          gsize len = 0;
+          gconstpointer data = b ? g_bytes_get_data (b, &len) : NULL;
+          if (b == NULL)
+            portero_sql_bind_null (s, i);
+          else
+            portero_sql_bind_blob (s, i, data, len);
+          break;
+        }
+      case 'T':
+        {
+          /* The statement runs after this call returns: the text must
+           * outlive it; the last few stay (a statement binds one or two). */
+          static GPtrArray *times;
+          if (times == NULL)
+            times = g_ptr_array_new_with_free_func (g_free);
+          if (times->len > 32)
+            g_ptr_array_remove_range (times, 0, 16);
+          char *t = iso_time (va_arg (ap, int));
+          g_ptr_array_add (times, t);
+          portero_sql_bind_text (s, i, t);
+          break;
+        }
+      default:
+        g_assert_not_reached ();
+      }
 }
 
-void
-portero_store_set_deadline (PorteroStore *store, gint64 deadline)
+PorteroSqlStmt *
+portero_store_query (PorteroStore *store, GError **error, const char *sql, const char *fmt, ...)
 {
-  store->deadline = deadline;
-  sqlite3_progress_handler (store->db, deadline > 0 ? 1000 : 0, deadline > 0 ? progress : NULL, store);
-}
-
-/* The cached statement for SQL (a string literal), reset and unbound. */
-static sqlite3_stmt *
-stmt (PorteroStore *store, const char *sql, GError **error)
-{
-  sqlite3_stmt *s = g_hash_table_lookup (store->stmts, sql);
-  if (s != NULL)
-    {
-      sqlite3_reset (s);
-      sqlite3_clear_bindings (s);
-      return s;
-    }
-  int rc = sqlite3_prepare_v3 (store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
-  if (rc != SQLITE_OK)
-    {
-      fail (store, rc, error);
-      return NULL;
-    }
-  g_hash_table_insert (store->stmts, (gpointer) sql, s);
+  PorteroSqlStmt *s = portero_sql_prepare (store->db, sql, error);
+  if (s == NULL)
+    return NULL;
+  va_list ap;
+  va_start (ap, fmt);
+  bind_args (s, fmt, ap);
+  va_end (ap);
   return s;
 }
 
-static void
-bind_text (sqlite3_stmt *s, int i, const char *v)
-{
-  if (v == NULL)
-    sqlite3_bind_null (s, i);
-  else
-    sqlite3_bind_text (s, i, v, -1, SQLITE_STATIC);
-}
-
-static void
-bind_id (sqlite3_stmt *s, int i, gint64 v)
-{
-  if (v == 0)
-    sqlite3_bind_null (s, i);
-  else
-    sqlite3_bind_int64 (s, i, v);
-}
-
-/* Step S to completion (no rows expected). */
+/* Run SQL to its end; *CHANGES (may be NULL) the rows it changed. */
 static gboolean
-run (PorteroStore *store, sqlite3_stmt *s, GError **error)
+run (PorteroStore *store, GError **error, gint64 *changes, const char *sql, const char *fmt, ...)
 {
-  int rc = sqlite3_step (s);
-  sqlite3_reset (s);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-    return fail (store, rc, error);
-  return TRUE;
-}
-
-/* Step S for one row; *ROW tells whether there was one. */
-static gboolean
-step_row (PorteroStore *store, sqlite3_stmt *s, gboolean *row, GError **error)
-{
-  int rc = sqlite3_step (s);
-  if (rc == SQLITE_ROW)
-    {
-      *row = TRUE;
-      return TRUE;
-    }
-  sqlite3_reset (s);
-  *row = FALSE;
-  if (rc != SQLITE_DONE)
-    return fail (store, rc, error);
-  return TRUE;
-}
-
-static gboolean
-exec (PorteroStore *store, const char *sql, GError **error)
-{
-  int rc = sqlite3_exec (store->db, sql, NULL, NULL, NULL);
-  return rc == SQLITE_OK ? TRUE : fail (store, rc, error);
-}
-
-static gboolean
-user_version (PorteroStore *store, int *version, GError **error)
-{
-  sqlite3_stmt *s = stmt (store, "PRAGMA user_version", error);
-  gboolean row;
-  if (s == NULL || !step_row (store, s, &row, error))
+  PorteroSqlStmt *s = portero_sql_prepare (store->db, sql, error);
+  if (s == NULL)
     return FALSE;
-  *version = row ? sqlite3_column_int (s, 0) : 0;
-  sqlite3_reset (s);
+  va_list ap;
+  va_start (ap, fmt);
+  bind_args (s, fmt, ap);
+  va_end (ap);
+  gboolean row;
+  if (!portero_sql_step (s, &row, error))
+    return FALSE;
+  if (changes)
+    *changes = portero_sql_changes (s);
+  portero_sql_reset (s);
   return TRUE;
 }
 
-static void
-store_free_stmt (gpointer p)
+/* The first row of SQL: the statement, with *FOUND FALSE when there is no
+ * row; NULL on failure. The caller reads it and calls portero_sql_reset. */
+static PorteroSqlStmt *
+first_row (PorteroStore *store, GError **error, gboolean *found, const char *sql, const char *fmt, ...)
 {
-  sqlite3_finalize (p);
-}
-
-/* Replaces SQLite's auto-checkpoint hook: only remember the log's length. */
-static int
-wal_committed (void *data, sqlite3 *db, const char *name, int frames)
-{
-  PorteroStore *store = data;
-  store->wal_frames = frames;
-  return SQLITE_OK;
-}
-
-void
-portero_store_close (PorteroStore *store)
-{
-  if (store == NULL)
-    return;
-  if (store->wal_frames >= WAL_TRUNCATE_FRAMES)
-    {
-      /* After our commit, which is durable already: never wait for another
-       * process here; if one holds the log, a later close empties it. */
-      sqlite3_busy_handler (store->db, NULL, NULL);
-      sqlite3_wal_checkpoint_v2 (store->db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-    }
-  g_hash_table_unref (store->stmts);
-  sqlite3_close (store->db);
-  g_free (store->path);
-  g_free (store);
-}
-
-static PorteroStore *
-open_db (const char *path, int flags, int busy_timeout, GError **error)
-{
-  /* No bulk page-cache allocation: sqlite would initialise (touch) twenty
-   * pages of memory a cache up front, most of them never used by one
-   * delivery, and a process that lives for one message pays a page fault
-   * for each. Before the first open: it is process-wide. */
-  static gsize configured;
-  if (g_once_init_enter (&configured))
-    {
-      sqlite3_config (SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
-      g_once_init_leave (&configured, 1);
-    }
-  g_autoptr (PorteroStore) store = g_new0 (PorteroStore, 1);
-  store->path = g_strdup (path);
-  store->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, store_free_stmt);
-
-  /* sqlite would open a directory or create a missing file; say what is wrong instead. */
-  struct stat st;
-  if (!(flags & SQLITE_OPEN_CREATE))
-    {
-      if (stat (path, &st) != 0)
-        {
-          int saved = errno;
-          g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "database %s: %s%s", path,
-                       g_strerror (saved), saved == ENOENT ? " (run portero init)" : "");
-          return NULL;
-        }
-      if (!S_ISREG (st.st_mode))
-        {
-          g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "database %s: not a regular file", path);
-          return NULL;
-        }
-    }
-  int rc = sqlite3_open_v2 (path, &store->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK)
-    {
-      fail (store, rc, error);
-      return NULL;
-    }
-  /* sqlite falls back to read-only silently; a writer must fail before it
-   * reads, or the -wal and -shm it makes inherit the read-only mode. */
-  if ((flags & SQLITE_OPEN_READWRITE) && sqlite3_db_readonly (store->db, "main") == 1)
-    {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL,
-                   "database %s is read-only for uid %u (check its owner and mode, and its folder's)",
-                   path, (unsigned) geteuid ());
-      return NULL;
-    }
-  sqlite3_extended_result_codes (store->db, 1);
-  store->busy_timeout = (gint64) busy_timeout * G_USEC_PER_SEC;
-  sqlite3_busy_handler (store->db, busy_wait, store);
-  if (flags & SQLITE_OPEN_READWRITE)
-    {
-      /* One process per message: closing must not checkpoint and delete
-       * the WAL each time (four extra fsyncs); portero_store_close empties
-       * it once it is long (see WAL_TRUNCATE_FRAMES), as portero maintain does. */
-      int one = 1;
-      sqlite3_db_config (store->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-      sqlite3_file_control (store->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
-      sqlite3_wal_hook (store->db, wal_committed, store);
-    }
-  /* FULL: NORMAL in WAL mode may lose a commit we already answered 0 for. */
-  /* trusted_schema=OFF: a schema someone with write access to the file
-   * altered cannot make portero run functions with side effects. */
-  sqlite3_db_config (store->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-  if (!exec (store, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA trusted_schema=OFF;", error))
+  PorteroSqlStmt *s = portero_sql_prepare (store->db, sql, error);
+  if (s == NULL)
     return NULL;
-  return g_steal_pointer (&store);
+  va_list ap;
+  va_start (ap, fmt);
+  bind_args (s, fmt, ap);
+  va_end (ap);
+  if (!portero_sql_step (s, found, error))
+    return NULL;
+  return s;
+}
+
+/* The integer in the first column of the first row (0 when none or NULL):
+ * an id, a count, or the id an INSERT ... RETURNING made. */
+static gboolean
+value (PorteroStore *store, GError **error, gint64 *out, const char *sql, const char *fmt, ...)
+{
+  PorteroSqlStmt *s = portero_sql_prepare (store->db, sql, error);
+  if (s == NULL)
+    return FALSE;
+  va_list ap;
+  va_start (ap, fmt);
+  bind_args (s, fmt, ap);
+  va_end (ap);
+  gboolean row;
+  if (!portero_sql_step (s, &row, error))
+    return FALSE;
+  gint64 v = row ? portero_sql_column_int64 (s, 0) : 0;
+  portero_sql_reset (s);
+  if (out)
+    *out = v;
+  return TRUE;
+}
+
+static gboolean
+count (PorteroStore *store, GError **error, int *out, const char *sql, const char *fmt, ...)
+{
+  PorteroSqlStmt *s = portero_sql_prepare (store->db, sql, error);
+  if (s == NULL)
+    return FALSE;
+  va_list ap;
+  va_start (ap, fmt);
+  bind_args (s, fmt, ap);
+  va_end (ap);
+  gboolean row;
+  if (!portero_sql_step (s, &row, error))
+    return FALSE;
+  *out = row ? (int) portero_sql_column_int64 (s, 0) : 0;
+  portero_sql_reset (s);
+  return TRUE;
+}
+
+static char *
+column_dup (PorteroSqlStmt *s, int i)
+{
+  return g_strdup (portero_sql_column_text (s, i));
+}
+
+/* "%TEXT%" for LIKE with \ as the escape: a % or _ in TEXT is itself. */
+static char *
+like_pattern (const char *prefix, const char *text, const char *suffix)
+{
+  GString *p = g_string_new (prefix);
+  for (const char *c = text; *c; c++)
+    {
+      if (*c == '%' || *c == '_' || *c == '\\')
+        g_string_append_c (p, '\\');
+      g_string_append_c (p, *c);
+    }
+  g_string_append (p, suffix);
+  return g_string_free (p, FALSE);
 }
 
 static gboolean
 migrate (PorteroStore *store, GError **error)
 {
   int version = 0;
+  /* Two hosts upgrading one database at once: one migrates, the other
+   * then finds it done. */
   if (!portero_store_begin (store, error))
     return FALSE;
-  if (!user_version (store, &version, error))
+  if (!portero_sql_lock (store->db, "schema", error) || !portero_sql_get_version (store->db, &version, error))
     goto fail;
   for (int v = version; v < (int) G_N_ELEMENTS (migrations); v++)
     {
-      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version=%d", v + 1);
-      if (!exec (store, migrations[v], error) || !exec (store, bump, error))
+      g_autofree char *ddl = portero_sql_ddl (store->db, migrations[v]);
+      if (!portero_sql_exec (store->db, ddl, error) || !portero_sql_set_version (store->db, v + 1, error))
         goto fail;
     }
   return portero_store_commit (store, error);
@@ -475,58 +392,96 @@ fail:
   return FALSE;
 }
 
-gboolean
-portero_store_create (const char *path, const char *default_customer, GError **error)
+void
+portero_store_close (PorteroStore *store)
 {
-  if (g_file_test (path, G_FILE_TEST_EXISTS))
+  if (store == NULL)
+    return;
+  portero_sql_close (store->db);
+  g_free (store);
+}
+
+static PorteroStore *
+store_new (PorteroSql *db)
+{
+  PorteroStore *store = g_new0 (PorteroStore, 1);
+  store->db = db;
+  return store;
+}
+
+gboolean
+portero_store_create (const char *target, const char *default_customer, GError **error)
+{
+  PorteroSql *db = portero_sql_open (target, PORTERO_SQL_CREATE, 30, error);
+  if (db == NULL)
+    return FALSE;
+  g_autoptr (PorteroStore) store = store_new (db);
+  int version = 0;
+  if (!portero_sql_get_version (db, &version, error))
+    return FALSE;
+  if (version != 0)
     {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "database %s exists already", path);
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "database %s exists already", target);
       return FALSE;
     }
-  g_autoptr (PorteroStore) store = open_db (path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 30, error);
-  if (store == NULL)
+  if (!migrate (store, error) || !portero_store_begin (store, error))
     return FALSE;
-  /* WAL is a property of the file: set once here, kept by every later open. */
-  if (!exec (store, "PRAGMA journal_mode=WAL", error) || !migrate (store, error))
-    return FALSE;
-  gint64 id = 0;
-  if (!portero_store_begin (store, error))
-    return FALSE;
-  sqlite3_stmt *s = stmt (store, "INSERT INTO customers(name, is_default) VALUES (?, 1)", error);
-  if (s == NULL)
-    goto fail;
-  bind_text (s, 1, default_customer);
-  if (!run (store, s, error))
-    goto fail;
-  id = sqlite3_last_insert_rowid (store->db);
-  (void) id;
+  if (!run (store, error, NULL, "INSERT INTO customers(name, is_default) VALUES (?, 1)", "t", default_customer))
+    {
+      portero_store_rollback (store);
+      return FALSE;
+    }
   return portero_store_commit (store, error);
-fail:
-  portero_store_rollback (store);
-  return FALSE;
+}
+
+gboolean
+portero_store_is_server (const char *path)
+{
+  return portero_sql_is_pgsql (path);
+}
+
+gboolean
+portero_store_init (const char *path, const char *default_customer, int busy_timeout, gboolean *created,
+                    GError **error)
+{
+  int version = 0;
+  *created = FALSE;
+  {
+    g_autoptr (PorteroSql) db = portero_sql_open (path, PORTERO_SQL_WRITE, busy_timeout, error);
+    if (db == NULL || !portero_sql_get_version (db, &version, error))
+      return FALSE;
+  }
+  if (version == 0)
+    {
+      *created = TRUE;
+      return portero_store_create (path, default_customer, error);
+    }
+  g_autoptr (PorteroStore) store = portero_store_open (path, PORTERO_STORE_WRITE, busy_timeout, error);
+  return store != NULL;
 }
 
 PorteroStore *
-portero_store_open (const char *path, PorteroStoreMode mode, int busy_timeout, GError **error)
+portero_store_open (const char *target, PorteroStoreMode mode, int busy_timeout, GError **error)
 {
-  int flags = mode == PORTERO_STORE_WRITE ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
-  g_autoptr (PorteroStore) store = open_db (path, flags, busy_timeout, error);
-  if (store == NULL)
+  PorteroSql *db = portero_sql_open (target, mode == PORTERO_STORE_WRITE ? PORTERO_SQL_WRITE : PORTERO_SQL_READ,
+                                     busy_timeout, error);
+  if (db == NULL)
     return NULL;
+  g_autoptr (PorteroStore) store = store_new (db);
   int version = 0;
-  if (!user_version (store, &version, error))
+  if (!portero_sql_get_version (db, &version, error))
     return NULL;
   if (version == 0)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL,
-                   "database %s is not initialised (run portero init)", path);
+                   "database %s is not initialised (run portero init)", target);
       return NULL;
     }
   if (version > portero_store_schema_version ())
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_SCHEMA,
                    "database %s has schema version %d, newer than this portero knows (%d): "
-                   "upgrade portero", path, version, portero_store_schema_version ());
+                   "upgrade portero", target, version, portero_store_schema_version ());
       return NULL;
     }
   if (version < portero_store_schema_version ())
@@ -535,7 +490,7 @@ portero_store_open (const char *path, PorteroStoreMode mode, int busy_timeout, G
         {
           g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL,
                        "database %s has schema version %d and needs an upgrade "
-                       "(run any writing portero command)", path, version);
+                       "(run any writing portero command)", target, version);
           return NULL;
         }
       if (!migrate (store, error))
@@ -545,67 +500,52 @@ portero_store_open (const char *path, PorteroStoreMode mode, int busy_timeout, G
 }
 
 gboolean
+portero_store_describe (PorteroStore *store, char **backend, char **server, int *schema, GError **error)
+{
+  *backend = g_strdup (portero_sql_dialect (store->db)->name);
+  *server = portero_sql_server_version (store->db);
+  return portero_sql_get_version (store->db, schema, error);
+}
+
+void
+portero_store_set_deadline (PorteroStore *store, gint64 deadline)
+{
+  portero_sql_set_deadline (store->db, deadline);
+}
+
+gboolean
 portero_store_begin (PorteroStore *store, GError **error)
 {
-  sqlite3_stmt *s = stmt (store, "BEGIN IMMEDIATE", error);
-  return s != NULL && run (store, s, error);
+  return portero_sql_begin (store->db, error);
 }
 
 gboolean
 portero_store_commit (PorteroStore *store, GError **error)
 {
-  sqlite3_stmt *s = stmt (store, "COMMIT", error);
-  if (s == NULL || !run (store, s, error))
-    {
-      portero_store_rollback (store);
-      return FALSE;
-    }
-  return TRUE;
+  return portero_sql_commit (store->db, error);
 }
 
 void
 portero_store_rollback (PorteroStore *store)
 {
-  if (!sqlite3_get_autocommit (store->db))
-    {
-      /* A rollback must run even past the deadline. */
-      sqlite3_progress_handler (store->db, 0, NULL, NULL);
-      sqlite3_exec (store->db, "ROLLBACK", NULL, NULL, NULL);
-      portero_store_set_deadline (store, store->deadline);
-    }
-}
-
-/* One id from a query binding one text parameter; 0 when no row. */
-static gboolean
-lookup_id (PorteroStore *store, const char *sql, const char *arg, gint64 *id, GError **error)
-{
-  sqlite3_stmt *s = stmt (store, sql, error);
-  gboolean row;
-  if (s == NULL)
-    return FALSE;
-  bind_text (s, 1, arg);
-  if (!step_row (store, s, &row, error))
-    return FALSE;
-  *id = row ? sqlite3_column_int64 (s, 0) : 0;
-  sqlite3_reset (s);
-  return TRUE;
+  portero_sql_rollback (store->db);
 }
 
 gboolean
 portero_store_customer_find (PorteroStore *store, const char *name, gint64 *id, GError **error)
 {
-  return lookup_id (store, "SELECT id FROM customers WHERE name = ?", name, id, error);
+  return value (store, error, id, "SELECT id FROM customers WHERE lower(name) = lower(?)", "t", name);
 }
 
 gboolean
 portero_store_customer_default (PorteroStore *store, gint64 *id, GError **error)
 {
-  if (!lookup_id (store, "SELECT id FROM customers WHERE is_default = 1 AND ?1 IS NULL", NULL, id, error))
+  if (!value (store, error, id, "SELECT id FROM customers WHERE is_default = 1", ""))
     return FALSE;
   if (*id == 0)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL,
-                   "database %s has no default customer (run portero init)", store->path);
+                   "database %s has no default customer (run portero init)", portero_sql_target (store->db));
       return FALSE;
     }
   return TRUE;
@@ -614,7 +554,7 @@ portero_store_customer_default (PorteroStore *store, gint64 *id, GError **error)
 gboolean
 portero_store_customer_for_domain (PorteroStore *store, const char *domain, gint64 *id, GError **error)
 {
-  return lookup_id (store, "SELECT customer_id FROM domains WHERE domain = ?", domain, id, error);
+  return value (store, error, id, "SELECT customer_id FROM domains WHERE domain = ?", "t", domain);
 }
 
 gboolean
@@ -628,68 +568,54 @@ portero_store_customer_add (PorteroStore *store, const char *name, gint64 *id, G
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "\"%s\" exists already", name);
       return FALSE;
     }
-  sqlite3_stmt *s = stmt (store, "INSERT INTO customers(name) VALUES (?)", error);
-  if (s == NULL)
-    return FALSE;
-  bind_text (s, 1, name);
-  if (!run (store, s, error))
-    return FALSE;
-  if (id)
-    *id = sqlite3_last_insert_rowid (store->db);
-  return TRUE;
+  return value (store, error, id, "INSERT INTO customers(name) VALUES (?) RETURNING id", "t", name);
 }
 
 gboolean
 portero_store_domain_add (PorteroStore *store, gint64 customer_id, const char *domain, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-                          "SELECT c.id, c.name FROM domains d JOIN customers c ON c.id = d.customer_id "
-                          "WHERE d.domain = ?", error);
   gboolean row;
+  PorteroSqlStmt *s = first_row (store, error, &row,
+                                 "SELECT c.id, c.name FROM domains d JOIN customers c ON c.id = d.customer_id "
+                                 "WHERE d.domain = ?", "t", domain);
   if (s == NULL)
-    return FALSE;
-  bind_text (s, 1, domain);
-  if (!step_row (store, s, &row, error))
     return FALSE;
   if (row)
     {
-      gboolean same = sqlite3_column_int64 (s, 0) == customer_id;
-      g_autofree char *owner = g_strdup ((const char *) sqlite3_column_text (s, 1));
-      sqlite3_reset (s);
+      gboolean same = portero_sql_column_int64 (s, 0) == customer_id;
+      g_autofree char *owner = column_dup (s, 1);
+      portero_sql_reset (s);
       if (same)
         return TRUE;
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "domain %s belongs to \"%s\" already",
                    domain, owner);
       return FALSE;
     }
-  s = stmt (store, "INSERT INTO domains(domain, customer_id) VALUES (?, ?)", error);
-  if (s == NULL)
-    return FALSE;
-  bind_text (s, 1, domain);
-  sqlite3_bind_int64 (s, 2, customer_id);
-  return run (store, s, error);
+  return run (store, error, NULL, "INSERT INTO domains(domain, customer_id) VALUES (?, ?)", "ti", domain, customer_id);
 }
 
 gboolean
 portero_store_contact_find (PorteroStore *store, const char *address, PorteroContactRef *out, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-                          "SELECT c.id, c.customer_id, c.auto_tickets, c.main FROM contact_emails e "
-                          "JOIN contacts c ON c.id = e.contact_id WHERE e.email = ?", error);
-  gboolean row;
   memset (out, 0, sizeof *out);
-  if (s == NULL)
+  /* Two deliveries from one new address at once make one contact (and one
+   * welcome mail): the second waits here until the first commits. */
+  g_autofree char *key = g_strconcat ("address:", address, NULL);
+  if (!portero_sql_lock (store->db, key, error))
     return FALSE;
-  bind_text (s, 1, address);
-  if (!step_row (store, s, &row, error))
+  gboolean row;
+  PorteroSqlStmt *s = first_row (store, error, &row,
+                                 "SELECT c.id, c.customer_id, c.auto_tickets, c.main FROM contact_emails e "
+                                 "JOIN contacts c ON c.id = e.contact_id WHERE e.email = ?", "t", address);
+  if (s == NULL)
     return FALSE;
   if (row)
     {
-      out->id = sqlite3_column_int64 (s, 0);
-      out->customer_id = sqlite3_column_int64 (s, 1);
-      out->auto_tickets = sqlite3_column_int (s, 2) != 0;
-      out->main = sqlite3_column_int (s, 3) != 0;
-      sqlite3_reset (s);
+      out->id = portero_sql_column_int64 (s, 0);
+      out->customer_id = portero_sql_column_int64 (s, 1);
+      out->auto_tickets = portero_sql_column_int64 (s, 2) != 0;
+      out->main = portero_sql_column_int64 (s, 3) != 0;
+      portero_sql_reset (s);
     }
   return TRUE;
 }
@@ -698,24 +624,13 @@ gboolean
 portero_store_contact_add (PorteroStore *store, const char *address, const char *name, gint64 customer_id,
                            const char *source, gint64 *id, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-                          "INSERT INTO contacts(customer_id, name, source, domain) VALUES (?, ?, ?, ?)", error);
-  if (s == NULL)
-    return FALSE;
   const char *at = strrchr (address, '@');
-  sqlite3_bind_int64 (s, 1, customer_id);
-  bind_text (s, 2, name ? name : "");
-  bind_text (s, 3, source);
-  bind_text (s, 4, at ? at + 1 : "");
-  if (!run (store, s, error))
-    return FALSE;
-  gint64 contact = sqlite3_last_insert_rowid (store->db);
-  s = stmt (store, "INSERT INTO contact_emails(email, contact_id, is_primary) VALUES (?, ?, 1)", error);
-  if (s == NULL)
-    return FALSE;
-  bind_text (s, 1, address);
-  sqlite3_bind_int64 (s, 2, contact);
-  if (!run (store, s, error))
+  gint64 contact = 0;
+  if (!value (store, error, &contact,
+              "INSERT INTO contacts(customer_id, name, source, domain) VALUES (?, ?, ?, ?) RETURNING id",
+              "ittt", customer_id, name ? name : "", source, at ? at + 1 : "")
+      || !run (store, error, NULL, "INSERT INTO contact_emails(email, contact_id, is_primary) VALUES (?, ?, 1)",
+               "ti", address, contact))
     return FALSE;
   if (id)
     *id = contact;
@@ -723,16 +638,14 @@ portero_store_contact_add (PorteroStore *store, const char *address, const char 
 }
 
 gboolean
-portero_store_contacts_created_last_hour (PorteroStore *store, const char *domain, int *count, GError **error)
+portero_store_contacts_created_last_hour (PorteroStore *store, const char *domain, int *n, GError **error)
 {
-  gint64 n = 0;
-  if (!lookup_id (store,
-                  "SELECT count(*) FROM contacts WHERE domain = ? AND source = 'email' "
-                  "AND created >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 hour')",
-                  domain, &n, error))
-    return FALSE;
-  *count = (int) n;
-  return TRUE;
+  /* The per-domain cap holds across hosts: one count-then-add at a time. */
+  g_autofree char *key = g_strconcat ("domain:", domain, NULL);
+  return portero_sql_lock (store->db, key, error)
+         && count (store, error, n,
+                   "SELECT count(*) FROM contacts WHERE domain = ? AND source = 'email' AND created >= ?",
+                   "tT", domain, -3600);
 }
 
 void
@@ -746,24 +659,21 @@ portero_ticket_ref_clear (PorteroTicketRef *ref)
 gboolean
 portero_store_ticket_get (PorteroStore *store, gint64 id, PorteroTicketRef *out, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-                          "SELECT id, customer_id, contact_id, requester, status FROM tickets WHERE id = ?",
-                          error);
-  gboolean row;
   portero_ticket_ref_clear (out);
+  gboolean row;
+  PorteroSqlStmt *s = first_row (store, error, &row,
+                                 "SELECT id, customer_id, contact_id, requester, status FROM tickets WHERE id = ?",
+                                 "i", id);
   if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (s, 1, id);
-  if (!step_row (store, s, &row, error))
     return FALSE;
   if (row)
     {
-      out->id = sqlite3_column_int64 (s, 0);
-      out->customer_id = sqlite3_column_int64 (s, 1);
-      out->contact_id = sqlite3_column_int64 (s, 2);
-      out->requester = g_strdup ((const char *) sqlite3_column_text (s, 3));
-      out->status = g_strdup ((const char *) sqlite3_column_text (s, 4));
-      sqlite3_reset (s);
+      out->id = portero_sql_column_int64 (s, 0);
+      out->customer_id = portero_sql_column_int64 (s, 1);
+      out->contact_id = portero_sql_column_int64 (s, 2);
+      out->requester = column_dup (s, 3);
+      out->status = column_dup (s, 4);
+      portero_sql_reset (s);
     }
   return TRUE;
 }
@@ -771,64 +681,48 @@ portero_store_ticket_get (PorteroStore *store, gint64 id, PorteroTicketRef *out,
 gboolean
 portero_store_ticket_for_message_id (PorteroStore *store, const char *message_id, gint64 *ticket, GError **error)
 {
-  return lookup_id (store,
-                    "SELECT ticket_id FROM messages WHERE message_id = ? AND ticket_id IS NOT NULL "
-                    "ORDER BY id DESC LIMIT 1",
-                    message_id, ticket, error);
+  return value (store, error, ticket,
+                "SELECT ticket_id FROM messages WHERE message_id = ? AND ticket_id IS NOT NULL "
+                "ORDER BY id DESC LIMIT 1", "t", message_id);
 }
 
 gboolean
 portero_store_ticket_add (PorteroStore *store, const char *title, gint64 customer_id, gint64 contact_id,
                           const char *requester, const char *source, gint64 *id, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-                          "INSERT INTO tickets(title, customer_id, contact_id, requester, source) "
-                          "VALUES (?, ?, ?, ?, ?)", error);
-  if (s == NULL)
-    return FALSE;
-  bind_text (s, 1, title);
-  sqlite3_bind_int64 (s, 2, customer_id);
-  bind_id (s, 3, contact_id);
-  bind_text (s, 4, requester);
-  bind_text (s, 5, source);
-  if (!run (store, s, error))
-    return FALSE;
-  *id = sqlite3_last_insert_rowid (store->db);
-  return TRUE;
+  return value (store, error, id,
+                "INSERT INTO tickets(title, customer_id, contact_id, requester, source) "
+                "VALUES (?, ?, ?, ?, ?) RETURNING id", "tidtt", title, customer_id, contact_id, requester, source);
 }
 
 gboolean
 portero_store_ticket_touch (PorteroStore *store, gint64 ticket, gboolean reopen, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-                          "UPDATE tickets SET updated = strftime('%Y-%m-%dT%H:%M:%SZ','now'),"
-                          " status = CASE WHEN ?2 AND status IN ('closed','resolved') THEN 'open' ELSE status END"
-                          " WHERE id = ?1", error);
-  if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (s, 1, ticket);
-  sqlite3_bind_int (s, 2, reopen);
-  return run (store, s, error);
+  return run (store, error, NULL,
+              "UPDATE tickets SET updated = ?3,"
+              " status = CASE WHEN ?2 = 1 AND status IN ('closed','resolved') THEN 'open' ELSE status END"
+              " WHERE id = ?1", "inT", ticket, reopen ? 1 : 0, 0);
 }
 
 gboolean
 portero_store_message_seen (PorteroStore *store, const char *message_id, const char *hash, gint64 *existing,
                             gboolean *id_seen, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-                          "SELECT min(CASE WHEN content_hash = ?2 THEN id END), sum(content_hash <> ?2) FROM messages "
-                          "WHERE content_hash <> '' AND message_id = ?1 AND (?1 <> '' OR content_hash = ?2)",
-                          error);
+  /* The same message delivered on two hosts at once is stored once: the
+   * second waits here until the first commits, then finds it. */
+  g_autofree char *key = g_strconcat ("message:", hash, NULL);
+  if (!portero_sql_lock (store->db, key, error))
+    return FALSE;
   gboolean row;
+  PorteroSqlStmt *s = first_row (store, error, &row,
+    "SELECT min(CASE WHEN content_hash = ?2 THEN id END), sum(CASE WHEN content_hash <> ?2 THEN 1 ELSE 0 END)"
+    " FROM messages WHERE content_hash <> '' AND message_id = ?1 AND (?1 <> '' OR content_hash = ?2)",
+    "tt", message_id ? message_id : "", hash);
   if (s == NULL)
     return FALSE;
-  bind_text (s, 1, message_id ? message_id : "");
-  bind_text (s, 2, hash);
-  if (!step_row (store, s, &row, error))
-    return FALSE;
-  *existing = row ? sqlite3_column_int64 (s, 0) : 0;
-  *id_seen = row && message_id != NULL && sqlite3_column_int (s, 1) > 0;
-  sqlite3_reset (s);
+  *existing = row ? portero_sql_column_int64 (s, 0) : 0;
+  *id_seen = row && message_id != NULL && portero_sql_column_int64 (s, 1) > 0;
+  portero_sql_reset (s);
   return TRUE;
 }
 
@@ -836,63 +730,34 @@ gboolean
 portero_store_message_recipient_add (PorteroStore *store, gint64 message, const char *recipient,
                                      const char *original, const char *queue_id, gboolean *added, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-                          "INSERT OR IGNORE INTO message_recipients(message_id, recipient, original_recipient, queue_id)"
-                          " VALUES (?, ?, ?, ?)", error);
-  if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (s, 1, message);
-  bind_text (s, 2, recipient ? recipient : "");
-  bind_text (s, 3, original);
-  bind_text (s, 4, queue_id);
-  if (!run (store, s, error))
+  gint64 n = 0;
+  if (!run (store, error, &n,
+            "INSERT INTO message_recipients(message_id, recipient, original_recipient, queue_id)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            "ittt", message, recipient ? recipient : "", original, queue_id))
     return FALSE;
   if (added)
-    *added = sqlite3_changes (store->db) > 0;
+    *added = n > 0;
   return TRUE;
 }
 
 gboolean
 portero_store_message_add (PorteroStore *store, const PorteroMessageRow *r, gint64 *id, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-                          "INSERT INTO messages(ticket_id, contact_id, kind, message_id, envelope_sender,"
-                          " envelope_recipient, original_recipient, queue_id, from_addr, from_name, subject,"
-                          " date, body, auto, auto_reason, spam, id_reused, unfiled_reason, content_hash, raw, raw_size)"
-                          " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", error);
-  if (s == NULL)
+  gint64 message = 0;
+  if (!value (store, error, &message,
+              "INSERT INTO messages(ticket_id, contact_id, kind, message_id, envelope_sender,"
+              " envelope_recipient, original_recipient, queue_id, from_addr, from_name, subject,"
+              " date, body, auto, auto_reason, spam, id_reused, unfiled_reason, content_hash, raw, raw_size)"
+              " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+              "ddtttttttttttntnnttbi",
+              r->ticket_id, r->contact_id, r->kind, r->message_id ? r->message_id : "", r->envelope_sender,
+              r->envelope_recipient ? r->envelope_recipient : "", r->original_recipient, r->queue_id,
+              r->from_addr ? r->from_addr : "", r->from_name ? r->from_name : "", r->subject ? r->subject : "",
+              r->date, r->body ? r->body : "", r->auto_generated ? 1 : 0, r->auto_reason, r->spam ? 1 : 0,
+              r->id_reused ? 1 : 0, r->unfiled_reason, r->content_hash ? r->content_hash : "", r->raw,
+              r->raw_size))
     return FALSE;
-  bind_id (s, 1, r->ticket_id);
-  bind_id (s, 2, r->contact_id);
-  bind_text (s, 3, r->kind);
-  bind_text (s, 4, r->message_id ? r->message_id : "");
-  bind_text (s, 5, r->envelope_sender);
-  bind_text (s, 6, r->envelope_recipient ? r->envelope_recipient : "");
-  bind_text (s, 7, r->original_recipient);
-  bind_text (s, 8, r->queue_id);
-  bind_text (s, 9, r->from_addr ? r->from_addr : "");
-  bind_text (s, 10, r->from_name ? r->from_name : "");
-  bind_text (s, 11, r->subject ? r->subject : "");
-  bind_text (s, 12, r->date);
-  bind_text (s, 13, r->body ? r->body : "");
-  sqlite3_bind_int (s, 14, r->auto_generated);
-  bind_text (s, 15, r->auto_reason);
-  sqlite3_bind_int (s, 16, r->spam);
-  sqlite3_bind_int (s, 17, r->id_reused);
-  bind_text (s, 18, r->unfiled_reason);
-  bind_text (s, 19, r->content_hash ? r->content_hash : "");
-  if (r->raw != NULL)
-    {
-      gsize len = 0;
-      gconstpointer data = g_bytes_get_data (r->raw, &len);
-      sqlite3_bind_blob64 (s, 20, data ? data : "", len, SQLITE_STATIC);
-    }
-  else
-    sqlite3_bind_null (s, 20);
-  sqlite3_bind_int64 (s, 21, r->raw_size);
-  if (!run (store, s, error))
-    return FALSE;
-  gint64 message = sqlite3_last_insert_rowid (store->db);
   if (r->content_hash != NULL && *r->content_hash != '\0'
       && !portero_store_message_recipient_add (store, message, r->envelope_recipient, r->original_recipient,
                                                r->queue_id, NULL, error))
@@ -900,14 +765,8 @@ portero_store_message_add (PorteroStore *store, const PorteroMessageRow *r, gint
   for (guint i = 0; r->attachments && i < r->attachments->len; i++)
     {
       const PorteroAttachment *a = g_ptr_array_index (r->attachments, i);
-      s = stmt (store, "INSERT INTO attachments(message_id, name, type, size) VALUES (?, ?, ?, ?)", error);
-      if (s == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (s, 1, message);
-      bind_text (s, 2, a->name);
-      bind_text (s, 3, a->type);
-      sqlite3_bind_int64 (s, 4, a->size);
-      if (!run (store, s, error))
+      if (!run (store, error, NULL, "INSERT INTO attachments(message_id, name, type, size) VALUES (?, ?, ?, ?)",
+                "itti", message, a->name, a->type, (gint64) a->size))
         return FALSE;
     }
   if (id)
@@ -918,189 +777,44 @@ portero_store_message_add (PorteroStore *store, const PorteroMessageRow *r, gint
 GBytes *
 portero_store_message_raw (PorteroStore *store, gint64 id, GError **error)
 {
-  sqlite3_stmt *s = stmt (store, "SELECT raw FROM messages WHERE id = ?", error);
   gboolean row;
+  PorteroSqlStmt *s = first_row (store, error, &row, "SELECT raw FROM messages WHERE id = ?", "i", id);
   if (s == NULL)
-    return NULL;
-  sqlite3_bind_int64 (s, 1, id);
-  if (!step_row (store, s, &row, error))
     return NULL;
   if (!row)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no message %" G_GINT64_FORMAT, id);
       return NULL;
     }
-  GBytes *raw = g_bytes_new (sqlite3_column_blob (s, 0), sqlite3_column_bytes (s, 0));
-  sqlite3_reset (s);
-  return raw;
-}
-
-/* Run a query whose one row and column is JSON text made by SQLite's JSON
- * functions, and return that text (the caller parses it: portero-deliver
- * need not load a JSON library for the technician's listings). */
-static char *
-query_json (PorteroStore *store, sqlite3_stmt *s, GError **error)
-{
-  gboolean row;
-  if (!step_row (store, s, &row, error))
-    return NULL;
-  char *text = row ? g_strdup ((const char *) sqlite3_column_text (s, 0)) : NULL;
-  if (row)
-    sqlite3_reset (s);
-  if (text == NULL)
-    g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "not found");
-  return text;
-}
-
-/* query_json for the one row of WHAT number ID (the statement's ?1). */
-static char *
-query_json_one (PorteroStore *store, sqlite3_stmt *s, const char *what, gint64 id, GError **error)
-{
-  sqlite3_bind_int64 (s, 1, id);
-  g_autoptr (GError) local = NULL;
-  char *text = query_json (store, s, &local);
-  if (g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND))
-    g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no %s %" G_GINT64_FORMAT, what, id);
-  else if (local != NULL)
-    g_propagate_error (error, g_steal_pointer (&local));
-  return text;
-}
-
-#define JSON_BOOL(expr) "json(CASE WHEN " expr " THEN 'true' ELSE 'false' END)"
-
-char *
-portero_store_customers_json (PorteroStore *store, GError **error)
-{
-  sqlite3_stmt *s = stmt (store,
-    "SELECT json_group_array(json_object("
-    " 'name', c.name,"
-    " 'domains', json((SELECT json_group_array(domain) FROM"
-    "   (SELECT domain FROM domains WHERE customer_id = c.id ORDER BY domain))),"
-    " 'contacts', (SELECT count(*) FROM contacts WHERE customer_id = c.id),"
-    " 'default', " JSON_BOOL ("c.is_default") "))"
-    " FROM (SELECT * FROM customers ORDER BY is_default DESC, name) c", error);
-  return s ? query_json (store, s, error) : NULL;
-}
-
-char *
-portero_store_contacts_json (PorteroStore *store, const char *customer, GError **error)
-{
-  return portero_store_contacts_search_json (store, customer, NULL, 0, error);
-}
-
-char *
-portero_store_contacts_search_json (PorteroStore *store, const char *customer, const char *search, gint64 id,
-                                    GError **error)
-{
-  sqlite3_stmt *s = stmt (store,
-    "SELECT json_group_array(json_object("
-    " 'email', (SELECT email FROM contact_emails WHERE contact_id = c.id ORDER BY is_primary DESC, email LIMIT 1),"
-    " 'emails', json((SELECT json_group_array(email) FROM"
-    "   (SELECT email FROM contact_emails WHERE contact_id = c.id ORDER BY is_primary DESC, email))),"
-    " 'name', c.name, 'customer', cu.name,"
-    " 'main', " JSON_BOOL ("c.main") ","
-    " 'source', c.source,"
-    " 'auto_tickets', " JSON_BOOL ("c.auto_tickets") ","
-    " 'created', c.created,"
-    " 'tickets', (SELECT count(*) FROM tickets WHERE contact_id = c.id),"
-    " 'password', " JSON_BOOL ("c.password_hash IS NOT NULL") ","
-    " 'pending_password', " JSON_BOOL ("c.pending_hash IS NOT NULL") "))"
-    " FROM (SELECT * FROM contacts ORDER BY id) c JOIN customers cu ON cu.id = c.customer_id"
-    " WHERE (?1 IS NULL OR cu.name = ?1)"
-    " AND (?2 IS NULL OR instr(lower(c.name), lower(?2)) > 0"
-    "      OR EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id AND instr(e.email, lower(?2)) > 0))"
-    " AND (?3 IS NULL OR c.id = ?3)", error);
-  if (s == NULL)
-    return NULL;
-  bind_text (s, 1, customer);
-  bind_text (s, 2, search);
-  bind_id (s, 3, id);
-  return query_json (store, s, error);
-}
-
-#define TICKET_FIELDS \
-  " 'id', t.id, 'title', t.title, 'status', t.status, 'priority', t.priority," \
-  " 'customer', cu.name, 'requester', t.requester, 'source', t.source," \
-  " 'messages', (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.kind IN ('mail','reply'))," \
-  " 'created', t.created, 'updated', t.updated"
-
-char *
-portero_store_tickets_json (PorteroStore *store, const PorteroTicketFilter *f, GError **error)
-{
-  sqlite3_stmt *s = stmt (store,
-    "SELECT json_group_array(json_object(" TICKET_FIELDS "))"
-    " FROM (SELECT * FROM tickets t0"
-    "   WHERE (?1 IS NULL OR t0.status = ?1)"
-    "   AND (?2 IS NULL OR t0.customer_id = (SELECT id FROM customers WHERE name = ?2))"
-    "   AND (?3 IS NULL OR t0.requester = ?3 OR t0.contact_id ="
-    "        (SELECT contact_id FROM contact_emails WHERE email = ?3))"
-    "   ORDER BY t0.id LIMIT ?4) t"
-    " JOIN customers cu ON cu.id = t.customer_id", error);
-  if (s == NULL)
-    return NULL;
-  bind_text (s, 1, f ? f->status : NULL);
-  bind_text (s, 2, f ? f->customer : NULL);
-  bind_text (s, 3, f ? f->contact : NULL);
-  sqlite3_bind_int64 (s, 4, f && f->limit > 0 ? f->limit : -1);
-  return query_json (store, s, error);
-}
-
-char *
-portero_store_ticket_json (PorteroStore *store, gint64 id, GError **error)
-{
-  sqlite3_stmt *s = stmt (store,
-    "SELECT json_object(" TICKET_FIELDS ","
-    " 'thread', json((SELECT json_group_array(json_object("
-    "   'id', m.id, 'kind', m.kind, 'from', m.from_addr, 'name', m.from_name, 'date', m.date,"
-    "   'subject', m.subject, 'body', m.body,"
-    "   'attachments', json((SELECT json_group_array(json_object('name', a.name, 'type', a.type, 'size', a.size))"
-    "      FROM (SELECT * FROM attachments WHERE message_id = m.id ORDER BY id) a)),"
-    "   'auto', " JSON_BOOL ("m.auto") ", 'spam', " JSON_BOOL ("m.spam") ","
-    "   'id_reused', " JSON_BOOL ("m.id_reused") "))"
-    "   FROM (SELECT * FROM messages WHERE ticket_id = t.id ORDER BY id) m)))"
-    " FROM tickets t JOIN customers cu ON cu.id = t.customer_id WHERE t.id = ?", error);
-  if (s == NULL)
-    return NULL;
-  return query_json_one (store, s, "ticket", id, error);
-}
-
-char *
-portero_store_unfiled_json (PorteroStore *store, GError **error)
-{
-  sqlite3_stmt *s = stmt (store,
-    "SELECT json_group_array(json_object('id', id, 'from', from_addr, 'date', date,"
-    " 'subject', subject, 'reason', unfiled_reason))"
-    " FROM (SELECT * FROM messages WHERE ticket_id IS NULL ORDER BY id)", error);
-  return s ? query_json (store, s, error) : NULL;
+  GBytes *raw = portero_sql_column_blob (s, 0);
+  portero_sql_reset (s);
+  return raw ? raw : g_bytes_new (NULL, 0);
 }
 
 gboolean
 portero_store_contact_info (PorteroStore *store, gint64 id, PorteroContactInfo *out, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
+  portero_contact_info_clear (out);
+  gboolean row;
+  PorteroSqlStmt *s = first_row (store, error, &row,
     "SELECT c.id, c.name, (SELECT email FROM contact_emails WHERE contact_id = c.id"
     "   ORDER BY is_primary DESC, email LIMIT 1),"
     " c.customer_id, cu.name, c.main, c.password_hash, c.pending_hash, cu.is_default"
-    " FROM contacts c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?", error);
-  gboolean row;
-  portero_contact_info_clear (out);
+    " FROM contacts c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?", "i", id);
   if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (s, 1, id);
-  if (!step_row (store, s, &row, error))
     return FALSE;
   if (!row)
     return TRUE;
-  out->id = sqlite3_column_int64 (s, 0);
-  out->name = g_strdup ((const char *) sqlite3_column_text (s, 1));
-  out->email = g_strdup ((const char *) sqlite3_column_text (s, 2));
-  out->customer_id = sqlite3_column_int64 (s, 3);
-  out->customer = g_strdup ((const char *) sqlite3_column_text (s, 4));
-  out->main = sqlite3_column_int (s, 5) != 0;
-  out->password_hash = g_strdup ((const char *) sqlite3_column_text (s, 6));
-  out->pending_hash = g_strdup ((const char *) sqlite3_column_text (s, 7));
-  out->default_customer = sqlite3_column_int (s, 8) != 0;
-  sqlite3_reset (s);
+  out->id = portero_sql_column_int64 (s, 0);
+  out->name = column_dup (s, 1);
+  out->email = column_dup (s, 2);
+  out->customer_id = portero_sql_column_int64 (s, 3);
+  out->customer = column_dup (s, 4);
+  out->main = portero_sql_column_int64 (s, 5) != 0;
+  out->password_hash = column_dup (s, 6);
+  out->pending_hash = column_dup (s, 7);
+  out->default_customer = portero_sql_column_int64 (s, 8) != 0;
+  portero_sql_reset (s);
   return TRUE;
 }
 
@@ -1117,235 +831,146 @@ portero_contact_info_clear (PorteroContactInfo *info)
   memset (info, 0, sizeof *info);
 }
 
-static gboolean change (PorteroStore *store, const char *sql, gint64 a, gint64 b, const char *text, int *changes,
-                        GError **error);
-
 gboolean
 portero_store_contact_set_password (PorteroStore *store, gint64 contact, const char *hash,
                                     PorteroPasswordKind kind, GError **error)
 {
   /* Automatic mail adds a pending password beside a current one; the first
    * password, a technician's reset and a used pending one replace both. */
-  sqlite3_stmt *s = stmt (store,
-    "UPDATE contacts SET"
-    " password_hash = CASE WHEN ?2 = 1 AND password_hash IS NOT NULL THEN password_hash ELSE ?1 END,"
-    " pending_hash = CASE WHEN ?2 = 1 AND password_hash IS NOT NULL THEN ?1 ELSE NULL END"
-    " WHERE id = ?3", error);
-  if (s == NULL)
-    return FALSE;
-  bind_text (s, 1, hash);
-  sqlite3_bind_int (s, 2, kind == PORTERO_PASSWORD_PENDING);
-  sqlite3_bind_int64 (s, 3, contact);
-  if (!run (store, s, error))
+  if (!run (store, error, NULL,
+            "UPDATE contacts SET"
+            " password_hash = CASE WHEN ?2 = 1 AND password_hash IS NOT NULL THEN password_hash ELSE ?1 END,"
+            " pending_hash = CASE WHEN ?2 = 1 AND password_hash IS NOT NULL THEN ?1 ELSE NULL END"
+            " WHERE id = ?3", "tni", hash, kind == PORTERO_PASSWORD_PENDING ? 1 : 0, contact))
     return FALSE;
   /* A password set outright voids any one-time code still out. */
   return kind != PORTERO_PASSWORD_CURRENT
-         || change (store, "DELETE FROM reset_tokens WHERE contact_id = ?1 AND ?2 IS NULL AND ?3 IS NULL",
-                    contact, 0, NULL, NULL, error);
+         || run (store, error, NULL, "DELETE FROM reset_tokens WHERE contact_id = ?", "i", contact);
 }
 
 gboolean
 portero_store_reset_token_set (PorteroStore *store, gint64 contact, const char *token_hash, int minutes,
                                GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-    "INSERT INTO reset_tokens(contact_id, token_hash, expires)"
-    " VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+' || ?3 || ' minutes'))", error);
-  if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (s, 1, contact);
-  bind_text (s, 2, token_hash);
-  sqlite3_bind_int (s, 3, minutes);
-  return run (store, s, error);
+  return run (store, error, NULL, "INSERT INTO reset_tokens(contact_id, token_hash, expires) VALUES (?, ?, ?)",
+              "itT", contact, token_hash, minutes * 60);
 }
 
 gboolean
 portero_store_reset_token_take (PorteroStore *store, gint64 contact, const char *token_hash, gboolean *valid,
                                 GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-    "DELETE FROM reset_tokens WHERE contact_id = ?1 AND token_hash = ?2"
-    " AND expires > strftime('%Y-%m-%dT%H:%M:%SZ','now')", error);
-  if (s == NULL)
+  gint64 n = 0;
+  if (!run (store, error, &n, "DELETE FROM reset_tokens WHERE contact_id = ? AND token_hash = ? AND expires > ?",
+            "itT", contact, token_hash, 0))
     return FALSE;
-  sqlite3_bind_int64 (s, 1, contact);
-  bind_text (s, 2, token_hash);
-  if (!run (store, s, error))
-    return FALSE;
-  *valid = sqlite3_changes (store->db) == 1;
+  *valid = n == 1;
   /* Using one code voids the others. */
-  return !*valid || change (store, "DELETE FROM reset_tokens WHERE contact_id = ?1 AND ?2 IS NULL AND ?3 IS NULL",
-                            contact, 0, NULL, NULL, error);
+  return !*valid || run (store, error, NULL, "DELETE FROM reset_tokens WHERE contact_id = ?", "i", contact);
 }
 
 gboolean
 portero_store_outbox_add (PorteroStore *store, const PorteroOutboxRow *r, gint64 *id, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-    "INSERT INTO outbox(ticket_id, contact_id, kind, automatic, credential, recipient, envelope_from,"
-    " subject, message_id, sealed, body, allowance, new_address) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", error);
-  if (s == NULL)
-    return FALSE;
-  bind_id (s, 1, r->ticket_id);
-  bind_id (s, 2, r->contact_id);
-  bind_text (s, 3, r->kind);
-  sqlite3_bind_int (s, 4, r->automatic);
-  sqlite3_bind_int (s, 5, r->credential);
-  bind_text (s, 6, r->recipient);
-  bind_text (s, 7, r->envelope_from ? r->envelope_from : "");
-  bind_text (s, 8, r->subject ? r->subject : "");
-  bind_text (s, 9, r->message_id);
-  sqlite3_bind_int (s, 10, r->sealed);
-  gsize len = 0;
-  gconstpointer data = g_bytes_get_data (r->body, &len);
-  sqlite3_bind_blob64 (s, 11, data ? data : "", len, SQLITE_STATIC);
-  bind_text (s, 12, r->allowance ? r->allowance : "open");
-  sqlite3_bind_int (s, 13, r->new_address);
-  if (!run (store, s, error))
-    return FALSE;
-  if (id)
-    *id = sqlite3_last_insert_rowid (store->db);
-  return TRUE;
+  g_autoptr (GBytes) body = r->body ? g_bytes_ref (r->body) : g_bytes_new (NULL, 0);
+  return value (store, error, id,
+                "INSERT INTO outbox(ticket_id, contact_id, kind, automatic, credential, recipient, envelope_from,"
+                " subject, message_id, sealed, body, allowance, new_address)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                "ddtnnttttnbtn", r->ticket_id, r->contact_id, r->kind, r->automatic ? 1 : 0, r->credential ? 1 : 0,
+                r->recipient, r->envelope_from ? r->envelope_from : "", r->subject ? r->subject : "",
+                r->message_id, r->sealed ? 1 : 0, body, r->allowance ? r->allowance : "open",
+                r->new_address ? 1 : 0);
 }
 
 gboolean
 portero_store_outbox_recent (PorteroStore *store, const char *recipient, gint64 contact, int hours,
-                             gboolean credential_only, int *count, GError **error)
+                             gboolean credential_only, int *n, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-    "SELECT count(*) FROM outbox WHERE automatic = 1"
-    " AND (?1 IS NULL OR recipient = ?1) AND (?2 IS NULL OR contact_id = ?2)"
-    " AND (?4 = 0 OR credential = 1) AND status <> 'failed'"
-    " AND created >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || ?3 || ' hours')", error);
-  gboolean row;
-  if (s == NULL)
-    return FALSE;
-  bind_text (s, 1, recipient);
-  bind_id (s, 2, contact);
-  sqlite3_bind_int (s, 3, hours);
-  sqlite3_bind_int (s, 4, credential_only);
-  if (!step_row (store, s, &row, error))
-    return FALSE;
-  *count = row ? sqlite3_column_int (s, 0) : 0;
-  sqlite3_reset (s);
-  return TRUE;
+  return count (store, error, n,
+                "SELECT count(*) FROM outbox WHERE automatic = 1"
+                " AND (?1 IS NULL OR recipient = ?1) AND (?2 IS NULL OR contact_id = ?2)"
+                " AND (?4 = 0 OR credential = 1) AND status <> 'failed' AND created >= ?3",
+                "tdTn", recipient, contact, -3600 * hours, credential_only ? 1 : 0);
 }
 
 gboolean
 portero_store_outbox_allowance_used (PorteroStore *store, gint64 contact, const char *allowance, int hours,
-                                     int *count, GError **error)
+                                     int *n, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-    "SELECT count(*) FROM outbox WHERE automatic = 1 AND credential = 1 AND contact_id = ?1"
-    " AND allowance = ?2 AND status <> 'failed'"
-    " AND created >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || ?3 || ' hours')", error);
-  gboolean row;
-  if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (s, 1, contact);
-  bind_text (s, 2, allowance);
-  sqlite3_bind_int (s, 3, hours);
-  if (!step_row (store, s, &row, error))
-    return FALSE;
-  *count = row ? sqlite3_column_int (s, 0) : 0;
-  sqlite3_reset (s);
-  return TRUE;
+  return count (store, error, n,
+                "SELECT count(*) FROM outbox WHERE automatic = 1 AND credential = 1 AND contact_id = ?"
+                " AND allowance = ? AND status <> 'failed' AND created >= ?",
+                "itT", contact, allowance, -3600 * hours);
 }
 
 gboolean
-portero_store_outbox_new_address_count (PorteroStore *store, int *count, GError **error)
+portero_store_outbox_new_address_count (PorteroStore *store, int *n, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-    "SELECT count(*) FROM outbox WHERE automatic = 1 AND new_address = 1 AND held IS NULL"
-    " AND created >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 hours')", error);
-  gboolean row;
-  if (s == NULL)
-    return FALSE;
-  if (!step_row (store, s, &row, error))
-    return FALSE;
-  *count = row ? sqlite3_column_int (s, 0) : 0;
-  sqlite3_reset (s);
-  return TRUE;
+  return count (store, error, n,
+                "SELECT count(*) FROM outbox WHERE automatic = 1 AND new_address = 1 AND held IS NULL"
+                " AND created >= ?", "T", -3600);
 }
 
 gboolean
 portero_store_outbox_hold (PorteroStore *store, const PorteroOutboxRow *r, const char *limit, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-    "INSERT INTO outbox(ticket_id, contact_id, kind, automatic, credential, recipient, subject, message_id,"
-    " body, status, last_error, held, allowance) VALUES (?,?,?,1,?,?,?,'',NULL,'failed',?7,?7,?8)", error);
-  if (s == NULL)
-    return FALSE;
-  bind_id (s, 1, r->ticket_id);
-  bind_id (s, 2, r->contact_id);
-  bind_text (s, 3, r->kind);
-  sqlite3_bind_int (s, 4, r->credential);
-  bind_text (s, 5, r->recipient);
-  bind_text (s, 6, r->subject ? r->subject : "");
-  bind_text (s, 7, limit);
-  bind_text (s, 8, r->allowance ? r->allowance : "open");
-  return run (store, s, error);
+  return run (store, error, NULL,
+              "INSERT INTO outbox(ticket_id, contact_id, kind, automatic, credential, recipient, subject, message_id,"
+              " body, status, last_error, held, allowance) VALUES (?1,?2,?3,1,?4,?5,?6,'',NULL,'failed',?7,?7,?8)",
+              "ddtntttt", r->ticket_id, r->contact_id, r->kind, r->credential ? 1 : 0, r->recipient,
+              r->subject ? r->subject : "", limit, r->allowance ? r->allowance : "open");
 }
 
 gboolean
 portero_store_contact_heard (PorteroStore *store, gint64 contact, gboolean *heard, GError **error)
 {
-  sqlite3_stmt *s = stmt (store, "SELECT source <> 'email' OR heard FROM contacts WHERE id = ?", error);
-  gboolean row;
-  if (s == NULL)
+  gint64 v = 0;
+  if (!value (store, error, &v,
+              "SELECT CASE WHEN source <> 'email' OR heard <> 0 THEN 1 ELSE 0 END FROM contacts WHERE id = ?",
+              "i", contact))
     return FALSE;
-  sqlite3_bind_int64 (s, 1, contact);
-  if (!step_row (store, s, &row, error))
-    return FALSE;
-  *heard = row && sqlite3_column_int (s, 0) != 0;
-  sqlite3_reset (s);
+  *heard = v != 0;
   return TRUE;
 }
 
 gboolean
 portero_store_contact_mark_heard (PorteroStore *store, gint64 contact, GError **error)
 {
-  return change (store, "UPDATE contacts SET heard = 1 WHERE id = ?1 AND heard = 0 AND ?2 IS NULL AND ?3 IS NULL",
-                 contact, 0, NULL, NULL, error);
+  return run (store, error, NULL, "UPDATE contacts SET heard = 1 WHERE id = ? AND heard = 0", "i", contact);
 }
 
 gboolean
-portero_store_auth_failures (PorteroStore *store, gint64 contact, gboolean add, int *count, GError **error)
+portero_store_auth_failures (PorteroStore *store, gint64 contact, gboolean add, int *n, GError **error)
 {
-  if (add && !change (store, "INSERT INTO auth_failures(contact_id) SELECT ?1 WHERE ?2 IS NULL AND ?3 IS NULL",
-                      contact, 0, NULL, NULL, error))
+  if (add && !run (store, error, NULL, "INSERT INTO auth_failures(contact_id, at) VALUES (?, ?)", "iT", contact, 0))
     return FALSE;
-  sqlite3_stmt *s = stmt (store,
-    "SELECT count(*) FROM auth_failures WHERE contact_id = ?"
-    " AND at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 hours')", error);
+  return count (store, error, n, "SELECT count(*) FROM auth_failures WHERE contact_id = ? AND at >= ?",
+                "iT", contact, -3600);
+}
+
+/* Every row's first column, as ids. */
+static gboolean
+ids_of (PorteroSqlStmt *s, GArray *ids, GError **error)
+{
   gboolean row;
-  if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (s, 1, contact);
-  if (!step_row (store, s, &row, error))
-    return FALSE;
-  *count = row ? sqlite3_column_int (s, 0) : 0;
-  sqlite3_reset (s);
-  return TRUE;
+  while (portero_sql_step (s, &row, error))
+    {
+      if (!row)
+        return TRUE;
+      gint64 id = portero_sql_column_int64 (s, 0);
+      g_array_append_val (ids, id);
+    }
+  return FALSE;
 }
 
 gboolean
 portero_store_outbox_due (PorteroStore *store, gboolean all, GArray *ids, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-    "SELECT id FROM outbox WHERE status = 'queued'"
-    " AND (?1 OR next_attempt <= strftime('%Y-%m-%dT%H:%M:%SZ','now')) ORDER BY id", error);
-  if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int (s, 1, all);
-  int rc;
-  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (s, 0);
-      g_array_append_val (ids, id);
-    }
-  sqlite3_reset (s);
-  return rc == SQLITE_DONE ? TRUE : fail (store, rc, error);
+  PorteroSqlStmt *s = portero_store_query (store, error,
+    "SELECT id FROM outbox WHERE status = 'queued' AND (?1 = 1 OR next_attempt <= ?2) ORDER BY id",
+    "nT", all ? 1 : 0, 0);
+  return s != NULL && ids_of (s, ids, error);
 }
 
 void
@@ -1364,37 +989,48 @@ portero_outbox_row_clear (PorteroOutboxRow *r)
 gboolean
 portero_store_outbox_get (PorteroStore *store, gint64 id, PorteroOutboxRow *r, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-    "SELECT id, ticket_id, contact_id, kind, automatic, credential, recipient, envelope_from, subject,"
-    " message_id, sealed, body, status, attempts FROM outbox WHERE id = ?", error);
-  gboolean row;
   portero_outbox_row_clear (r);
+  gboolean row;
+  PorteroSqlStmt *s = first_row (store, error, &row,
+    "SELECT id, ticket_id, contact_id, kind, automatic, credential, recipient, envelope_from, subject,"
+    " message_id, sealed, body, status, attempts FROM outbox WHERE id = ?", "i", id);
   if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (s, 1, id);
-  if (!step_row (store, s, &row, error))
     return FALSE;
   if (!row)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no outbox mail %" G_GINT64_FORMAT, id);
       return FALSE;
     }
-  r->id = sqlite3_column_int64 (s, 0);
-  r->ticket_id = sqlite3_column_int64 (s, 1);
-  r->contact_id = sqlite3_column_int64 (s, 2);
-  r->kind = g_strdup ((const char *) sqlite3_column_text (s, 3));
-  r->automatic = sqlite3_column_int (s, 4);
-  r->credential = sqlite3_column_int (s, 5);
-  r->recipient = g_strdup ((const char *) sqlite3_column_text (s, 6));
-  r->envelope_from = g_strdup ((const char *) sqlite3_column_text (s, 7));
-  r->subject = g_strdup ((const char *) sqlite3_column_text (s, 8));
-  r->message_id = g_strdup ((const char *) sqlite3_column_text (s, 9));
-  r->sealed = sqlite3_column_int (s, 10);
-  if (sqlite3_column_type (s, 11) != SQLITE_NULL)
-    r->body = g_bytes_new (sqlite3_column_blob (s, 11), sqlite3_column_bytes (s, 11));
-  r->status = g_strdup ((const char *) sqlite3_column_text (s, 12));
-  r->attempts = sqlite3_column_int (s, 13);
-  sqlite3_reset (s);
+  r->id = portero_sql_column_int64 (s, 0);
+  r->ticket_id = portero_sql_column_int64 (s, 1);
+  r->contact_id = portero_sql_column_int64 (s, 2);
+  r->kind = column_dup (s, 3);
+  r->automatic = portero_sql_column_int64 (s, 4) != 0;
+  r->credential = portero_sql_column_int64 (s, 5) != 0;
+  r->recipient = column_dup (s, 6);
+  r->envelope_from = column_dup (s, 7);
+  r->subject = column_dup (s, 8);
+  r->message_id = column_dup (s, 9);
+  r->sealed = portero_sql_column_int64 (s, 10) != 0;
+  r->body = portero_sql_column_blob (s, 11);
+  r->status = column_dup (s, 12);
+  r->attempts = (int) portero_sql_column_int64 (s, 13);
+  portero_sql_reset (s);
+  return TRUE;
+}
+
+gboolean
+portero_store_outbox_claim (PorteroStore *store, gint64 id, int lease_seconds, gboolean *claimed, GError **error)
+{
+  /* One UPDATE: of two senders, one wins and the other (skipping the row
+   * the first has locked, or finding the claim) gets nothing. */
+  gint64 n = 0;
+  if (!run (store, error, &n,
+            "UPDATE outbox SET claimed = ?3 WHERE id = (SELECT id FROM outbox WHERE id = ?1 AND status = 'queued'"
+            " AND (claimed IS NULL OR claimed < ?2) @SKIP_LOCKED@)",
+            "iTT", id, 0, lease_seconds))
+    return FALSE;
+  *claimed = n == 1;
   return TRUE;
 }
 
@@ -1404,84 +1040,71 @@ portero_store_outbox_update (PorteroStore *store, gint64 id, const char *status,
 {
   /* A sent mail keeps no body: a delivered credential is gone from the
    * database (secure_delete makes that true of the file as well). */
-  sqlite3_stmt *s = stmt (store,
-    "UPDATE outbox SET status = ?2, last_error = ?3,"
-    " attempts = attempts + (?2 <> 'bounced'),"
-    " body = CASE WHEN ?2 IN ('sent','bounced') OR (?2 = 'failed' AND sealed = 1) THEN NULL ELSE body END,"
-    " sent = CASE WHEN ?2 = 'sent' THEN strftime('%Y-%m-%dT%H:%M:%SZ','now') ELSE sent END,"
-    " next_attempt = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+' || ?4 || ' seconds')"
-    " WHERE id = ?1", error);
-  if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (s, 1, id);
-  bind_text (s, 2, status);
-  bind_text (s, 3, last_error);
-  sqlite3_bind_int (s, 4, retry_seconds);
-  return run (store, s, error);
+  return run (store, error, NULL,
+              "UPDATE outbox SET status = ?2, last_error = ?3,"
+              " attempts = attempts + CASE WHEN ?2 <> 'bounced' THEN 1 ELSE 0 END,"
+              " body = CASE WHEN ?2 IN ('sent','bounced') OR (?2 = 'failed' AND sealed = 1) THEN NULL ELSE body END,"
+              " sent = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent END,"
+              " next_attempt = ?4, claimed = NULL WHERE id = ?1",
+              "ittTT", id, status, last_error, retry_seconds, 0);
 }
 
 gboolean
 portero_store_outbox_bounced (PorteroStore *store, const char *message_id, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-    "UPDATE outbox SET status = 'bounced', body = NULL WHERE message_id = ?", error);
-  if (s == NULL)
-    return FALSE;
-  bind_text (s, 1, message_id);
-  return run (store, s, error);
-}
-
-char *
-portero_store_outbox_json (PorteroStore *store, GError **error)
-{
-  sqlite3_stmt *s = stmt (store,
-    "SELECT json_group_array(json_object('id', id, 'to', recipient, 'subject', subject,"
-    " 'status', CASE WHEN held IS NULL THEN status ELSE 'held' END, 'held', held,"
-    " 'attempts', attempts, 'kind', kind, 'ticket', ticket_id, 'created', created, 'next_attempt', next_attempt,"
-    " 'last_error', last_error)) FROM (SELECT * FROM outbox ORDER BY id)", error);
-  return s ? query_json (store, s, error) : NULL;
+  return run (store, error, NULL, "UPDATE outbox SET status = 'bounced', body = NULL WHERE message_id = ?",
+              "t", message_id);
 }
 
 gboolean
 portero_store_checkpoint (PorteroStore *store, GError **error)
 {
-  return exec (store, "PRAGMA wal_checkpoint(TRUNCATE);", error);
+  return portero_sql_checkpoint (store->db, error);
 }
 
 gboolean
 portero_store_secure_delete (PorteroStore *store, GError **error)
 {
-  return exec (store, "PRAGMA secure_delete=ON", error);
+  return portero_sql_secure_delete (store->db, error);
+}
+
+gboolean
+portero_store_maintain (PorteroStore *store, GError **error)
+{
+  return portero_sql_maintain (store->db, error);
+}
+
+gboolean
+portero_store_backup (PorteroStore *store, const char *path, GError **error)
+{
+  return portero_sql_backup (store->db, path, error);
 }
 
 gboolean
 portero_store_ticket_info (PorteroStore *store, gint64 id, PorteroTicketInfo *out, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
+  portero_ticket_info_clear (out);
+  gboolean row;
+  PorteroSqlStmt *s = first_row (store, error, &row,
     "SELECT t.id, t.title, t.status, t.priority, t.source, cu.name, t.requester,"
     " coalesce(c.name, ''), t.customer_id, t.contact_id"
     " FROM tickets t JOIN customers cu ON cu.id = t.customer_id"
-    " LEFT JOIN contacts c ON c.id = t.contact_id WHERE t.id = ?", error);
-  gboolean row;
-  portero_ticket_info_clear (out);
+    " LEFT JOIN contacts c ON c.id = t.contact_id WHERE t.id = ?", "i", id);
   if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (s, 1, id);
-  if (!step_row (store, s, &row, error))
     return FALSE;
   if (!row)
     return TRUE;
-  out->id = sqlite3_column_int64 (s, 0);
-  out->title = g_strdup ((const char *) sqlite3_column_text (s, 1));
-  out->status = g_strdup ((const char *) sqlite3_column_text (s, 2));
-  out->priority = g_strdup ((const char *) sqlite3_column_text (s, 3));
-  out->source = g_strdup ((const char *) sqlite3_column_text (s, 4));
-  out->customer = g_strdup ((const char *) sqlite3_column_text (s, 5));
-  out->requester = g_strdup ((const char *) sqlite3_column_text (s, 6));
-  out->requester_name = g_strdup ((const char *) sqlite3_column_text (s, 7));
-  out->customer_id = sqlite3_column_int64 (s, 8);
-  out->contact_id = sqlite3_column_int64 (s, 9);
-  sqlite3_reset (s);
+  out->id = portero_sql_column_int64 (s, 0);
+  out->title = column_dup (s, 1);
+  out->status = column_dup (s, 2);
+  out->priority = column_dup (s, 3);
+  out->source = column_dup (s, 4);
+  out->customer = column_dup (s, 5);
+  out->requester = column_dup (s, 6);
+  out->requester_name = column_dup (s, 7);
+  out->customer_id = portero_sql_column_int64 (s, 8);
+  out->contact_id = portero_sql_column_int64 (s, 9);
+  portero_sql_reset (s);
   return TRUE;
 }
 
@@ -1502,122 +1125,66 @@ gboolean
 portero_store_ticket_update (PorteroStore *store, gint64 id, const char *status, const char *priority,
                              gint64 customer_id, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-    "UPDATE tickets SET status = coalesce(?2, status), priority = coalesce(?3, priority),"
-    " customer_id = coalesce(?4, customer_id),"
-    " updated = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1", error);
-  if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (s, 1, id);
-  bind_text (s, 2, status);
-  bind_text (s, 3, priority);
-  bind_id (s, 4, customer_id);
-  return run (store, s, error);
+  return run (store, error, NULL,
+              "UPDATE tickets SET status = coalesce(?2, status), priority = coalesce(?3, priority),"
+              " customer_id = coalesce(?4, customer_id), updated = ?5 WHERE id = ?1",
+              "ittdT", id, status, priority, customer_id, 0);
 }
 
 gboolean
 portero_store_open_tickets (PorteroStore *store, gint64 contact, gint64 customer, PorteroStatusWord status_word,
                             const char *lang, GPtrArray *lines, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
+  PorteroSqlStmt *s = portero_store_query (store, error,
     "SELECT t.id, t.title, t.status, t.updated, t.requester FROM tickets t"
     " WHERE t.status NOT IN ('closed','resolved')"
     " AND ((?1 IS NOT NULL AND t.contact_id = ?1) OR (?2 IS NOT NULL AND t.customer_id = ?2))"
-    " ORDER BY t.id", error);
+    " ORDER BY t.id", "dd", contact, customer);
+  gboolean row;
   if (s == NULL)
     return FALSE;
-  bind_id (s, 1, contact);
-  bind_id (s, 2, customer);
-  int rc;
-  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
-    g_ptr_array_add (lines, g_strdup_printf ("[#%" G_GINT64_FORMAT "] %s (%s, %s%s%s)",
-                                             (gint64) sqlite3_column_int64 (s, 0),
-                                             (const char *) sqlite3_column_text (s, 1),
-                                             status_word ? status_word ((const char *) sqlite3_column_text (s, 2), lang)
-                                                         : (const char *) sqlite3_column_text (s, 2),
-                                             (const char *) sqlite3_column_text (s, 3),
-                                             customer ? ", " : "",
-                                             customer ? (const char *) sqlite3_column_text (s, 4) : ""));
-  sqlite3_reset (s);
-  return rc == SQLITE_DONE ? TRUE : fail (store, rc, error);
+  while (portero_sql_step (s, &row, error))
+    {
+      if (!row)
+        return TRUE;
+      const char *status = portero_sql_column_text (s, 2);
+      g_ptr_array_add (lines, g_strdup_printf ("[#%" G_GINT64_FORMAT "] %s (%s, %s%s%s)",
+                                               portero_sql_column_int64 (s, 0), portero_sql_column_text (s, 1),
+                                               status_word ? status_word (status, lang) : status,
+                                               portero_sql_column_text (s, 3), customer ? ", " : "",
+                                               customer ? portero_sql_column_text (s, 4) : ""));
+    }
+  return FALSE;
 }
 
 gboolean
 portero_store_contact_by_address (PorteroStore *store, const char *address, gint64 *id, GError **error)
 {
-  return lookup_id (store, "SELECT contact_id FROM contact_emails WHERE email = ?", address, id, error);
-}
-
-gboolean
-portero_store_maintain (PorteroStore *store, GError **error)
-{
-  return exec (store, "PRAGMA secure_delete=ON; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);", error);
-}
-
-/* Run a statement with up to three text or id parameters: the many small
- * UPDATEs and DELETEs of the technician's commands. */
-static gboolean
-change (PorteroStore *store, const char *sql, gint64 a, gint64 b, const char *text, int *changes, GError **error)
-{
-  sqlite3_stmt *s = stmt (store, sql, error);
-  if (s == NULL)
-    return FALSE;
-  bind_id (s, 1, a);
-  bind_id (s, 2, b);
-  bind_text (s, 3, text);
-  if (!run (store, s, error))
-    return FALSE;
-  if (changes)
-    *changes = sqlite3_changes (store->db);
-  return TRUE;
+  return value (store, error, id, "SELECT contact_id FROM contact_emails WHERE email = ?", "t", address);
 }
 
 gboolean
 portero_store_ticket_last_mail (PorteroStore *store, gint64 ticket, char **message_id, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-    "SELECT message_id FROM messages WHERE ticket_id = ? AND kind = 'mail' AND message_id <> ''"
-    " ORDER BY id DESC LIMIT 1", error);
-  gboolean row;
   *message_id = NULL;
+  gboolean row;
+  PorteroSqlStmt *s = first_row (store, error, &row,
+    "SELECT message_id FROM messages WHERE ticket_id = ? AND kind = 'mail' AND message_id <> ''"
+    " ORDER BY id DESC LIMIT 1", "i", ticket);
   if (s == NULL)
     return FALSE;
-  sqlite3_bind_int64 (s, 1, ticket);
-  if (!step_row (store, s, &row, error))
-    return FALSE;
   if (row)
-    *message_id = g_strdup ((const char *) sqlite3_column_text (s, 0));
-  sqlite3_reset (s);
+    *message_id = column_dup (s, 0);
+  portero_sql_reset (s);
   return TRUE;
 }
 
 gboolean
 portero_store_ticket_set_contact (PorteroStore *store, gint64 ticket, gint64 contact, GError **error)
 {
-  return change (store,
-                 "UPDATE tickets SET contact_id = ?2, customer_id = (SELECT customer_id FROM contacts WHERE id = ?2),"
-                 " updated = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1 AND ?3 IS NULL",
-                 ticket, contact, NULL, NULL, error);
-}
-
-char *
-portero_store_customer_json (PorteroStore *store, gint64 id, GError **error)
-{
-  sqlite3_stmt *s = stmt (store,
-    "SELECT json_object('name', c.name,"
-    " 'domains', json((SELECT json_group_array(domain) FROM"
-    "   (SELECT domain FROM domains WHERE customer_id = c.id ORDER BY domain))),"
-    " 'contacts', (SELECT count(*) FROM contacts WHERE customer_id = c.id),"
-    " 'main_contacts', json((SELECT json_group_array(email) FROM (SELECT e.email FROM contacts k"
-    "   JOIN contact_emails e ON e.contact_id = k.id AND e.is_primary = 1"
-    "   WHERE k.customer_id = c.id AND k.main = 1 ORDER BY e.email))),"
-    " 'tickets', (SELECT count(*) FROM tickets WHERE customer_id = c.id),"
-    " 'open_tickets', (SELECT count(*) FROM tickets WHERE customer_id = c.id AND status NOT IN ('closed','resolved')),"
-    " 'default', " JSON_BOOL ("c.is_default") ", 'created', c.created)"
-    " FROM customers c WHERE c.id = ?", error);
-  if (s == NULL)
-    return NULL;
-  return query_json_one (store, s, "customer", id, error);
+  return run (store, error, NULL,
+              "UPDATE tickets SET contact_id = ?2, customer_id = (SELECT customer_id FROM contacts WHERE id = ?2),"
+              " updated = ?3 WHERE id = ?1", "iiT", ticket, contact, 0);
 }
 
 gboolean
@@ -1631,30 +1198,17 @@ portero_store_customer_rename (PorteroStore *store, gint64 id, const char *name,
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "\"%s\" exists already", name);
       return FALSE;
     }
-  return change (store, "UPDATE customers SET name = ?3 WHERE id = ?1 AND ?2 IS NULL", id, 0, name, NULL, error);
+  return run (store, error, NULL, "UPDATE customers SET name = ? WHERE id = ?", "ti", name, id);
 }
 
 gboolean
 portero_store_domain_remove (PorteroStore *store, const char *domain, gboolean *removed, GError **error)
 {
-  int n = 0;
-  if (!change (store, "DELETE FROM domains WHERE domain = ?3 AND ?1 IS NULL AND ?2 IS NULL", 0, 0, domain, &n, error))
+  gint64 n = 0;
+  if (!run (store, error, &n, "DELETE FROM domains WHERE domain = ?", "t", domain))
     return FALSE;
   *removed = n > 0;
   return TRUE;
-}
-
-char *
-portero_store_domains_json (PorteroStore *store, gint64 customer, GError **error)
-{
-  sqlite3_stmt *s = stmt (store,
-    "SELECT json_group_array(json_object('domain', d.domain, 'customer', c.name))"
-    " FROM (SELECT * FROM domains WHERE ?1 IS NULL OR customer_id = ?1 ORDER BY domain) d"
-    " JOIN customers c ON c.id = d.customer_id", error);
-  if (s == NULL)
-    return NULL;
-  bind_id (s, 1, customer);
-  return query_json (store, s, error);
 }
 
 gboolean
@@ -1663,18 +1217,22 @@ portero_store_domain_apply_existing (PorteroStore *store, const char *domain, gi
 {
   /* Contacts of the default customer with an address at DOMAIN move, and
    * so do their tickets that are still filed under the default customer. */
-  /* substr, not LIKE: "_" in a domain is no wildcard. */
+  /* An escaped LIKE pattern: "_" in a domain is no wildcard. */
 #define MOVING \
   "SELECT c.id FROM contacts c WHERE c.customer_id = (SELECT id FROM customers WHERE is_default = 1)" \
-  " AND EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id" \
-  "             AND substr(e.email, -length(?3) - 1) = '@' || ?3) AND ?2 IS NULL"
-  if (!change (store,
-               "UPDATE tickets SET customer_id = ?1 WHERE customer_id = (SELECT id FROM customers WHERE is_default = 1)"
-               " AND contact_id IN (" MOVING ")", customer, 0, domain, NULL, error))
+  " AND EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id AND e.email LIKE ?2 ESCAPE '\\')"
+  g_autofree char *pattern = like_pattern ("%@", domain, "");
+  gint64 n = 0;
+  if (!run (store, error, NULL,
+            "UPDATE tickets SET customer_id = ?1 WHERE customer_id = (SELECT id FROM customers WHERE is_default = 1)"
+            " AND contact_id IN (" MOVING ")", "it", customer, pattern)
+      || !run (store, error, &n, "UPDATE contacts SET customer_id = ?1 WHERE id IN (" MOVING ")",
+               "it", customer, pattern))
     return FALSE;
-  return change (store, "UPDATE contacts SET customer_id = ?1 WHERE id IN (" MOVING ")",
-                 customer, 0, domain, moved, error);
 #undef MOVING
+  if (moved)
+    *moved = (int) n;
+  return TRUE;
 }
 
 gboolean
@@ -1690,23 +1248,21 @@ portero_store_contact_email_add (PorteroStore *store, gint64 contact, const char
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "%s belongs to another contact already", address);
       return FALSE;
     }
-  return change (store, "INSERT INTO contact_emails(email, contact_id) VALUES (?3, ?1) -- ?2", contact, 0, address,
-                 NULL, error);
+  return run (store, error, NULL, "INSERT INTO contact_emails(email, contact_id) VALUES (?, ?)", "ti", address,
+              contact);
 }
 
 gboolean
 portero_store_contact_email_remove (PorteroStore *store, gint64 contact, const char *address, GError **error)
 {
-  sqlite3_stmt *s = stmt (store, "SELECT count(*), sum(email = ?2) FROM contact_emails WHERE contact_id = ?1", error);
   gboolean row;
+  PorteroSqlStmt *s = first_row (store, error, &row,
+    "SELECT count(*), sum(CASE WHEN email = ?2 THEN 1 ELSE 0 END) FROM contact_emails WHERE contact_id = ?1",
+    "it", contact, address);
   if (s == NULL)
     return FALSE;
-  sqlite3_bind_int64 (s, 1, contact);
-  bind_text (s, 2, address);
-  if (!step_row (store, s, &row, error))
-    return FALSE;
-  int total = sqlite3_column_int (s, 0), mine = sqlite3_column_int (s, 1);
-  sqlite3_reset (s);
+  gint64 total = row ? portero_sql_column_int64 (s, 0) : 0, mine = row ? portero_sql_column_int64 (s, 1) : 0;
+  portero_sql_reset (s);
   if (mine == 0)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "%s is not an address of this contact", address);
@@ -1719,216 +1275,127 @@ portero_store_contact_email_remove (PorteroStore *store, gint64 contact, const c
       return FALSE;
     }
   /* When the primary address goes, the oldest remaining one takes its place. */
-  return change (store, "DELETE FROM contact_emails WHERE contact_id = ?1 AND email = ?3 -- ?2", contact, 0, address,
-                 NULL, error)
-         && change (store,
-                    "UPDATE contact_emails SET is_primary = 1 WHERE contact_id = ?1 AND ?2 IS NULL AND ?3 IS NULL"
-                    " AND NOT EXISTS (SELECT 1 FROM contact_emails WHERE contact_id = ?1 AND is_primary = 1)"
-                    " AND rowid = (SELECT min(rowid) FROM contact_emails WHERE contact_id = ?1)",
-                    contact, 0, NULL, NULL, error);
+  return run (store, error, NULL, "DELETE FROM contact_emails WHERE contact_id = ? AND email = ?", "it", contact,
+              address)
+         && run (store, error, NULL,
+                 "UPDATE contact_emails SET is_primary = 1 WHERE contact_id = ?1"
+                 " AND NOT EXISTS (SELECT 1 FROM contact_emails WHERE contact_id = ?1 AND is_primary = 1)"
+                 " AND @ROWID@ = (SELECT min(@ROWID@) FROM contact_emails WHERE contact_id = ?1)", "i", contact);
 }
 
 gboolean
 portero_store_contact_update (PorteroStore *store, gint64 contact, int main, int auto_tickets, const char *name,
                               gint64 customer, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
+  PorteroSqlStmt *s = portero_store_query (store, error,
     "UPDATE contacts SET main = coalesce(?2, main), auto_tickets = coalesce(?3, auto_tickets),"
-    " name = coalesce(?4, name), customer_id = coalesce(?5, customer_id) WHERE id = ?1", error);
+    " name = coalesce(?4, name), customer_id = coalesce(?5, customer_id) WHERE id = ?1",
+    "iiitd", contact, (gint64) main, (gint64) auto_tickets, name, customer);
+  gboolean row;
   if (s == NULL)
     return FALSE;
-  sqlite3_bind_int64 (s, 1, contact);
+  /* -1: keep */
   if (main < 0)
-    sqlite3_bind_null (s, 2);
-  else
-    sqlite3_bind_int (s, 2, main);
+    portero_sql_bind_null (s, 2);
   if (auto_tickets < 0)
-    sqlite3_bind_null (s, 3);
-  else
-    sqlite3_bind_int (s, 3, auto_tickets);
-  bind_text (s, 4, name);
-  bind_id (s, 5, customer);
-  return run (store, s, error);
+    portero_sql_bind_null (s, 3);
+  if (!portero_sql_step (s, &row, error))
+    return FALSE;
+  portero_sql_reset (s);
+  return TRUE;
 }
 
 gboolean
 portero_store_contact_merge (PorteroStore *store, gint64 from, gint64 into, GError **error)
 {
-  static const char *const moves[] = {
-    "UPDATE contact_emails SET contact_id = ?2, is_primary = 0 WHERE contact_id = ?1 AND ?3 IS NULL",
-    "UPDATE tickets SET contact_id = ?2 WHERE contact_id = ?1 AND ?3 IS NULL",
-    "UPDATE messages SET contact_id = ?2 WHERE contact_id = ?1 AND ?3 IS NULL",
-    "UPDATE outbox SET contact_id = ?2 WHERE contact_id = ?1 AND ?3 IS NULL",
-    "DELETE FROM reset_tokens WHERE contact_id = ?1 AND ?2 IS NOT NULL AND ?3 IS NULL",
-    "DELETE FROM contacts WHERE id = ?1 AND ?2 IS NOT NULL AND ?3 IS NULL",
-  };
-  for (gsize i = 0; i < G_N_ELEMENTS (moves); i++)
-    if (!change (store, moves[i], from, into, NULL, NULL, error))
-      return FALSE;
-  return TRUE;
+  return run (store, error, NULL, "UPDATE contact_emails SET contact_id = ?2, is_primary = 0 WHERE contact_id = ?1",
+              "ii", from, into)
+         && run (store, error, NULL, "UPDATE tickets SET contact_id = ?2 WHERE contact_id = ?1", "ii", from, into)
+         && run (store, error, NULL, "UPDATE messages SET contact_id = ?2 WHERE contact_id = ?1", "ii", from, into)
+         && run (store, error, NULL, "UPDATE outbox SET contact_id = ?2 WHERE contact_id = ?1", "ii", from, into)
+         && run (store, error, NULL, "DELETE FROM reset_tokens WHERE contact_id = ?", "i", from)
+         && run (store, error, NULL, "DELETE FROM contacts WHERE id = ?", "i", from);
 }
 
 gboolean
 portero_store_contact_delete (PorteroStore *store, gint64 contact, gboolean erase, GError **error)
 {
-  if (erase)
-    {
-      /* Data-protection erasure: the raw bytes, text and attachment names of
-       * their messages go; a placeholder keeps the threads readable. */
-      if (!change (store,
-                   "DELETE FROM attachments WHERE message_id IN (SELECT id FROM messages WHERE contact_id = ?1"
-                   " OR from_addr IN (SELECT email FROM contact_emails WHERE contact_id = ?1)) AND ?2 IS NULL AND ?3 IS NULL",
-                   contact, 0, NULL, NULL, error)
-          || !change (store,
-                      "UPDATE messages SET raw = NULL, body = ?3, subject = ?3, from_name = '', from_addr = '',"
-                      " envelope_sender = NULL WHERE (contact_id = ?1"
-                      " OR from_addr IN (SELECT email FROM contact_emails WHERE contact_id = ?1)) AND ?2 IS NULL",
-                      contact, 0, "(erased)", NULL, error)
-          || !change (store,
-                      "UPDATE tickets SET requester = ?3 WHERE (contact_id = ?1"
-                      " OR requester IN (SELECT email FROM contact_emails WHERE contact_id = ?1)) AND ?2 IS NULL",
-                      contact, 0, "(erased)", NULL, error)
-          || !change (store, "DELETE FROM outbox WHERE contact_id = ?1 AND ?2 IS NULL AND ?3 IS NULL",
-                      contact, 0, NULL, NULL, error))
-        return FALSE;
-    }
-  return change (store, "DELETE FROM contacts WHERE id = ?1 AND ?2 IS NULL AND ?3 IS NULL", contact, 0, NULL, NULL, error);
+  /* Data-protection erasure: the raw bytes, text and attachment names of
+   * their messages go; a placeholder keeps the threads readable. */
+#define THEIRS(column) \
+  "(contact_id = ?1 OR " column " IN (SELECT email FROM contact_emails WHERE contact_id = ?1))"
+  if (erase
+      && !(run (store, error, NULL,
+                "DELETE FROM attachments WHERE message_id IN (SELECT id FROM messages WHERE " THEIRS ("from_addr") ")",
+                "i", contact)
+           && run (store, error, NULL,
+                   "UPDATE messages SET raw = NULL, body = ?2, subject = ?2, from_name = '', from_addr = '',"
+                   " envelope_sender = NULL WHERE " THEIRS ("from_addr"), "it", contact, "(erased)")
+           && run (store, error, NULL, "UPDATE tickets SET requester = ?2 WHERE " THEIRS ("requester"),
+                   "it", contact, "(erased)")
+           && run (store, error, NULL, "DELETE FROM outbox WHERE contact_id = ?", "i", contact)))
+    return FALSE;
+  return run (store, error, NULL, "DELETE FROM contacts WHERE id = ?", "i", contact);
 }
 
 gboolean
-portero_store_outbox_queued_for (PorteroStore *store, gint64 contact, int *count, GError **error)
+portero_store_contact_erase_titles (PorteroStore *store, gint64 contact, GError **error)
 {
-  gint64 n = 0;
-  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, contact);
-  if (!lookup_id (store, "SELECT count(*) FROM outbox WHERE status = 'queued' AND contact_id = CAST(? AS INTEGER)",
-                  id, &n, error))
-    return FALSE;
-  *count = (int) n;
-  return TRUE;
+  return run (store, error, NULL, "UPDATE tickets SET title = ?2 WHERE " THEIRS ("requester"),
+              "it", contact, "(erased)");
+#undef THEIRS
 }
 
-char *
-portero_store_message_json (PorteroStore *store, gint64 id, GError **error)
+gboolean
+portero_store_outbox_queued_for (PorteroStore *store, gint64 contact, int *n, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-    "SELECT json_object('id', m.id, 'kind', m.kind, 'ticket', m.ticket_id, 'from', m.from_addr, 'name', m.from_name,"
-    " 'date', m.date, 'subject', m.subject, 'body', m.body, 'message_id', m.message_id,"
-    " 'envelope_sender', m.envelope_sender, 'envelope_recipient', m.envelope_recipient,"
-    " 'original_recipient', m.original_recipient, 'queue_id', m.queue_id, 'received', m.received,"
-    " 'recipients', json((SELECT json_group_array(r.recipient) FROM"
-    "    (SELECT recipient FROM message_recipients WHERE message_id = m.id ORDER BY received, rowid) r)),"
-    " 'reason', m.unfiled_reason, 'size', m.raw_size,"
-    " 'attachments', json((SELECT json_group_array(json_object('name', a.name, 'type', a.type, 'size', a.size))"
-    "    FROM (SELECT * FROM attachments WHERE message_id = m.id ORDER BY id) a)),"
-    " 'auto', " JSON_BOOL ("m.auto") ", 'spam', " JSON_BOOL ("m.spam") ", 'id_reused', " JSON_BOOL ("m.id_reused") ")"
-    " FROM messages m WHERE m.id = ?", error);
-  if (s == NULL)
-    return NULL;
-  return query_json_one (store, s, "message", id, error);
+  return count (store, error, n, "SELECT count(*) FROM outbox WHERE status = 'queued' AND contact_id = ?", "i", contact);
 }
 
 gboolean
 portero_store_message_envelope (PorteroStore *store, gint64 id, char **sender, char **recipient, char **original,
                                 char **queue_id, GError **error)
 {
-  sqlite3_stmt *s = stmt (store,
-    "SELECT envelope_sender, envelope_recipient, original_recipient, queue_id FROM messages WHERE id = ?", error);
   gboolean row;
+  PorteroSqlStmt *s = first_row (store, error, &row,
+    "SELECT envelope_sender, envelope_recipient, original_recipient, queue_id FROM messages WHERE id = ?", "i", id);
   if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (s, 1, id);
-  if (!step_row (store, s, &row, error))
     return FALSE;
   if (!row)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no message %" G_GINT64_FORMAT, id);
       return FALSE;
     }
-  *sender = g_strdup ((const char *) sqlite3_column_text (s, 0));
-  *recipient = g_strdup ((const char *) sqlite3_column_text (s, 1));
-  *original = g_strdup ((const char *) sqlite3_column_text (s, 2));
-  *queue_id = g_strdup ((const char *) sqlite3_column_text (s, 3));
-  sqlite3_reset (s);
+  *sender = column_dup (s, 0);
+  *recipient = column_dup (s, 1);
+  *original = column_dup (s, 2);
+  *queue_id = column_dup (s, 3);
+  portero_sql_reset (s);
   return TRUE;
 }
 
 gboolean
 portero_store_message_delete (PorteroStore *store, gint64 id, GError **error)
 {
-  return change (store, "DELETE FROM messages WHERE id = ?1 AND ?2 IS NULL AND ?3 IS NULL", id, 0, NULL, NULL, error);
+  return run (store, error, NULL, "DELETE FROM messages WHERE id = ?", "i", id);
 }
 
 gboolean
 portero_store_reset_tokens_expire (PorteroStore *store, int *removed, GError **error)
 {
-  return change (store,
-                 "DELETE FROM reset_tokens WHERE expires <= strftime('%Y-%m-%dT%H:%M:%SZ','now')"
-                 " AND ?1 IS NULL AND ?2 IS NULL AND ?3 IS NULL", 0, 0, NULL, removed, error);
-}
-
-gboolean
-portero_store_backup (PorteroStore *store, const char *path, GError **error)
-{
-  sqlite3 *dest = NULL;
-  int rc = sqlite3_open_v2 (path, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-  if (rc == SQLITE_OK)
-    {
-      /* The online backup API: a consistent copy while mail arrives. */
-      sqlite3_backup *b = sqlite3_backup_init (dest, "main", store->db, "main");
-      if (b == NULL)
-        rc = sqlite3_errcode (dest);
-      else
-        {
-          do
-            {
-              rc = sqlite3_backup_step (b, 256);
-              if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-                sqlite3_sleep (50);
-            }
-          while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-          sqlite3_backup_finish (b);
-          if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-        }
-    }
-  if (rc != SQLITE_OK)
-    {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "backup to %s: %s", path,
-                   dest ? sqlite3_errmsg (dest) : sqlite3_errstr (rc));
-      sqlite3_close (dest);
-      return FALSE;
-    }
-  sqlite3_close (dest);
+  gint64 n = 0;
+  if (!run (store, error, &n, "DELETE FROM reset_tokens WHERE expires <= ?", "T", 0))
+    return FALSE;
+  if (removed)
+    *removed = (int) n;
   return TRUE;
 }
 
 /* ---- section: customers and contacts (technician's commands) ---- */
 
-gboolean
-portero_store_contact_erase_titles (PorteroStore *store, gint64 contact, GError **error)
-{
-  return change (store,
-                 "UPDATE tickets SET title = ?3 WHERE (contact_id = ?1"
-                 " OR requester IN (SELECT email FROM contact_emails WHERE contact_id = ?1)) AND ?2 IS NULL",
-                 contact, 0, "(erased)", NULL, error);
-}
-
 /* ---- section: import ---- */
 
 /* ---- section: messages, tickets, templates, resets ---- */
-
-char *
-portero_store_messages_json (PorteroStore *store, GError **error)
-{
-  /* Inbound rows are those with a content hash: notes and copies of sent
-   * mail that portero wrote itself have none. */
-  sqlite3_stmt *s = stmt (store,
-    "SELECT json_group_array(json_object('id', id, 'kind', kind, 'ticket', ticket_id, 'from', from_addr,"
-    " 'date', date, 'subject', subject, 'reason', unfiled_reason,"
-    " 'auto', " JSON_BOOL ("auto") ", 'spam', " JSON_BOOL ("spam") ", 'size', raw_size))"
-    " FROM (SELECT * FROM messages WHERE content_hash <> '' ORDER BY id)", error);
-  return s ? query_json (store, s, error) : NULL;
-}
 
 
 /* ---- section: mail held back, per contact ---- */
@@ -1937,23 +1404,20 @@ gboolean
 portero_store_contact_held_mail (PorteroStore *store, gint64 contact, guint max, GPtrArray *rows, GError **error)
 {
   /* Held rows are never sent: `held` names the limit that stopped them. */
-  sqlite3_stmt *s = stmt (store,
-    "SELECT created, kind, subject, held FROM outbox WHERE contact_id = ? AND held IS NOT NULL"
-    " ORDER BY id DESC LIMIT ?", error);
-  if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (s, 1, contact);
-  sqlite3_bind_int64 (s, 2, max);
-  int rc;
-  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+  PorteroSqlStmt *s = portero_store_query (store, error,
+    "SELECT created, kind, subject, held FROM outbox WHERE contact_id = ?1 AND held IS NOT NULL"
+    " ORDER BY id DESC LIMIT ?2", "in", contact, (int) max);
+  gboolean row;
+  while (s != NULL && portero_sql_step (s, &row, error))
     {
-      char **row = g_new0 (char *, 5);
+      if (!row)
+        return TRUE;
+      char **r = g_new0 (char *, 5);
       for (int i = 0; i < 4; i++)
-        row[i] = g_strdup ((const char *) sqlite3_column_text (s, i));
-      g_ptr_array_add (rows, row);
+        r[i] = column_dup (s, i);
+      g_ptr_array_add (rows, r);
     }
-  sqlite3_reset (s);
-  return rc == SQLITE_DONE ? TRUE : fail (store, rc, error);
+  return FALSE;
 }
 
 /* ---- section: knowledge base ---- */
@@ -1961,59 +1425,38 @@ portero_store_contact_held_mail (PorteroStore *store, gint64 contact, guint max,
 gboolean
 portero_store_kb_stamps (PorteroStore *store, GHashTable *stamps, GError **error)
 {
-  sqlite3_stmt *s = stmt (store, "SELECT file, stamp FROM kb_articles", error);
-  if (s == NULL)
-    return FALSE;
-  int rc;
-  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
-    g_hash_table_insert (stamps, g_strdup ((const char *) sqlite3_column_text (s, 0)),
-                         g_strdup ((const char *) sqlite3_column_text (s, 1)));
-  sqlite3_reset (s);
-  return rc == SQLITE_DONE ? TRUE : fail (store, rc, error);
+  PorteroSqlStmt *s = portero_store_query (store, error, "SELECT file, stamp FROM kb_articles", "");
+  gboolean row;
+  while (s != NULL && portero_sql_step (s, &row, error))
+    {
+      if (!row)
+        return TRUE;
+      g_hash_table_insert (stamps, column_dup (s, 0), column_dup (s, 1));
+    }
+  return FALSE;
 }
 
 gboolean
 portero_store_kb_remove (PorteroStore *store, const char *file, GError **error)
 {
-  sqlite3_stmt *s = stmt (store, "DELETE FROM kb_search WHERE rowid = (SELECT id FROM kb_articles WHERE file = ?1)",
-                          error);
-  if (s == NULL)
-    return FALSE;
-  bind_text (s, 1, file);
-  if (!run (store, s, error))
-    return FALSE;
-  s = stmt (store, "DELETE FROM kb_articles WHERE file = ?1", error);
-  if (s == NULL)
-    return FALSE;
-  bind_text (s, 1, file);
-  return run (store, s, error);
+  return run (store, error, NULL,
+              "DELETE FROM kb_search WHERE rowid = (SELECT id FROM kb_articles WHERE file = ?1)", "t", file)
+         && run (store, error, NULL, "DELETE FROM kb_articles WHERE file = ?1", "t", file);
 }
 
 gboolean
 portero_store_kb_put (PorteroStore *store, const PorteroKbRow *r, GError **error)
 {
-  if (!portero_store_kb_remove (store, r->file, error))
-    return FALSE;
-  sqlite3_stmt *s = stmt (store,
-    "INSERT INTO kb_articles(file, name, lang, title, keywords, visibility, customer, html, text, stamp)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", error);
-  if (s == NULL)
-    return FALSE;
-  const char *v[] = { r->file, r->name, r->lang, r->title, r->keywords ? r->keywords : "", r->visibility,
-                      r->customer, r->html, r->text, r->stamp };
-  for (int i = 0; i < (int) G_N_ELEMENTS (v); i++)
-    bind_text (s, i + 1, v[i]);
-  if (!run (store, s, error))
-    return FALSE;
-  gint64 id = sqlite3_last_insert_rowid (store->db);
-  s = stmt (store, "INSERT INTO kb_search(rowid, title, keywords, text) VALUES (?1, ?2, ?3, ?4)", error);
-  if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (s, 1, id);
-  bind_text (s, 2, r->title);
-  bind_text (s, 3, r->keywords ? r->keywords : "");
-  bind_text (s, 4, r->text);
-  return run (store, s, error);
+  gint64 id = 0;
+  const char *keywords = r->keywords ? r->keywords : "";
+  return portero_store_kb_remove (store, r->file, error)
+         && value (store, error, &id,
+                   "INSERT INTO kb_articles(file, name, lang, title, keywords, visibility, customer, html, text, stamp)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+                   "tttttttttt", r->file, r->name, r->lang, r->title, keywords, r->visibility, r->customer,
+                   r->html, r->text, r->stamp)
+         && run (store, error, NULL, "INSERT INTO kb_search(rowid, title, keywords, text) VALUES (?1, ?2, ?3, ?4)",
+                 "ittt", id, r->title, keywords, r->text);
 }
 
 gboolean
@@ -2021,31 +1464,7 @@ portero_store_kb_optimize (PorteroStore *store, GError **error)
 {
   /* One segment instead of one an insert: a delivery's search then reads
    * one b-tree per term, not dozens. */
-  return exec (store, "INSERT INTO kb_search(kb_search) VALUES ('optimize')", error);
-}
-
-/* Who may read an article: ?A all (technicians), ?C any real customer's
- * contact, ?N the name of the reader's customer. Internal ones only for all. */
-#define KB_VISIBLE(a, all, customers, name) \
-  "(" all " OR " a ".visibility = 'public' OR (" a ".visibility = 'customers' AND " customers ")" \
-  " OR (" a ".visibility = 'customer' AND " a ".customer = " name " COLLATE NOCASE))"
-
-char *
-portero_store_kb_json (PorteroStore *store, const PorteroKbAudience *audience, const char *name, GError **error)
-{
-  /* One statement for a listing (?4 NULL) and for one article's versions. */
-  sqlite3_stmt *s = stmt (store,
-    "SELECT json_group_array(json_object('name', name, 'lang', lang, 'title', title, 'keywords', keywords,"
-    " 'visibility', visibility, 'customer', customer, 'file', file, 'text', text, 'html', html))"
-    " FROM (SELECT * FROM kb_articles a WHERE (?4 IS NULL OR a.name = ?4)"
-    " AND " KB_VISIBLE ("a", "?1", "?2", "?3") " ORDER BY a.name, a.lang)", error);
-  if (s == NULL)
-    return NULL;
-  sqlite3_bind_int (s, 1, audience->all);
-  sqlite3_bind_int (s, 2, audience->customers);
-  bind_text (s, 3, audience->customer);
-  bind_text (s, 4, name);
-  return query_json (store, s, error);
+  return run (store, error, NULL, "INSERT INTO kb_search(kb_search) VALUES ('optimize')", "");
 }
 
 void
@@ -2085,31 +1504,26 @@ portero_store_kb_search (PorteroStore *store, const char *const *terms, const Po
     }
   if (query->len == 0)
     return TRUE;
-  sqlite3_stmt *s = stmt (store,
+  PorteroSqlStmt *s = portero_store_query (store, error,
     "SELECT a.name, a.lang, a.title, a.visibility, a.text, a.html, -bm25(kb_search, 8.0, 5.0, 1.0) AS score"
     " FROM kb_search JOIN kb_articles a ON a.id = kb_search.rowid"
-    " WHERE kb_search MATCH ?4 AND " KB_VISIBLE ("a", "?1", "?2", "?3")
-    " ORDER BY score DESC, a.name LIMIT ?5", error);
-  if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int (s, 1, audience->all);
-  sqlite3_bind_int (s, 2, audience->customers);
-  bind_text (s, 3, audience->customer);
-  bind_text (s, 4, query->str);
-  sqlite3_bind_int (s, 5, limit);
-  int rc;
-  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    " WHERE kb_search MATCH ?4 AND " PORTERO_STORE_KB_VISIBLE ("a", "?1", "?2", "?3")
+    " ORDER BY score DESC, a.name LIMIT ?5",
+    "nntti", (int) audience->all, (int) audience->customers, audience->customer, query->str, (gint64) limit);
+  gboolean row;
+  while (s != NULL && portero_sql_step (s, &row, error))
     {
+      if (!row)
+        return TRUE;
       PorteroKbHit *h = g_new0 (PorteroKbHit, 1);
-      h->name = g_strdup ((const char *) sqlite3_column_text (s, 0));
-      h->lang = g_strdup ((const char *) sqlite3_column_text (s, 1));
-      h->title = g_strdup ((const char *) sqlite3_column_text (s, 2));
-      h->visibility = g_strdup ((const char *) sqlite3_column_text (s, 3));
-      h->text = g_strdup ((const char *) sqlite3_column_text (s, 4));
-      h->html = g_strdup ((const char *) sqlite3_column_text (s, 5));
-      h->score = sqlite3_column_double (s, 6);
+      h->name = column_dup (s, 0);
+      h->lang = column_dup (s, 1);
+      h->title = column_dup (s, 2);
+      h->visibility = column_dup (s, 3);
+      h->text = column_dup (s, 4);
+      h->html = column_dup (s, 5);
+      h->score = g_ascii_strtod (portero_sql_column_text (s, 6), NULL);
       g_ptr_array_add (hits, h);
     }
-  sqlite3_reset (s);
-  return rc == SQLITE_DONE ? TRUE : fail (store, rc, error);
+  return FALSE;
 }

@@ -1,9 +1,10 @@
-/* store - the SQLite database: every SQL statement, migrations, transactions
+/* store - the database: every SQL statement, migrations, transactions
  *
- * Nothing outside this module speaks SQL, so that another backend can be put
- * behind the same functions. Every failure of the database itself (busy past
- * the timeout, read-only, disk full, I/O, missing file) is reported as
- * PORTERO_ERROR_TEMPFAIL: an administrator or a retry can fix it. */
+ * Nothing outside this module speaks SQL or knows which engine runs: an
+ * SQLite file or a PostgreSQL database (sql.h). Every failure of the
+ * database itself (busy past the timeout, read-only, disk full, I/O, missing
+ * file, server down) is reported as PORTERO_ERROR_TEMPFAIL: an
+ * administrator or a retry can fix it. */
 #pragma once
 #include <glib.h>
 
@@ -14,9 +15,18 @@ typedef enum {
   PORTERO_STORE_WRITE,
 } PorteroStoreMode;
 
-/* Create a new database at PATH (refusing an existing file), apply every
+/* Create a new database at PATH, an SQLite file or a postgresql:// URI
+ * (refusing an existing file or an initialised database), apply every
  * migration and add the default customer DEFAULT_CUSTOMER. */
 gboolean portero_store_create (const char *path, const char *default_customer, GError **error);
+
+/* Whether PATH names a database on a server (a postgresql:// URI) rather
+ * than a file. */
+gboolean portero_store_is_server (const char *path);
+/* For a database on a server: create the schema when the database is
+ * empty (*CREATED), or bring it up to date. */
+gboolean portero_store_init (const char *path, const char *default_customer, int busy_timeout,
+                             gboolean *created, GError **error);
 
 /* Open an existing, initialised database. BUSY_TIMEOUT in seconds. */
 PorteroStore *portero_store_open (const char *path, PorteroStoreMode mode, int busy_timeout,
@@ -30,6 +40,9 @@ void portero_store_set_deadline (PorteroStore *store, gint64 deadline);
 
 /* The schema version this program writes. */
 int portero_store_schema_version (void);
+/* What portero check reports: the engine ("sqlite", "postgresql"), its
+ * version, and the database's schema version. */
+gboolean portero_store_describe (PorteroStore *store, char **backend, char **server, int *schema, GError **error);
 
 /* Write transactions: BEGIN IMMEDIATE, so that the lock is taken (or the
  * busy timeout spent) before any work, never half-way through it. */
@@ -206,6 +219,10 @@ gboolean portero_store_outbox_add (PorteroStore *store, const PorteroOutboxRow *
 gboolean portero_store_outbox_get (PorteroStore *store, gint64 id, PorteroOutboxRow *row, GError **error);
 /* Ids of queued mail due now (or all queued mail when ALL). */
 gboolean portero_store_outbox_due (PorteroStore *store, gboolean all, GArray *ids, GError **error);
+/* Take mail ID for sending for LEASE_SECONDS: *CLAIMED false when it is no
+ * longer due or another sender (another host's maintain) has it. */
+gboolean portero_store_outbox_claim (PorteroStore *store, gint64 id, int lease_seconds, gboolean *claimed,
+                                     GError **error);
 /* Record an attempt: STATUS queued (retry in RETRY_SECONDS), sent, failed. */
 gboolean portero_store_outbox_update (PorteroStore *store, gint64 id, const char *status, const char *last_error,
                                       int retry_seconds, GError **error);
@@ -299,7 +316,8 @@ gboolean portero_store_message_envelope (PorteroStore *store, gint64 id, char **
                                          char **original, char **queue_id, GError **error);
 gboolean portero_store_message_delete (PorteroStore *store, gint64 id, GError **error);
 gboolean portero_store_reset_tokens_expire (PorteroStore *store, int *removed, GError **error);
-/* A consistent copy of the database at PATH (sqlite's online backup API). */
+/* A consistent copy of the database at PATH (sqlite's online backup API);
+ * PORTERO_ERROR_INVALID on PostgreSQL, whose pg_dump does it. */
 gboolean portero_store_backup (PorteroStore *store, const char *path, GError **error);
 
 /* ---- section: customers and contacts (technician's commands) ---- */

@@ -39,7 +39,7 @@ for f in "$SHARED_CORPUS"/*.eml; do
     0)
       n=$(sql "$S" "select count(*) from messages where queue_id='$name'")
       if [ "$n" = 1 ]; then
-        sql "$S" "select writefile('$TMP/out/raw', raw) from messages where queue_id='$name'" >/dev/null
+        raw_of "$S" "queue_id='$name'" "$TMP/out/raw"
         cmp -s "$f" "$TMP/out/raw" || fail "stored bytes differ from the input"
       else
         # Not stored under its own name: only a duplicate (the same

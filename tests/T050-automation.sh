@@ -34,9 +34,10 @@ INBOX=$TMP/inbox
 start_sink "$INBOX"
 S=$TMP/state
 mkdir -p "$S"
+new_database "$S"
 cat > "$S/portero.conf" <<CONF
 [portero]
-database=portero.db
+$_database
 language=en
 busy-timeout=5
 rules=$PORTERO_SRCDIR/filters

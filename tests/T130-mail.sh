@@ -21,8 +21,8 @@ for i in 1 2 3 4 5; do
   wait $pb || fail "delivery $i to soporte@ exited $?: $(cat "$TMP/two$i.b")"
   expect_eq "$(sql "$S" "select count(*) from tickets where title='two addresses $i'")" 1
   expect_eq "$(sql "$S" "select count(*) from messages where subject='two addresses $i'")" 1
-  expect_eq "$(sql "$S" "select group_concat(recipient, ' ') from (select r.recipient from message_recipients r
-      join messages m on m.id = r.message_id where m.subject='two addresses $i' order by r.recipient)")" \
+  expect_eq "$(sql "$S" "select r.recipient from message_recipients r
+      join messages m on m.id = r.message_id where m.subject='two addresses $i' order by r.recipient" | paste -sd ' ')" \
     "soporte@helpdesk.example support@helpdesk.example"
 done
 # The recipients are shown with the message.
@@ -37,15 +37,17 @@ expect_code 0 deliver --config "$S/portero.conf" --recipient soporte@helpdesk.ex
 expect_eq "$(sql "$S" "select count(*) from message_recipients")" "$before"
 
 begin "a database of schema 2 gets the recipients of its stored messages on upgrade"
+if ! sqlite_only "an SQLite schema rewound by hand"; then
 S3=$TMP/old
 new_state "$S3" "[mail]" "welcome-email=false"
 expect_code 0 deliver_to "$S3" < <(mail "old@example.org" "before the upgrade")
 # Back to schema 2 as an older portero left it: no recipients table.
-sql "$S3" "drop table message_recipients; drop table kb_search; drop table kb_articles; pragma user_version=2"
+sql "$S3" "drop table message_recipients; drop table kb_search; drop table kb_articles; alter table outbox drop column claimed; pragma user_version=2"
 expect_code 0 deliver --config "$S3/portero.conf" --recipient soporte@helpdesk.example < <(mail "new@example.org" "after")
-expect_eq "$(sql "$S3" "pragma user_version")" 4
+expect_eq "$(sql "$S3" "pragma user_version")" 5
 expect_eq "$(sql "$S3" "select r.recipient from message_recipients r join messages m on m.id = r.message_id
   where m.subject='before the upgrade'")" "support@helpdesk.example"
+fi
 
 begin "\"From :\" as the first header is the author, not an mbox line (unfolded and folded)"
 expect_code 0 deliver_to "$S" --sender bounce-123@mailer.example < "$R/obs-from-header-dropped.eml"
@@ -76,7 +78,7 @@ else
   expect_code 0 deliver_to "$S" < "$TMP/parts.eml"
 fi
 mid=$(sql "$S" "select id from messages where subject='parts' and kind='mail'")
-sql "$S" "select writefile('$TMP/parts.out', raw) from messages where id=$mid" > /dev/null
+raw_of "$S" "id=$mid" "$TMP/parts.out"
 check cmp -s "$TMP/parts.eml" "$TMP/parts.out"
 n=$(sql "$S" "select count(*) from attachments where message_id=$mid")
 [ "$n" -gt 100 ] && [ "$n" -le 1000 ] || fail "$n attachments read"

@@ -140,9 +140,10 @@ else
   }
   PORT=
   sink "$TMP/silent" --silent
-  cat > "$R/portero.conf" <<CONF
+  new_database "$R"
+cat > "$R/portero.conf" <<CONF
 [portero]
-database=portero.db
+$_database
 language=en
 rules=$PORTERO_SRCDIR/filters
 templates=$PORTERO_SRCDIR/templates

@@ -93,13 +93,50 @@ test_done() {
 portero() { $PORTERO_WRAPPER "$PORTERO_BIN" "$@"; }
 deliver() { $PORTERO_WRAPPER "$DELIVER_BIN" "$@"; }
 
+# The backend the tests run against: sqlite (a file in each state folder), or
+# pgsql with PORTERO_TEST_PGHOST the socket folder of a running cluster
+# (tests/pg-cluster.sh): each state then gets a database of its own.
+: "${PORTERO_TEST_BACKEND:=sqlite}"
+: "${PORTERO_TEST_PGHOST:=}"
+export PGHOST=$PORTERO_TEST_PGHOST
+_pg_n=0
+
+# on_pgsql: whether this pass runs against PostgreSQL.
+on_pgsql() { [ "$PORTERO_TEST_BACKEND" = pgsql ]; }
+
+# sqlite_only "what": skip the current subtest on PostgreSQL, visibly.
+sqlite_only() {
+  if on_pgsql; then skip "${1:-sqlite only}: sqlite only"; return 0; fi
+  return 1
+}
+
+# new_database DIR: a fresh database for the state in DIR; sets _database
+# to its [portero] lines.
+new_database() {
+  local dir=$1
+  mkdir -p "$dir"
+  if on_pgsql; then
+    _pg_n=$((_pg_n + 1))
+    local db
+    db="t_$(basename "$TMP" | tr -c 'a-zA-Z0-9' _ | tr 'A-Z' 'a-z')_$_pg_n"
+    createdb -h "$PGHOST" "$db"
+    at_exit "dropdb -h '$PGHOST' --if-exists '$db' >/dev/null 2>&1"
+    echo "$db" > "$dir/.pgdb"
+    _database="database=postgresql://$(id -un)@/$db?host=$PGHOST
+key-file=$dir/portero.key"
+  else
+    _database="database=portero.db"
+  fi
+}
+
 # new_state DIR [extra config lines...]: a config and an initialised database.
 new_state() {
   local dir=$1; shift
   mkdir -p "$dir"
+  new_database "$dir"
   cat > "$dir/portero.conf" <<CONF
 [portero]
-database=portero.db
+$_database
 language=en
 busy-timeout=2
 rules=$PORTERO_SRCDIR/filters
@@ -123,17 +160,42 @@ CONF
 lock_db() {
   rm -f "$TMP/locked"
   touch "$TMP/lock-flag"
+  if on_pgsql; then
+    # what BEGIN IMMEDIATE is on SQLite: no other writer until COMMIT
+    ( printf 'BEGIN;\nLOCK TABLE customers, domains, contacts, contact_emails, tickets, messages, outbox IN EXCLUSIVE MODE;\n\\echo locked\n'
+      i=0; while [ -e "$TMP/lock-flag" ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+      printf 'COMMIT;\n' ) | psql -X -q -h "$PGHOST" -d "$(cat "$1/.pgdb")" > "$TMP/locked" &
+  else
   ( printf 'BEGIN IMMEDIATE;\nSELECT 1;\n.print locked\n'
     i=0; while [ -e "$TMP/lock-flag" ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
     printf 'COMMIT;\n' ) | sqlite3 "$1/portero.db" > "$TMP/locked" &
+  fi
   _locker=$!
   local i=0
   while ! grep -q locked "$TMP/locked" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 }
 unlock_db() { rm -f "$TMP/lock-flag"; wait "$_locker"; }
 
-# sql DIR QUERY: run QUERY on DIR's database.
-sql() { sqlite3 -batch -noheader "$1/portero.db" "$2"; }
+# sql DIR QUERY: run QUERY on DIR's database (rows as a|b|c on both backends).
+sql() {
+  if on_pgsql; then
+    # booleans print as 1 and 0, as SQLite's do
+    psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PGHOST" -d "$(cat "$1/.pgdb")" -c "$2" \
+      | awk 'BEGIN { FS = OFS = "|" } { for (i = 1; i <= NF; i++) if ($i == "t") $i = 1; else if ($i == "f") $i = 0; print }'
+    return "${PIPESTATUS[0]}"
+  else
+    sqlite3 -batch -noheader "$1/portero.db" "$2"
+  fi
+}
+
+# raw_of DIR WHERE FILE: the raw bytes of the message WHERE selects, into FILE.
+raw_of() {
+  if on_pgsql; then
+    sql "$1" "select encode(raw, 'base64') from messages where $2" | base64 -d > "$3"
+  else
+    sql "$1" "select writefile('$3', raw) from messages where $2" >/dev/null
+  fi
+}
 
 # mail FROM SUBJECT [HEADER...]: a small message on stdout.
 mail() {

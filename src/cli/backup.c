@@ -47,6 +47,14 @@ portero_cmd_backup (PorteroCli *cli, int argc, char **argv, GError **error)
   if (!portero_cli_parse (cli, &argc, &argv, entries, NULL, 1, 1, error))
     return FALSE;
   const char *path = argv[1];
+  /* A server's database is copied with the server's own tool. */
+  if (portero_store_is_server (cli->config->database))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
+                   _("the database is on a PostgreSQL server: portero backup copies SQLite databases only; "
+                     "use pg_dump (see portero(8))"));
+      return FALSE;
+    }
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("%s is a folder: name the backup file"), path);

@@ -40,7 +40,12 @@ portero_cmd_check (PorteroCli *cli, int argc, char **argv, GError **error)
                                                         config->busy_timeout, error);
   if (store == NULL)
     return FALSE;
-  printf (_("%s: ok (schema %d)\n"), config->database, portero_store_schema_version ());
+  g_autofree char *backend = NULL, *server = NULL;
+  int schema = 0;
+  if (!portero_store_describe (store, &backend, &server, &schema, error))
+    return FALSE;
+  /* TRANSLATORS: database: ok (sqlite, SQLite 3.40.1, schema 3) */
+  printf (_("%s: ok (%s, %s, schema %d)\n"), config->database, backend, server, schema);
   /* syslog(3) drops lines silently when no daemon listens (containers). */
   if (strcmp (config->log, "syslog") == 0 && !portero_log_syslog_reachable ())
     printf (_("%s: warning: [portero] log=syslog, but no syslog daemon listens on /dev/log: "

@@ -116,6 +116,8 @@ gboolean portero_cmd_message_attachment_save (PorteroCli *cli, int argc, char **
 gboolean portero_cmd_ticket_reply (PorteroCli *cli, int argc, char **argv, GError **error);
 gboolean portero_cmd_ticket_status (PorteroCli *cli, int argc, char **argv, GError **error);
 gboolean portero_cmd_ticket_contact (PorteroCli *cli, int argc, char **argv, GError **error);
+/* migrate.c */
+gboolean portero_cmd_migrate_to (PorteroCli *cli, int argc, char **argv, GError **error);
 /* template.c */
 gboolean portero_cmd_template_list (PorteroCli *cli, int argc, char **argv, GError **error);
 gboolean portero_cmd_template_render (PorteroCli *cli, int argc, char **argv, GError **error);

@@ -111,7 +111,10 @@ portero_cmd_init (PorteroCli *cli, int argc, char **argv, GError **error)
   uid_t uid = getuid ();
   gid_t gid = getgid ();
   gboolean chown_it = FALSE;
-  g_autofree char *dir = g_path_get_dirname (config->database);
+  /* The state folder holds the database file, or only the key file when
+   * the database is on a server. */
+  gboolean server = portero_store_is_server (config->database);
+  g_autofree char *dir = g_path_get_dirname (server ? config->key_file : config->database);
   if (owner != NULL)
     {
       if (!parse_owner (owner, &uid, &gid, error))
@@ -132,7 +135,7 @@ portero_cmd_init (PorteroCli *cli, int argc, char **argv, GError **error)
     }
 
   gboolean made_dir = !g_file_test (dir, G_FILE_TEST_IS_DIR);
-  if (!made_dir && chown_it && !portero_folder (dir, config->database))
+  if (!made_dir && chown_it && !portero_folder (dir, server ? config->key_file : config->database))
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
                    _("%s holds other files: name a database in a folder of its own (empty, or portero's)"), dir);
@@ -166,7 +169,12 @@ portero_cmd_init (PorteroCli *cli, int argc, char **argv, GError **error)
     }
 
   gboolean made_db = FALSE;
-  if (lstat (config->database, &st) != 0)
+  if (server)
+    {
+      if (!portero_store_init (config->database, config->default_customer, config->busy_timeout, &made_db, error))
+        return FALSE;
+    }
+  else if (lstat (config->database, &st) != 0)
     {
       if (!portero_store_create (config->database, config->default_customer, error))
         return FALSE;
@@ -183,9 +191,9 @@ portero_cmd_init (PorteroCli *cli, int argc, char **argv, GError **error)
 
   g_autofree char *wal = g_strconcat (config->database, "-wal", NULL);
   g_autofree char *shm = g_strconcat (config->database, "-shm", NULL);
-  if (!settle (config->database, uid, gid, chown_it, 0660, error)
-      || !settle (wal, uid, gid, chown_it, 0660, error)
-      || !settle (shm, uid, gid, chown_it, 0660, error)
+  if ((!server && (!settle (config->database, uid, gid, chown_it, 0660, error)
+                   || !settle (wal, uid, gid, chown_it, 0660, error)
+                   || !settle (shm, uid, gid, chown_it, 0660, error)))
       || !settle (config->key_file, uid, gid, chown_it, 0640, error))
     return FALSE;
 

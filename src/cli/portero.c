@@ -102,6 +102,8 @@ static const PorteroCommand commands[] = {
     N_ ("check the portal password read on stdin (exit 0 match, 1 not); with --reset-code, set it") },
   { "backup", CMD_CONFIG | CMD_STORE_READ, portero_cmd_backup, "FILE [--force]",
     N_ ("a consistent copy of the database, while mail arrives") },
+  { "migrate-to", CMD_CONFIG, portero_cmd_migrate_to, "URL",
+    N_ ("copy the SQLite database into an empty PostgreSQL one, and verify the copy") },
 };
 
 /* IT mode's nouns are the same commands. */

@@ -1,0 +1,341 @@
+/* store-json - the technician's listings, as JSON built from rows
+ *
+ * One way for every engine: each listing is a statement and a table of
+ * fields, one a column, turned into JSON here with json-glib (not with an
+ * engine's own JSON functions, which differ). A separate module, so that
+ * portero-deliver, which lists nothing, links no JSON library. */
+#include "store-private.h"
+#include "error.h"
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+typedef enum {
+  F_INT,    /* a number, null when NULL */
+  F_TEXT,
+  F_BOOL,   /* a number, true when not 0 */
+  F_LIST,   /* the column is a key bound as ?1 to SUB: an array of SUB's first column */
+  F_ROWS,   /* the same, an array of objects of FIELDS */
+} FieldKind;
+
+typedef struct Field {
+  const char *name;
+  FieldKind kind;
+  const char *sub;
+  const struct Field *fields;
+} Field;
+
+#define END { NULL, F_INT, NULL, NULL }
+
+static gboolean add_rows (PorteroStore *store, PorteroSqlStmt *s, const Field *fields, gboolean one,
+                          JsonBuilder *b, gboolean *any, GError **error);
+
+/* The row S is on, as an object of FIELDS. */
+static gboolean
+add_object (PorteroStore *store, PorteroSqlStmt *s, const Field *fields, JsonBuilder *b, GError **error)
+{
+  json_builder_begin_object (b);
+  for (int i = 0; fields[i].name != NULL; i++)
+    {
+      const Field *f = &fields[i];
+      json_builder_set_member_name (b, f->name);
+      if (f->kind != F_LIST && f->kind != F_ROWS && portero_sql_column_null (s, i))
+        {
+          json_builder_add_null_value (b);
+          continue;
+        }
+      switch (f->kind)
+        {
+        case F_INT:
+          json_builder_add_int_value (b, portero_sql_column_int64 (s, i));
+          break;
+        case F_TEXT:
+          json_builder_add_string_value (b, portero_sql_column_text (s, i));
+          break;
+        case F_BOOL:
+          json_builder_add_boolean_value (b, portero_sql_column_int64 (s, i) != 0);
+          break;
+        case F_LIST:
+        case F_ROWS:
+          {
+            PorteroSqlStmt *sub = portero_store_query (store, error, f->sub, "i", portero_sql_column_int64 (s, i));
+            gboolean any;
+            json_builder_begin_array (b);
+            if (sub == NULL || !add_rows (store, sub, f->kind == F_LIST ? NULL : f->fields, FALSE, b, &any, error))
+              return FALSE;
+            json_builder_end_array (b);
+            break;
+          }
+        }
+    }
+  json_builder_end_object (b);
+  return TRUE;
+}
+
+/* Every row of S (the first only when ONE), as objects of FIELDS, or as the
+ * text of the first column when FIELDS is NULL. */
+static gboolean
+add_rows (PorteroStore *store, PorteroSqlStmt *s, const Field *fields, gboolean one, JsonBuilder *b,
+          gboolean *any, GError **error)
+{
+  gboolean row;
+  *any = FALSE;
+  while (portero_sql_step (s, &row, error))
+    {
+      if (!row)
+        return TRUE;
+      *any = TRUE;
+      if (fields == NULL)
+        json_builder_add_string_value (b, portero_sql_column_text (s, 0));
+      else if (!add_object (store, s, fields, b, error))
+        return FALSE;
+      if (one)
+        {
+          portero_sql_reset (s);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static char *
+generate (JsonBuilder *b)
+{
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autoptr (JsonGenerator) g = json_generator_new ();
+  json_generator_set_root (g, root);
+  return json_generator_to_data (g, NULL);
+}
+
+/* The rows of S as a JSON array. */
+static char *
+list_json (PorteroStore *store, PorteroSqlStmt *s, const Field *fields, GError **error)
+{
+  if (s == NULL)
+    return NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  gboolean any;
+  json_builder_begin_array (b);
+  if (!add_rows (store, s, fields, FALSE, b, &any, error))
+    return NULL;
+  json_builder_end_array (b);
+  return generate (b);
+}
+
+/* The one row of S (WHAT number ID) as a JSON object. */
+static char *
+object_json (PorteroStore *store, PorteroSqlStmt *s, const Field *fields, const char *what, gint64 id,
+             GError **error)
+{
+  if (s == NULL)
+    return NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  gboolean any;
+  if (!add_rows (store, s, fields, TRUE, b, &any, error))
+    return NULL;
+  if (!any)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no %s %" G_GINT64_FORMAT, what, id);
+      return NULL;
+    }
+  return generate (b);
+}
+
+#define DOMAINS "SELECT domain FROM domains WHERE customer_id = ? ORDER BY domain"
+#define EMAILS "SELECT email FROM contact_emails WHERE contact_id = ? ORDER BY is_primary DESC, email"
+
+static const Field attachment_fields[] = {
+  { "name", F_TEXT }, { "type", F_TEXT }, { "size", F_INT }, END,
+};
+#define ATTACHMENTS "SELECT name, type, size FROM attachments WHERE message_id = ? ORDER BY id"
+
+char *
+portero_store_customers_json (PorteroStore *store, GError **error)
+{
+  static const Field fields[] = {
+    { "name", F_TEXT }, { "domains", F_LIST, DOMAINS }, { "contacts", F_INT }, { "default", F_BOOL }, END,
+  };
+  return list_json (store, portero_store_query (store, error,
+    "SELECT c.name, c.id, (SELECT count(*) FROM contacts WHERE customer_id = c.id), c.is_default"
+    " FROM customers c ORDER BY c.is_default DESC, c.name", ""), fields, error);
+}
+
+char *
+portero_store_customer_json (PorteroStore *store, gint64 id, GError **error)
+{
+  static const Field fields[] = {
+    { "name", F_TEXT }, { "domains", F_LIST, DOMAINS }, { "contacts", F_INT },
+    { "main_contacts", F_LIST,
+      "SELECT e.email FROM contacts k JOIN contact_emails e ON e.contact_id = k.id AND e.is_primary = 1"
+      " WHERE k.customer_id = ? AND k.main = 1 ORDER BY e.email" },
+    { "tickets", F_INT }, { "open_tickets", F_INT }, { "default", F_BOOL }, { "created", F_TEXT }, END,
+  };
+  return object_json (store, portero_store_query (store, error,
+    "SELECT c.name, c.id, (SELECT count(*) FROM contacts WHERE customer_id = c.id), c.id,"
+    " (SELECT count(*) FROM tickets WHERE customer_id = c.id),"
+    " (SELECT count(*) FROM tickets WHERE customer_id = c.id AND status NOT IN ('closed','resolved')),"
+    " c.is_default, c.created FROM customers c WHERE c.id = ?", "i", id), fields, "customer", id, error);
+}
+
+char *
+portero_store_contacts_json (PorteroStore *store, const char *customer, GError **error)
+{
+  return portero_store_contacts_search_json (store, customer, NULL, 0, error);
+}
+
+char *
+portero_store_contacts_search_json (PorteroStore *store, const char *customer, const char *search, gint64 id,
+                                    GError **error)
+{
+  static const Field fields[] = {
+    { "email", F_TEXT }, { "emails", F_LIST, EMAILS }, { "name", F_TEXT }, { "customer", F_TEXT },
+    { "main", F_BOOL }, { "source", F_TEXT }, { "auto_tickets", F_BOOL }, { "created", F_TEXT },
+    { "tickets", F_INT }, { "password", F_BOOL }, { "pending_password", F_BOOL }, END,
+  };
+  /* LIKE with the search escaped: a % or _ in it is itself. */
+  g_autofree char *down = search ? g_utf8_strdown (search, -1) : NULL;
+  GString *pattern = NULL;
+  if (down != NULL)
+    {
+      pattern = g_string_new ("%");
+      for (const char *c = down; *c; c++)
+        {
+          if (*c == '%' || *c == '_' || *c == '\\')
+            g_string_append_c (pattern, '\\');
+          g_string_append_c (pattern, *c);
+        }
+      g_string_append_c (pattern, '%');
+    }
+  g_autofree char *like = pattern ? g_string_free (pattern, FALSE) : NULL;
+  return list_json (store, portero_store_query (store, error,
+    "SELECT (SELECT email FROM contact_emails WHERE contact_id = c.id ORDER BY is_primary DESC, email LIMIT 1),"
+    " c.id, c.name, cu.name, c.main, c.source, c.auto_tickets, c.created,"
+    " (SELECT count(*) FROM tickets WHERE contact_id = c.id),"
+    " CASE WHEN c.password_hash IS NULL THEN 0 ELSE 1 END, CASE WHEN c.pending_hash IS NULL THEN 0 ELSE 1 END"
+    " FROM contacts c JOIN customers cu ON cu.id = c.customer_id"
+    " WHERE (?1 IS NULL OR cu.name = ?1)"
+    " AND (?2 IS NULL OR lower(c.name) LIKE ?2 ESCAPE '\\'"
+    "      OR EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id AND e.email LIKE ?2 ESCAPE '\\'))"
+    " AND (?3 IS NULL OR c.id = ?3) ORDER BY c.id", "ttd", customer, like, id), fields, error);
+}
+
+#define TICKET_FIELDS \
+  { "id", F_INT }, { "title", F_TEXT }, { "status", F_TEXT }, { "priority", F_TEXT }, \
+  { "customer", F_TEXT }, { "requester", F_TEXT }, { "source", F_TEXT }, { "messages", F_INT }, \
+  { "created", F_TEXT }, { "updated", F_TEXT }
+#define TICKET_COLUMNS \
+  "t.id, t.title, t.status, t.priority, cu.name, t.requester, t.source," \
+  " (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.kind IN ('mail','reply'))," \
+  " t.created, t.updated"
+
+char *
+portero_store_tickets_json (PorteroStore *store, const PorteroTicketFilter *f, GError **error)
+{
+  static const Field fields[] = { TICKET_FIELDS, END };
+  return list_json (store, portero_store_query (store, error,
+    "SELECT " TICKET_COLUMNS " FROM tickets t JOIN customers cu ON cu.id = t.customer_id"
+    " WHERE (?1 IS NULL OR t.status = ?1)"
+    " AND (?2 IS NULL OR t.customer_id = (SELECT id FROM customers WHERE name = ?2))"
+    " AND (?3 IS NULL OR t.requester = ?3 OR t.contact_id = (SELECT contact_id FROM contact_emails WHERE email = ?3))"
+    " ORDER BY t.id LIMIT ?4", "ttti", f ? f->status : NULL, f ? f->customer : NULL, f ? f->contact : NULL,
+    f && f->limit > 0 ? f->limit : G_MAXINT64), fields, error);
+}
+
+char *
+portero_store_ticket_json (PorteroStore *store, gint64 id, GError **error)
+{
+  static const Field thread_fields[] = {
+    { "id", F_INT }, { "kind", F_TEXT }, { "from", F_TEXT }, { "name", F_TEXT }, { "date", F_TEXT },
+    { "subject", F_TEXT }, { "body", F_TEXT }, { "attachments", F_ROWS, ATTACHMENTS, attachment_fields },
+    { "auto", F_BOOL }, { "spam", F_BOOL }, { "id_reused", F_BOOL }, END,
+  };
+  static const Field fields[] = {
+    TICKET_FIELDS,
+    { "thread", F_ROWS,
+      "SELECT id, kind, from_addr, from_name, date, subject, body, id, auto, spam, id_reused"
+      " FROM messages WHERE ticket_id = ? ORDER BY id", thread_fields },
+    END,
+  };
+  return object_json (store, portero_store_query (store, error,
+    "SELECT " TICKET_COLUMNS ", t.id FROM tickets t JOIN customers cu ON cu.id = t.customer_id WHERE t.id = ?",
+    "i", id), fields, "ticket", id, error);
+}
+
+char *
+portero_store_unfiled_json (PorteroStore *store, GError **error)
+{
+  static const Field fields[] = {
+    { "id", F_INT }, { "from", F_TEXT }, { "date", F_TEXT }, { "subject", F_TEXT }, { "reason", F_TEXT }, END,
+  };
+  return list_json (store, portero_store_query (store, error,
+    "SELECT id, from_addr, date, subject, unfiled_reason FROM messages WHERE ticket_id IS NULL ORDER BY id", ""),
+    fields, error);
+}
+
+char *
+portero_store_domains_json (PorteroStore *store, gint64 customer, GError **error)
+{
+  static const Field fields[] = { { "domain", F_TEXT }, { "customer", F_TEXT }, END };
+  return list_json (store, portero_store_query (store, error,
+    "SELECT d.domain, c.name FROM domains d JOIN customers c ON c.id = d.customer_id"
+    " WHERE ?1 IS NULL OR d.customer_id = ?1 ORDER BY d.domain", "d", customer), fields, error);
+}
+
+char *
+portero_store_message_json (PorteroStore *store, gint64 id, GError **error)
+{
+  static const Field fields[] = {
+    { "id", F_INT }, { "kind", F_TEXT }, { "ticket", F_INT }, { "from", F_TEXT }, { "name", F_TEXT },
+    { "date", F_TEXT }, { "subject", F_TEXT }, { "body", F_TEXT }, { "message_id", F_TEXT },
+    { "envelope_sender", F_TEXT }, { "envelope_recipient", F_TEXT }, { "original_recipient", F_TEXT },
+    { "queue_id", F_TEXT }, { "received", F_TEXT },
+    { "recipients", F_LIST, "SELECT recipient FROM message_recipients WHERE message_id = ? ORDER BY received, @ROWID@" },
+    { "reason", F_TEXT }, { "size", F_INT }, { "attachments", F_ROWS, ATTACHMENTS, attachment_fields },
+    { "auto", F_BOOL }, { "spam", F_BOOL }, { "id_reused", F_BOOL }, END,
+  };
+  return object_json (store, portero_store_query (store, error,
+    "SELECT id, kind, ticket_id, from_addr, from_name, date, subject, body, message_id, envelope_sender,"
+    " envelope_recipient, original_recipient, queue_id, received, id, unfiled_reason, raw_size, id,"
+    " auto, spam, id_reused FROM messages WHERE id = ?", "i", id), fields, "message", id, error);
+}
+
+char *
+portero_store_outbox_json (PorteroStore *store, GError **error)
+{
+  static const Field fields[] = {
+    { "id", F_INT }, { "to", F_TEXT }, { "subject", F_TEXT }, { "status", F_TEXT }, { "held", F_TEXT },
+    { "attempts", F_INT }, { "kind", F_TEXT }, { "ticket", F_INT }, { "created", F_TEXT },
+    { "next_attempt", F_TEXT }, { "last_error", F_TEXT }, END,
+  };
+  return list_json (store, portero_store_query (store, error,
+    "SELECT id, recipient, subject, CASE WHEN held IS NULL THEN status ELSE 'held' END, held, attempts, kind,"
+    " ticket_id, created, next_attempt, last_error FROM outbox ORDER BY id", ""), fields, error);
+}
+
+char *
+portero_store_messages_json (PorteroStore *store, GError **error)
+{
+  /* Inbound rows are those with a content hash: notes and copies of sent
+   * mail that portero wrote itself have none. */
+  static const Field fields[] = {
+    { "id", F_INT }, { "kind", F_TEXT }, { "ticket", F_INT }, { "from", F_TEXT }, { "date", F_TEXT },
+    { "subject", F_TEXT }, { "reason", F_TEXT }, { "auto", F_BOOL }, { "spam", F_BOOL }, { "size", F_INT }, END,
+  };
+  return list_json (store, portero_store_query (store, error,
+    "SELECT id, kind, ticket_id, from_addr, date, subject, unfiled_reason, auto, spam, raw_size"
+    " FROM messages WHERE content_hash <> '' ORDER BY id", ""), fields, error);
+}
+
+char *
+portero_store_kb_json (PorteroStore *store, const PorteroKbAudience *audience, const char *name, GError **error)
+{
+  /* One statement for a listing (?4 NULL) and for one article's versions. */
+  static const Field fields[] = {
+    { "name", F_TEXT }, { "lang", F_TEXT }, { "title", F_TEXT }, { "keywords", F_TEXT },
+    { "visibility", F_TEXT }, { "customer", F_TEXT }, { "file", F_TEXT }, { "text", F_TEXT }, { "html", F_TEXT }, END,
+  };
+  return list_json (store, portero_store_query (store, error,
+    "SELECT a.name, a.lang, a.title, a.keywords, a.visibility, a.customer, a.file, a.text, a.html"
+    " FROM kb_articles a WHERE (?4 IS NULL OR a.name = ?4) AND " PORTERO_STORE_KB_VISIBLE ("a", "?1", "?2", "?3")
+    " ORDER BY a.name, a.lang", "nntt", (int) audience->all, (int) audience->customers, audience->customer, name),
+    fields, error);
+}
