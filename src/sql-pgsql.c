@@ -67,6 +67,7 @@ typedef struct {
   GHashTable *stmts;       /* SQL text (static, by address) -> Stmt */
   gint64 deadline;
   gint64 timeout_ms;       /* statement and lock timeout: busy-timeout, shortened by the deadline */
+  gboolean by_deadline;    /* timeout_ms is the deadline's, not busy-timeout */
   gboolean read_only;
   gboolean retry;          /* the last failure was a serialization failure or a deadlock */
 } Db;
@@ -109,8 +110,9 @@ fail (Db *d, PGresult *res, GError **error)
   if (state != NULL && g_str_has_prefix (state, "23"))
     code = PORTERO_ERROR_INVALID;
   d->retry = state != NULL && (strcmp (state, "40001") == 0 || strcmp (state, "40P01") == 0);
-  /* statement_timeout ends at the deadline (set_deadline): say so. */
-  if (d->deadline > 0 && g_get_monotonic_time () + 100000 >= d->deadline)
+  /* A timeout set_deadline shortened ends at the deadline: say so. */
+  gboolean timeout = state != NULL && (strcmp (state, "57014") == 0 || strcmp (state, "55P03") == 0);
+  if (d->deadline > 0 && ((timeout && d->by_deadline) || g_get_monotonic_time () + 100000 >= d->deadline))
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "deadline passed while writing %s", d->head.target);
       return FALSE;
@@ -189,7 +191,9 @@ set_deadline (PorteroSql *db, gint64 deadline)
    * tenth of what is left (at least a second) kept for a rollback, a retry
    * of the transaction and the exit status. */
   gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
-  d->timeout_ms = CLAMP (MIN (left - MAX (left / 10, 1000), d->timeout_ms), 1, d->timeout_ms);
+  gint64 ms = MAX (left - MAX (left / 10, 1000), 1);
+  d->by_deadline = ms < d->timeout_ms;
+  d->timeout_ms = MIN (ms, d->timeout_ms);
   g_autofree char *sql = timeouts_sql (d, "");
   PGresult *res = pq.exec (d->conn, sql);
   if (res)

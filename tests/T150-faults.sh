@@ -32,9 +32,11 @@ redeliver() {
 
 # -------------------------------------------------------------------------
 # 200 in the plain pass; the sanitizer pass kills 50 (each ASan delivery
-# costs about ten times as much, and 200 there took over 3 minutes).
+# costs about ten times as much, and 200 there took over 3 minutes), and so
+# does the PostgreSQL pass (T191 kills deliveries into PostgreSQL by the
+# hundred already).
 N=${FAULT_KILLS:-200}
-[ "${PORTERO_PASS:-}" = sanitizers ] && N=${FAULT_KILLS:-50}
+case "${PORTERO_PASS:-}" in sanitizers|postgresql) N=${FAULT_KILLS:-50} ;; esac
 begin "$N deliveries killed with SIGKILL at random moments, then redelivered: each stored once"
 S=$TMP/kill
 new_state "$S"
