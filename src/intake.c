@@ -433,7 +433,9 @@ store_steps (Intake *in, gboolean *duplicate, GError **error)
 }
 
 /* One run of the delivery's transaction (portero_store_transaction may run
- * it again): from the state before the first, with an empty result. */
+ * it again): from the state before the first, with an empty result. A
+ * prepared password an attempt took is gone with its rollback; the next
+ * attempt makes one inside (automation.c), as when none was prepared. */
 typedef struct {
   Intake start;
   Intake *in;
