@@ -428,6 +428,44 @@ store_steps (Intake *in, gboolean *duplicate, GError **error)
   return TRUE;
 }
 
+/* One run of the delivery's transaction (portero_store_transaction may run
+ * it again): from the state before the first, with an empty result. A
+ * prepared password an attempt took is gone with its rollback; the next
+ * attempt makes one inside (automation.c), as when none was prepared. */
+typedef struct {
+  Intake start;
+  Intake *in;
+} Attempt;
+
+static gboolean
+store_attempt (PorteroStore *store, gpointer data, gboolean *commit, GError **error)
+{
+  Attempt *a = data;
+  Intake *in = a->in;
+  PorteroIntakeResult *result = in->result;
+  (void) store;
+  *in = a->start;
+  result->outcome = 0;
+  result->message = result->ticket = result->contact = 0;
+  result->contact_created = FALSE;
+  result->matched_by = result->unfiled_reason = NULL;
+  g_array_set_size (result->queued, 0);
+  g_ptr_array_set_size (result->report, 0);
+
+  gboolean duplicate = FALSE;
+  if (!store_steps (in, &duplicate, error))
+    return FALSE;
+  gboolean dry_run = in->options != NULL && in->options->dry_run;
+  if (duplicate)
+    {
+      result->outcome = PORTERO_OUTCOME_DUPLICATE;
+      *commit = in->recipient_added && !dry_run;
+      return TRUE;
+    }
+  *commit = !dry_run;
+  return TRUE;
+}
+
 gboolean
 portero_intake_store (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys,
                       const PorteroMail *mail, const PorteroEnvelope *envelope,
@@ -470,28 +508,8 @@ portero_intake_store (PorteroStore *store, const PorteroConfig *config, const Po
   if (mail->oversize)
     in.row.raw = header_only = g_bytes_new_from_bytes (mail->raw, 0, mail->header_end);
 
-  if (!portero_store_begin (store, error))
-    return FALSE;
-  gboolean duplicate = FALSE;
-  if (!store_steps (&in, &duplicate, error))
-    {
-      portero_store_rollback (store);
-      return FALSE;
-    }
-  if (duplicate)
-    {
-      result->outcome = PORTERO_OUTCOME_DUPLICATE;
-      if (in.recipient_added && !(options && options->dry_run))
-        return portero_store_commit (store, error);
-      portero_store_rollback (store);
-      return TRUE;
-    }
-  if (options != NULL && options->dry_run)
-    {
-      portero_store_rollback (store);
-      return TRUE;
-    }
-  return portero_store_commit (store, error);
+  Attempt attempt = { .start = in, .in = &in };
+  return portero_store_transaction (store, store_attempt, &attempt, error);
 }
 
 gboolean

@@ -66,6 +66,9 @@ typedef struct {
   PGconn *conn;
   GHashTable *stmts;       /* SQL text (static, by address) -> Stmt */
   gint64 deadline;
+  gint64 timeout_ms;       /* statement and lock timeout: busy-timeout, shortened by the deadline */
+  gboolean by_deadline;    /* timeout_ms is the deadline's, not busy-timeout */
+  gboolean read_only;
   gboolean retry;          /* the last failure was a serialization failure or a deadlock */
 } Db;
 
@@ -109,8 +112,9 @@ fail (Db *d, PGresult *res, GError **error)
   if (state != NULL && g_str_has_prefix (state, "23"))
     code = PORTERO_ERROR_INVALID;
   d->retry = state != NULL && (strcmp (state, "40001") == 0 || strcmp (state, "40P01") == 0);
-  /* statement_timeout ends at the deadline (set_deadline): say so. */
-  if (d->deadline > 0 && g_get_monotonic_time () + 100000 >= d->deadline)
+  /* A timeout set_deadline shortened ends at the deadline: say so. */
+  gboolean timeout = state != NULL && (strcmp (state, "57014") == 0 || strcmp (state, "55P03") == 0);
+  if (d->deadline > 0 && ((timeout && d->by_deadline) || g_get_monotonic_time () + 100000 >= d->deadline))
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL, "deadline passed while writing %s", d->head.target);
       return FALSE;
@@ -166,6 +170,18 @@ exec (PorteroSql *db, const char *sql, GError **error)
   return run_plain ((Db *) db, sql, NULL, error);
 }
 
+/* The timeouts as SET statements (SET LOCAL inside a transaction), sent as
+ * plain SQL rather than in the startup packet's options: a pooler such as
+ * PgBouncer refuses options, and in transaction pooling a session SET may
+ * reach another server connection than the next transaction; SET LOCAL
+ * after BEGIN always travels with the transaction it governs. */
+static char *
+timeouts_sql (Db *d, const char *scope)
+{
+  return g_strdup_printf ("SET %sstatement_timeout = %" G_GINT64_FORMAT "; SET %slock_timeout = %" G_GINT64_FORMAT,
+                          scope, d->timeout_ms, scope, d->timeout_ms);
+}
+
 static void
 set_deadline (PorteroSql *db, gint64 deadline)
 {
@@ -173,9 +189,14 @@ set_deadline (PorteroSql *db, gint64 deadline)
   d->deadline = deadline;
   if (deadline <= 0)
     return;
-  /* No statement may outlast the delivery: the server cancels it. */
-  gint64 ms = MAX ((deadline - g_get_monotonic_time ()) / 1000, 1);
-  g_autofree char *sql = g_strdup_printf ("SET statement_timeout = %" G_GINT64_FORMAT, ms);
+  /* No statement may outlast the delivery: the server cancels it, with a
+   * tenth of what is left (at least a second) kept for a rollback, a retry
+   * of the transaction and the exit status. */
+  gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
+  gint64 ms = MAX (left - MAX (left / 10, 1000), 1);
+  d->by_deadline = ms < d->timeout_ms;
+  d->timeout_ms = MIN (ms, d->timeout_ms);
+  g_autofree char *sql = timeouts_sql (d, "");
   PGresult *res = pq.exec (d->conn, sql);
   if (res)
     pq.clear (res);
@@ -397,7 +418,11 @@ static gboolean retry (PorteroSql *db) { return ((Db *) db)->retry; }
 static gboolean
 begin (PorteroSql *db, GError **error)
 {
-  return exec (db, dialect.begin, error);
+  Db *d = (Db *) db;
+  d->retry = FALSE;
+  g_autofree char *timeouts = timeouts_sql (d, "LOCAL ");
+  g_autofree char *sql = g_strdup_printf ("%s%s; %s", dialect.begin, d->read_only ? " READ ONLY" : "", timeouts);
+  return exec (db, sql, error);
 }
 
 static void
@@ -561,12 +586,11 @@ portero_sql_pgsql_open (const char *uri, PorteroSqlMode mode, int busy_timeout, 
    * the SQLite busy timeout would; set_deadline shortens it further. A
    * reader cannot write by mistake. */
   int seconds = MAX (busy_timeout, 1);
+  d->timeout_ms = (gint64) seconds * 1000;
+  d->read_only = mode == PORTERO_SQL_READ;
   g_autofree char *timeout = g_strdup_printf ("%d", MIN (seconds, 10));
-  g_autofree char *options = g_strdup_printf ("-c statement_timeout=%d -c lock_timeout=%d%s", seconds * 1000,
-                                              seconds * 1000,
-                                              mode == PORTERO_SQL_READ ? " -c default_transaction_read_only=on" : "");
-  const char *const keys[] = { "dbname", "connect_timeout", "options", "application_name", NULL };
-  const char *const values[] = { uri, timeout, options, "portero", NULL };
+  const char *const keys[] = { "dbname", "connect_timeout", "application_name", NULL };
+  const char *const values[] = { uri, timeout, "portero", NULL };
   d->conn = pq.connectdbParams (keys, values, 1);
   if (d->conn == NULL || pq.status (d->conn) != CONNECTION_OK)
     {
@@ -575,5 +599,12 @@ portero_sql_pgsql_open (const char *uri, PorteroSqlMode mode, int busy_timeout, 
       return NULL;
     }
   pq.setNoticeProcessor (d->conn, quiet, NULL);
+  /* For the statements outside a transaction; begin repeats them as SET
+   * LOCAL (see timeouts_sql). */
+  g_autofree char *timeouts = timeouts_sql (d, "");
+  g_autofree char *session = g_strdup_printf ("%s%s", timeouts,
+                                              d->read_only ? "; SET default_transaction_read_only = on" : "");
+  if (!run_plain (d, session, NULL, error))
+    return NULL;
   return g_steal_pointer (&db);
 }

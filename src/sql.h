@@ -10,7 +10,7 @@
  * them (server down, lock or statement timeout, disk full, deadline) and
  * PORTERO_ERROR_INVALID for a broken constraint. portero_sql_retry tells
  * whether the failed transaction is worth running again at once
- * (serialization failure, deadlock). */
+ * (serialization failure, deadlock); portero_store_transaction does. */
 #pragma once
 #include <glib.h>
 
@@ -86,6 +86,9 @@ PorteroSqlStmt *portero_sql_prepare (PorteroSql *db, const char *sql, GError **e
 /* Parameters count from 1. A NULL text binds NULL. */
 void portero_sql_bind_text (PorteroSqlStmt *s, int i, const char *v);
 void portero_sql_bind_int64 (PorteroSqlStmt *s, int i, gint64 v);
+/* Text and blobs are not copied: the driver keeps the caller's pointer
+ * (SQLite: SQLITE_STATIC; PostgreSQL: the parameter array), so DATA must
+ * stay valid and unchanged until the statement has been stepped. */
 void portero_sql_bind_blob (PorteroSqlStmt *s, int i, gconstpointer data, gsize len);
 void portero_sql_bind_null (PorteroSqlStmt *s, int i);
 /* An id: 0 binds NULL, an integer NULL (a server must know the type of a

@@ -531,6 +531,39 @@ portero_store_rollback (PorteroStore *store)
   portero_sql_rollback (store->db);
 }
 
+/* Enough for two or three deliveries that keep meeting; the deadline ends
+ * it sooner. */
+#define TRANSACTION_ATTEMPTS 8
+
+gboolean
+portero_store_transaction (PorteroStore *store, PorteroStoreWork work, gpointer data, GError **error)
+{
+  for (int attempt = 1;; attempt++)
+    {
+      g_autoptr (GError) local = NULL;
+      gboolean commit = TRUE;
+      if (portero_sql_begin (store->db, &local) && work (store, data, &commit, &local))
+        {
+          if (!commit)
+            {
+              portero_sql_rollback (store->db);
+              return TRUE;
+            }
+          if (portero_sql_commit (store->db, &local))
+            return TRUE;
+        }
+      portero_sql_rollback (store->db);
+      if (attempt >= TRANSACTION_ATTEMPTS || !portero_sql_retry (store->db))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      /* The transaction we met may still be finishing: a random pause, so
+       * that the two do not meet again at once. */
+      g_usleep ((gulong) g_random_int_range (2000, 20000) * (gulong) attempt);
+    }
+}
+
 gboolean
 portero_store_customer_find (PorteroStore *store, const char *name, gint64 *id, GError **error)
 {

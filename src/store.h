@@ -49,6 +49,14 @@ gboolean portero_store_describe (PorteroStore *store, char **backend, char **ser
 gboolean portero_store_begin (PorteroStore *store, GError **error);
 gboolean portero_store_commit (PorteroStore *store, GError **error);
 void portero_store_rollback (PorteroStore *store);
+/* One store transaction: WORK runs between BEGIN and COMMIT, and sets
+ * *COMMIT to FALSE to roll back instead (a dry run, a duplicate). When the
+ * database ends it as a serialization failure or a deadlock, the whole
+ * transaction runs again, a few times and never past the deadline
+ * (portero_store_set_deadline), so WORK must start from the same state each
+ * time; then the error stays PORTERO_ERROR_TEMPFAIL. */
+typedef gboolean (*PorteroStoreWork) (PorteroStore *store, gpointer data, gboolean *commit, GError **error);
+gboolean portero_store_transaction (PorteroStore *store, PorteroStoreWork work, gpointer data, GError **error);
 
 /* Customers and domains. Ids are 0 when not found. */
 gboolean portero_store_customer_add (PorteroStore *store, const char *name, gint64 *id, GError **error);

@@ -198,7 +198,7 @@ printf '[Rule]\nName=r\nTrigger=ticket-created\n[Condition x]\nProperty=title\nO
 printf '[Rule]\nName=g\nTrigger=when-pigs-fly\n[Action a]\nType=stop\n' > "$B/rules/f.rule"
 printf 'Subject: hi {[Contact Name]}\n\nHello {[Favourite Colour]}\n' > "$B/templates/bad.tmpl"
 sed "s|^rules=.*|rules=$B/rules|; s|^templates=.*|templates=$B/templates|" "$C" > "$B/portero.conf"
-sed -i "s|^database=.*|database=$S/portero.db|" "$B/portero.conf"
+sed -i "s|^database=portero\.db$|database=$S/portero.db|" "$B/portero.conf"
 expect_code 1 portero --config "$B/portero.conf" check
 check grep -q "^$B/rules/a.rule:6: unknown property \"colour\"" "$TMP/last.err"
 check grep -q "^$B/rules/b.rule:6: unknown operator \"resembles\"" "$TMP/last.err"

@@ -100,7 +100,7 @@ check grep -q "no stored bytes" "$TMP/last.err"
 begin "message reprocess while the cause remains: still unfiled, still one copy"
 expect_code 0 p message reprocess "$U"
 check grep -q "still no ticket" "$TMP/last.out"
-expect_eq "$(sql "$S" "select count(*), max(ticket_id is null) from messages where message_id='$MID2'")" "1|1"
+expect_eq "$(sql "$S" "select count(*), count(*) - count(ticket_id) from messages where message_id='$MID2'")" "1|1"
 U=$(sql "$S" "select id from messages where message_id='$MID2'")
 
 begin "message reprocess after the cause is fixed: a ticket, and exactly one messages row"
@@ -442,7 +442,9 @@ check [ -n "$CODE3" ]
 expect_code 0 p contact reset-password ann@acme.example --print
 expect_code 1 portero --config "$C" auth --reset-code "$CODE3" ann@acme.example <<< "a password from the link"
 
+# PostgreSQL's backup is pg_dump (T180 checks what portero backup says there).
 begin "backup: a copy that sqlite3 opens, with the same tickets, mode 0600"
+if sqlite_only "portero backup"; then :; else
 expect_code 0 p backup "$TMP/copy.db"
 check grep -q "backup written to $TMP/copy.db" "$TMP/last.out"
 expect_eq "$(sqlite3 "$TMP/copy.db" "pragma integrity_check")" "ok"
@@ -450,16 +452,20 @@ expect_eq "$(sqlite3 "$TMP/copy.db" "select group_concat(id || ':' || title || '
   "$(sql "$S" "select group_concat(id || ':' || title || ':' || status, ',') from tickets")"
 expect_eq "$(stat -c %a "$TMP/copy.db")" "600"
 expect_eq "$(ls "$TMP" | grep -c 'copy.db.')" "0" "no temporary file left"
+fi
 
 begin "backup: an existing file is refused unless --force; a bad path is a user error"
+if sqlite_only "portero backup"; then :; else
 expect_code 1 p backup "$TMP/copy.db"
 check grep -q "exists already" "$TMP/last.err"
 expect_code 0 p backup "$TMP/copy.db" --force
 expect_eq "$(sqlite3 "$TMP/copy.db" "pragma integrity_check")" "ok"
 expect_code 1 p backup "$TMP/no-such-dir/copy.db"
 expect_code 1 p backup "$TMP"
+fi
 
 begin "backup while the database is in use: a write lock held, mail arriving"
+if sqlite_only "portero backup"; then :; else
 lock_db "$S"
 expect_code 0 p backup "$TMP/locked.db"
 unlock_db
@@ -476,6 +482,7 @@ for i in 1 2 3; do
 done
 wait $busy
 expect_eq "$(sql "$S" "select count(*) from tickets")" "$((before + 6))"
+fi
 
 # ---------------------------------------------------------------- IT mode
 

@@ -17,7 +17,7 @@ DGROUP=$(id -gn "$DUSER")
 # absent TEXT FILE: FILE does not contain TEXT.
 absent() { ! grep -q -- "$1" "$2"; }
 # usql DIR QUERY: as the delivery user, so that no root-owned -wal/-shm appear.
-usql() { runuser -u "$DUSER" -- sqlite3 -batch -noheader "$1/portero.db" "$2"; }
+usql() { if on_pgsql; then sql "$@"; else runuser -u "$DUSER" -- sqlite3 -batch -noheader "$1/portero.db" "$2"; fi; }
 
 # A file only root may read, and the first line it must never show.
 SECRET=$TMP/secret
@@ -46,7 +46,7 @@ begin "a root-owned configuration that others can write is refused as root"
 mkdir -p "$TMP/open"
 chmod 777 "$TMP/open"
 cp "$S/portero.conf" "$TMP/open/portero.conf"
-sed -i "s|^database=.*|database=$S/portero.db|; s|^rules=.*|rules=$PORTERO_SRCDIR/filters|" "$TMP/open/portero.conf"
+sed -i "s|^database=portero\.db$|database=$S/portero.db|; s|^rules=.*|rules=$PORTERO_SRCDIR/filters|" "$TMP/open/portero.conf"
 expect_code 1 portero --config "$TMP/open/portero.conf" ticket list
 check grep -q "not trusted" "$TMP/last.err"
 
@@ -57,17 +57,18 @@ PORTERO_CONFIG=$SECRET portero check >/dev/null 2>"$TMP/last.err"
 check absent TOPSECRET "$TMP/last.err"
 
 begin "a key file pointing at a root-only file is never read or quoted"
-sed "s|^\[portero\]|[portero]\nkey-file=$SECRET|; s|^database=.*|database=$S/portero.db|" "$S/portero.conf" > "$TMP/keyconf"
+sed "/^key-file=/d; s|^\[portero\]|[portero]\nkey-file=$SECRET|; s|^database=portero\.db$|database=$S/portero.db|" "$S/portero.conf" > "$TMP/keyconf"
 expect_code 1 portero --config "$TMP/keyconf" maintain
 check absent TOPSECRET "$TMP/last.err"
 # Even a key file that can be read but is not one is not quoted.
 R=$TMP/rootstate
 new_state "$R"
 cp "$SECRET" "$R/other.key"
-sed -i 's|^\[portero\]$|[portero]\nkey-file=other.key|' "$R/portero.conf"
+cp "$R/portero.conf" "$R/portero.conf.orig"
+sed -i '/^key-file=/d; s|^\[portero\]$|[portero]\nkey-file=other.key|' "$R/portero.conf"
 expect_code 1 portero --config "$R/portero.conf" check
 check absent TOPSECRET "$TMP/last.err"
-sed -i '/^key-file=other.key$/d' "$R/portero.conf"
+mv "$R/portero.conf.orig" "$R/portero.conf"
 
 begin "a key file swapped for a symbolic link is refused, not followed"
 cp "$R/portero.key" "$TMP/elsewhere.key"
@@ -93,8 +94,9 @@ expect_eq "$(usql "$S" "select count(*) from messages where body like '%TOPSECRE
 begin "root leaves no root-owned file in the state folder (backup, a new maildir) and deliveries go on"
 rm -rf "$S/sent"
 expect_code 0 portero --config "$S/portero.conf" contact add new.one@customer.example
-expect_code 0 portero --config "$S/portero.conf" backup "$S/copy.db"
-expect_eq "$(find "$S" -user root ! -name portero.conf | wc -l)" "0"
+# (PostgreSQL: backup is pg_dump's, T180)
+on_pgsql || expect_code 0 portero --config "$S/portero.conf" backup "$S/copy.db"
+expect_eq "$(find "$S" -user root ! -name portero.conf ! -name .pgdb | wc -l)" "0"
 mail "later@customer.example" "After root" > "$TMP/m2"
 chmod 644 "$TMP/m2"
 expect_code 0 runuser -u "$DUSER" -- "$DELIVER_BIN" --config "$S/portero.conf" --recipient support@helpdesk.example < "$TMP/m2"
@@ -109,6 +111,7 @@ expect_eq "$(stat -c %U:%G:%a "$V")" "root:root:755"
 check [ ! -e "$V/portero.db" ]
 
 begin "init changes no mode through a symbolic link someone put in the state folder"
+if sqlite_only "the database file and its -shm as links"; then :; else
 printf 'victim\n' > "$TMP/victim"
 chmod 644 "$TMP/victim"
 runuser -u "$DUSER" -- rm -f "$S/portero.db-shm"
@@ -130,5 +133,6 @@ cp "$R2/portero.conf" "$TMP/r2.conf"
 sed -i "s|^database=.*|database=$R2/portero.db|" "$TMP/r2.conf"
 portero --config "$TMP/r2.conf" init --owner "$DUSER:$DGROUP" >/dev/null 2>&1
 expect_eq "$(stat -c %U:%a "$TMP/victim.db")" "root:644"
+fi
 
 test_done

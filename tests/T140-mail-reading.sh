@@ -22,7 +22,7 @@ else
   export S PORTERO_WRAPPER DELIVER_BIN
   ls "$SHARED_CORPUS"/*.eml | xargs -P "$(nproc)" -I{} bash -c 'one "$1"' _ {}
   [ ! -s "$S/bad" ] || fail "$(cat "$S/bad")"
-  python3 "$TESTS_DIR/mail-diff.py" "$S/portero.db" "$SHARED_CORPUS" "$TESTS_DIR/mail-diff.known" > "$TMP/diff" 2>&1 \
+  python3 "$TESTS_DIR/mail-diff.py" "$(readable_db "$S")" "$SHARED_CORPUS" "$TESTS_DIR/mail-diff.known" > "$TMP/diff" 2>&1 \
     || fail "$(cat "$TMP/diff")"
   echo "# $(tail -1 "$TMP/diff")"
 fi
@@ -35,7 +35,7 @@ new_state "$S" "[mail]" "welcome-email=false"
 for f in "$G"/*.eml; do
   deliver_to "$S" --queue-id "$(basename "$f")" < "$f" > "$TMP/err" 2>&1 || fail "$(basename "$f"): exit $?: $(cat "$TMP/err")"
 done
-python3 - "$S/portero.db" "$G/expected.json" > "$TMP/gen.out" 2>&1 <<'PY' || fail "$(head -c 3000 "$TMP/gen.out")"
+python3 - "$(readable_db "$S")" "$G/expected.json" > "$TMP/gen.out" 2>&1 <<'PY' || fail "$(head -c 3000 "$TMP/gen.out")"
 import json, re, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 bad = 0

@@ -101,7 +101,7 @@ slow=$!
 at_exit "kill $slow 2>/dev/null"
 i=0; while [ ! -s "$TMP/slowport" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 cp "$C" "$TMP/slow.conf"
-sed -i "s|^transport=maildir|transport=smtp\nhost=127.0.0.1\nport=$(cat "$TMP/slowport")\nstarttls=never\ntimeout=4|; s|^database=.*|database=$S/portero.db|" "$TMP/slow.conf"
+sed -i "s|^transport=maildir|transport=smtp\nhost=127.0.0.1\nport=$(cat "$TMP/slowport")\nstarttls=never\ntimeout=4|; s|^database=portero\.db$|database=$S/portero.db|" "$TMP/slow.conf"
 t0=$(now_ms)
 expect_code 0 portero --config "$TMP/slow.conf" contact request-reset ann@acme.example
 t1=$(now_ms)
@@ -112,12 +112,17 @@ begin "a credential mail that fails for good keeps no sealed body"
 sed -i "s|^port=.*|port=1|; s|^\[smtp\]$|[smtp]\nmax-attempts=1|" "$TMP/slow.conf"
 expect_code 0 portero --config "$TMP/slow.conf" contact add bea@acme.example
 row=$(sql "$S" "select id from outbox where recipient='bea@acme.example'")
-expect_eq "$(sql "$S" "select status || '/' || coalesce(length(body), 'wiped') from outbox where id=$row")" "failed/wiped"
+expect_eq "$(sql "$S" "select status || '/' || coalesce(cast(length(body) as text), 'wiped') from outbox where id=$row")" "failed/wiped"
 
 begin "outbox flush wipes a sent credential body from the database and its -wal at once"
 sed -i "s|^send-budget=.*||; s|^\[smtp\]$|[smtp]\nsend-budget=0|" "$C"
 expect_code 0 p contact add cid@acme.example
 row=$(sql "$S" "select id from outbox where recipient='cid@acme.example'")
+if on_pgsql; then
+  # the row's state below is the check; the server's files are its own
+  expect_eq "$(sql "$S" "select status || '/' || length(body) from outbox where id=$row")" "queued/$(sql "$S" "select length(body) from outbox where id=$row")"
+  expect_code 0 p outbox flush
+else
 sql "$S" "select hex(substr(body, 40, 48)) from outbox where id=$row" > "$TMP/sealed.hex"
 check [ -s "$TMP/sealed.hex" ]
 expect_code 0 p outbox flush
@@ -126,12 +131,15 @@ found=$(/usr/bin/python3 -c 'import sys, glob
 needle = bytes.fromhex(open(sys.argv[1]).read().strip())
 print(sum(open(f, "rb").read().count(needle) for f in glob.glob(sys.argv[2] + "/portero.db*")))' "$TMP/sealed.hex" "$S")
 expect_eq "$found" "0"
-expect_eq "$(sql "$S" "select status || '/' || coalesce(length(body), 'wiped') from outbox where id=$row")" "sent/wiped"
+fi
+expect_eq "$(sql "$S" "select status || '/' || coalesce(cast(length(body) as text), 'wiped') from outbox where id=$row")" "sent/wiped"
 
 begin "a schema changed behind portero's back runs no unsafe function"
+if sqlite_only "SQLite's trusted_schema"; then :; else
 sql "$S" "create table spy(x); create trigger spy after insert on messages begin insert into spy values (json('1')); end;"
 mail "eve@acme.example" "after the trigger" | deliver_to "$S" > /dev/null 2>&1
 expect_eq "$(sql "$S" "select count(*) from spy")" "0"
 sql "$S" "drop trigger spy"
+fi
 
 test_done

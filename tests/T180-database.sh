@@ -81,4 +81,44 @@ expect_eq "$(cat "$TMP"/rc.* | tr -d '\n')" "00" "$(cat "$TMP"/out.*)"
 expect_eq "$(sql "$S" "select status from outbox where recipient='queued@new.example'")" "sent"
 expect_eq "$(grep -l "To: queued@new.example" "$S"/sent/new/* 2>/dev/null | wc -l)" "1"
 
+begin "a deadlock with another session: the delivery's transaction runs again, the message is stored once"
+if ! on_pgsql; then
+  skip "PostgreSQL only: SQLite admits one writer at a time, which cannot deadlock"
+else
+  D=$TMP/deadlock
+  new_state "$D"
+  # room to wait for the other session once the deadlock is broken
+  sed -i 's/^busy-timeout=.*/busy-timeout=10/' "$D/portero.conf"
+  deadlocks() { sql "$D" "select deadlocks from pg_stat_database where datname = current_database()"; }
+  before=$(deadlocks)
+  mail "dora@dead.example" "Deadlocked" > "$TMP/dl.eml"
+  rm -f "$TMP/dl-go"
+  # The other session keeps new messages out, then, once the delivery waits
+  # for it, asks for the lock the delivery holds on the sender's address:
+  # each waits for the other. Its own deadlock check comes much later, so
+  # the server ends the delivery's transaction, not this one.
+  ( printf "SET deadlock_timeout = '60s';\nBEGIN;\nLOCK TABLE messages IN SHARE MODE;\n\\\\echo locked\n"
+    i=0; while [ ! -e "$TMP/dl-go" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+    printf "SELECT pg_advisory_xact_lock(hashtextextended('address:dora@dead.example', 0));\n\\\\echo got\nCOMMIT;\n" ) \
+    | psql -X -q -t -v ON_ERROR_STOP=1 -h "$PGHOST" -d "$(cat "$D/.pgdb")" > "$TMP/dl-other" 2>&1 &
+  other=$!
+  i=0; while ! grep -q locked "$TMP/dl-other" && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+  ( deliver_to "$D" < "$TMP/dl.eml" > "$TMP/dl-out" 2>&1; echo $? > "$TMP/dl-rc" ) &
+  dl=$!
+  waiting="select count(*) from pg_stat_activity where datname = current_database()
+           and application_name = 'portero' and wait_event_type = 'Lock'"
+  i=0; while [ "$(sql "$D" "$waiting")" != 1 ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+  touch "$TMP/dl-go"
+  wait "$dl"; wait "$other"
+  expect_eq "$(cat "$TMP/dl-rc")" "0" "$(cat "$TMP/dl-out")"
+  check grep -q got "$TMP/dl-other"
+  # the server counted the deadlock (its statistics are written a little later)
+  i=0; while [ "$(deadlocks)" = "$before" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  expect_eq "$(( $(deadlocks) - before ))" "1"
+  expect_eq "$(sql "$D" "select count(*) from messages where from_addr='dora@dead.example'")" "1"
+  expect_eq "$(sql "$D" "select count(*) from tickets where requester='dora@dead.example'")" "1"
+  expect_eq "$(sql "$D" "select count(*) from contact_emails where email='dora@dead.example'")" "1"
+  expect_eq "$(sql "$D" "select count(*) from outbox where recipient='dora@dead.example' and kind='welcome'")" "1"
+fi
+
 test_done

@@ -1,5 +1,5 @@
 # tests/pg-lib.sh - sourced after test-lib.sh by the tests that need a
-# PostgreSQL server of their own (T170 and up).
+# PostgreSQL server of their own (T190 and up).
 #
 # pg_start: start a private cluster in $TMP/pg (tests/pg-cluster.sh), stopped
 # when the test exits; sets PG (its socket folder). Where PostgreSQL's server

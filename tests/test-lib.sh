@@ -188,6 +188,29 @@ sql() {
   fi
 }
 
+# readable_db DIR: a path to an SQLite file Python's sqlite3 can read DIR's
+# messages and attachments from (on PostgreSQL, a copy of those columns).
+readable_db() {
+  if ! on_pgsql; then echo "$1/portero.db"; return; fi
+  local out=$1/readable.db
+  rm -f "$out"
+  sql "$1" "select json_build_object(
+      'messages', (select coalesce(json_agg(json_build_array(id, queue_id, kind, subject, from_addr, from_name, body)), '[]') from messages),
+      'attachments', (select coalesce(json_agg(json_build_array(message_id, name, size, type)), '[]') from attachments))" \
+    > "$1/readable.json"
+  python3 - "$out" "$1/readable.json" <<'PY'
+import json, sqlite3, sys
+rows = json.load(open(sys.argv[2], encoding="utf-8"))
+db = sqlite3.connect(sys.argv[1])
+db.execute("create table messages(id integer, queue_id text, kind text, subject text, from_addr text, from_name text, body text)")
+db.execute("create table attachments(message_id integer, name text, size integer, type text)")
+db.executemany("insert into messages values (?,?,?,?,?,?,?)", rows["messages"])
+db.executemany("insert into attachments values (?,?,?,?)", rows["attachments"])
+db.commit()
+PY
+  echo "$out"
+}
+
 # raw_of DIR WHERE FILE: the raw bytes of the message WHERE selects, into FILE.
 raw_of() {
   if on_pgsql; then
