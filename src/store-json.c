@@ -152,7 +152,7 @@ typedef struct {
   const char *what;          /* "ticket": for "no ticket 12" */
   const char *columns;
   const char *from;          /* the listed table (alias A) and its joins */
-  const char *table;         /* the listed table alone, for a cursor's key */
+  const char *table;         /* the listed table alone, for a cursor's key and the count */
   const char *id;            /* "t.id" */
   const Order *orders;       /* the default first */
 } Listing;
@@ -262,7 +262,8 @@ page_json (PorteroStore *store, const Listing *l, const char *base, Query *q, Po
     }
   if (page->count)
     {
-      g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s WHERE %s%s", l->from, base,
+      /* The table alone: the joins add columns, never rows. */
+      g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s WHERE %s%s", l->table, base,
                                               q->where->str);
       PorteroSqlStmt *s = prepare_query (store, q, sql, error);
       gboolean row;
