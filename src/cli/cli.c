@@ -157,6 +157,20 @@ portero_cli_page_clear (PorteroCliPage *page)
   g_clear_pointer (&page->sort, g_free);
 }
 
+JsonNode *
+portero_cli_page_json (const PorteroCliPage *page, const char *word, char *text, GError **error)
+{
+  /* The store's "no ticket 12" names its table in English. */
+  if (text == NULL && error != NULL && g_error_matches (*error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND)
+      && (page->after != 0 || page->before != 0))
+    {
+      g_clear_error (error);
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("no %s %" PRId64), word,
+                   page->after ? page->after : page->before);
+    }
+  return portero_cli_json (text, error);
+}
+
 void
 portero_cli_page_hint (const PorteroCliPage *page, guint rows)
 {

@@ -58,6 +58,9 @@ gboolean portero_cli_parse_list (PorteroCli *cli, int *argc, char ***argv, const
                                  GError **error);
 void portero_cli_page_clear (PorteroCliPage *page);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PorteroCliPage, portero_cli_page_clear)
+/* Parse the JSON text of a listing, as portero_cli_json; a cursor that
+ * names no row is "no WORD ID" in the reader's language. */
+JsonNode *portero_cli_page_json (const PorteroCliPage *page, const char *word, char *text, GError **error);
 /* After a page of ROWS printed for people: how many rows there are in all
  * and how to see the others, when there are others. */
 void portero_cli_page_hint (const PorteroCliPage *page, guint rows);

@@ -29,8 +29,8 @@ portero_cmd_contact_list (PorteroCli *cli, int argc, char **argv, GError **error
     return FALSE;
   if (!portero_cli_check_customer (cli, customer, error))
     return FALSE;
-  g_autoptr (JsonNode) node = portero_cli_json (portero_store_contacts_page_json (cli->store, customer, search,
-                                                                                  &page.store, error), error);
+  g_autoptr (JsonNode) node = portero_cli_page_json (&page, portero_cli_word (cli, "contact"),
+    portero_store_contacts_page_json (cli->store, customer, search, &page.store, error), error);
   if (node == NULL)
     return FALSE;
   const PorteroColumn columns[] = {

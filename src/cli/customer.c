@@ -55,8 +55,8 @@ portero_cmd_customer_list (PorteroCli *cli, int argc, char **argv, GError **erro
   g_auto (PorteroCliPage) page;
   if (!portero_cli_parse_list (cli, &argc, &argv, NULL, &json, &page, portero_store_customer_orders, error))
     return FALSE;
-  g_autoptr (JsonNode) node = portero_cli_json (portero_store_customers_page_json (cli->store, &page.store, error),
-                                                error);
+  g_autoptr (JsonNode) node = portero_cli_page_json (&page, portero_cli_word (cli, "customer"),
+    portero_store_customers_page_json (cli->store, &page.store, error), error);
   if (node == NULL)
     return FALSE;
   const PorteroColumn columns[] = {

@@ -32,8 +32,8 @@ portero_cmd_message_list (PorteroCli *cli, int argc, char **argv, GError **error
   g_auto (PorteroCliPage) page;
   if (!portero_cli_parse_list (cli, &argc, &argv, entries, &json, &page, portero_store_message_orders, error))
     return FALSE;
-  g_autoptr (JsonNode) node = portero_cli_json (portero_store_messages_page_json (cli->store, unfiled, &page.store,
-                                                                                  error), error);
+  g_autoptr (JsonNode) node = portero_cli_page_json (&page, _("message"),
+    portero_store_messages_page_json (cli->store, unfiled, &page.store, error), error);
   if (node == NULL)
     return FALSE;
   if (json)

@@ -115,8 +115,8 @@ portero_cmd_ticket_list (PorteroCli *cli, int argc, char **argv, GError **error)
     .status = known_status, .customer = customer, .contact = address, .since = from, .search = search,
     .page = &page.store,
   };
-  g_autoptr (JsonNode) node = portero_cli_json (portero_store_tickets_json (cli->store, &filter, error),
-                                                error);
+  g_autoptr (JsonNode) node = portero_cli_page_json (&page, _("ticket"),
+                                                     portero_store_tickets_json (cli->store, &filter, error), error);
   if (node == NULL)
     return FALSE;
   const PorteroColumn columns[] = {
