@@ -140,6 +140,225 @@ object_json (PorteroStore *store, PorteroSqlStmt *s, const Field *fields, const 
   return generate (b);
 }
 
+/* ---- pages: one listing's order, filters and cursor ---- */
+
+typedef struct {
+  const char *name;
+  const char *key;   /* ordered by this, then by the id; NULL: the id alone */
+  gboolean desc;
+} Order;
+
+typedef struct {
+  const char *what;          /* "ticket": for "no ticket 12" */
+  const char *columns;
+  const char *from;          /* the listed table (alias A) and its joins */
+  const char *table;         /* the listed table alone, for a cursor's key and the count */
+  const char *id;            /* "t.id" */
+  const Order *orders;       /* the default first */
+} Listing;
+
+#define MAX_PARAMS 8
+
+/* The conditions of a listing and the values they bind, in order. */
+typedef struct {
+  GString *where;
+  int n;
+  const char *text[MAX_PARAMS];
+  gint64 num[MAX_PARAMS];
+} Query;
+
+static void
+query_init (Query *q)
+{
+  memset (q, 0, sizeof *q);
+  q->where = g_string_new (NULL);
+}
+
+static void
+query_clear (Query *q)
+{
+  g_string_free (q->where, TRUE);
+}
+
+/* Add CONDITION, whose ? (NTEXT of them) each bind TEXT. */
+static void
+where_text (Query *q, const char *condition, int ntext, const char *text)
+{
+  g_string_append_printf (q->where, " AND (%s)", condition);
+  for (int i = 0; i < ntext; i++)
+    {
+      g_assert (q->n < MAX_PARAMS);
+      q->text[q->n++] = text;
+    }
+}
+
+static void
+where_num (Query *q, const char *condition, gint64 num)
+{
+  g_string_append_printf (q->where, " AND (%s)", condition);
+  g_assert (q->n < MAX_PARAMS);
+  q->text[q->n] = NULL;
+  q->num[q->n++] = num;
+}
+
+/* SQL built for one combination of filters and order: statements are
+ * cached by their text's address, so each text is interned (a listing has
+ * a few dozen combinations at most). */
+static PorteroSqlStmt *
+prepare_query (PorteroStore *store, const Query *q, const char *sql, GError **error)
+{
+  PorteroSqlStmt *s = portero_sql_prepare (portero_store_db (store), g_intern_string (sql), error);
+  if (s == NULL)
+    return NULL;
+  for (int i = 0; i < q->n; i++)
+    if (q->text[i] != NULL)
+      portero_sql_bind_text (s, i + 1, q->text[i]);
+    else
+      portero_sql_bind_int64 (s, i + 1, q->num[i]);
+  return s;
+}
+
+static const Order *
+find_order (const Listing *l, const char *sort, GError **error)
+{
+  for (const Order *o = l->orders; o->name != NULL; o++)
+    if (sort == NULL || strcmp (sort, o->name) == 0)
+      return o;
+  g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "unknown order \"%s\"", sort);
+  return NULL;
+}
+
+/* Reverse the rows of the array B holds (a page read backwards). */
+static char *
+generate_reversed (JsonBuilder *b)
+{
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  JsonArray *rows = json_node_get_array (root);
+  g_autoptr (JsonArray) back = json_array_sized_new (json_array_get_length (rows));
+  for (guint i = json_array_get_length (rows); i > 0; i--)
+    json_array_add_element (back, json_node_copy (json_array_get_element (rows, i - 1)));
+  g_autoptr (JsonNode) node = json_node_init_array (json_node_alloc (), back);
+  g_autoptr (JsonGenerator) g = json_generator_new ();
+  json_generator_set_root (g, node);
+  return json_generator_to_data (g, NULL);
+}
+
+/* One page of listing L: the rows Q's conditions (after BASE, which may be
+ * empty) let through, as a JSON array of FIELDS. */
+static char *
+page_json (PorteroStore *store, const Listing *l, const char *base, Query *q, PorteroPage *page,
+           const Field *fields, GError **error)
+{
+  PorteroPage all = { 0 };
+  if (page == NULL)
+    page = &all;
+  const Order *o = find_order (l, page->sort, error);
+  if (o == NULL)
+    return NULL;
+  if (page->offset > 0 && page->limit <= 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, "an offset needs a limit");
+      return NULL;
+    }
+  if (page->count)
+    {
+      /* The table alone: the joins add columns, never rows. */
+      g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s WHERE %s%s", l->table, base,
+                                              q->where->str);
+      PorteroSqlStmt *s = prepare_query (store, q, sql, error);
+      gboolean row;
+      if (s == NULL || !portero_sql_step (s, &row, error))
+        return NULL;
+      page->total = row ? portero_sql_column_int64 (s, 0) : 0;
+      portero_sql_reset (s);
+    }
+  gint64 cursor = page->after ? page->after : page->before;
+  /* Read backwards from a BEFORE cursor, and turn the page round after. */
+  gboolean backwards = page->before != 0 && page->after == 0;
+  gboolean desc = o->desc != backwards;
+  g_autofree char *key = NULL;
+  if (cursor != 0)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT %s FROM %s WHERE %s = ?", o->key ? o->key : l->id, l->table,
+                                              l->id);
+      PorteroSqlStmt *s = portero_sql_prepare (portero_store_db (store), g_intern_string (sql), error);
+      gboolean row;
+      if (s == NULL)
+        return NULL;
+      portero_sql_bind_int64 (s, 1, cursor);
+      if (!portero_sql_step (s, &row, error))
+        return NULL;
+      if (!row)
+        {
+          g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no %s %" G_GINT64_FORMAT, l->what, cursor);
+          return NULL;
+        }
+      key = g_strdup (portero_sql_column_text (s, 0));
+      portero_sql_reset (s);
+      /* Keyset: (key, id) past the cursor's. Written as a range on the
+       * key and a filter, which both engines read from an index on an
+       * expression too (a row value they do not). */
+      if (o->key != NULL)
+        {
+          const char *op = desc ? "<" : ">";
+          g_autofree char *cond = g_strdup_printf ("%s %s= ? AND (%s %s ? OR %s %s ?)", o->key, op, o->key, op,
+                                                   l->id, op);
+          where_text (q, cond, 2, key);
+          q->text[q->n] = NULL;
+          q->num[q->n++] = cursor;
+        }
+      else
+        {
+          g_autofree char *cond = g_strdup_printf ("%s %s ?", l->id, desc ? "<" : ">");
+          where_num (q, cond, cursor);
+        }
+    }
+  const char *dir = desc ? "DESC" : "ASC";
+  g_autofree char *order = o->key ? g_strdup_printf ("%s %s, %s %s", o->key, dir, l->id, dir)
+                                  : g_strdup_printf ("%s %s", l->id, dir);
+  /* LIMIT and OFFSET bind the last parameters, when they apply. */
+  g_assert (q->n + 2 <= MAX_PARAMS);
+  if (page->limit > 0)
+    {
+      q->text[q->n] = NULL;
+      q->num[q->n++] = page->limit;
+    }
+  if (page->offset > 0)
+    {
+      q->text[q->n] = NULL;
+      q->num[q->n++] = page->offset;
+    }
+  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM %s WHERE %s%s ORDER BY %s%s%s", l->columns, l->from, base,
+                                          q->where->str, order, page->limit > 0 ? " LIMIT ?" : "",
+                                          page->offset > 0 ? " OFFSET ?" : "");
+  PorteroSqlStmt *s = prepare_query (store, q, sql, error);
+  if (s == NULL)
+    return NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  gboolean any;
+  json_builder_begin_array (b);
+  if (!add_rows (store, s, fields, FALSE, b, &any, error))
+    return NULL;
+  json_builder_end_array (b);
+  return backwards ? generate_reversed (b) : generate (b);
+}
+
+/* LIKE's pattern for "contains TEXT", any case: a % or _ in it is itself. */
+static char *
+contains_pattern (const char *text)
+{
+  g_autofree char *down = g_utf8_strdown (text, -1);
+  GString *pattern = g_string_new ("%");
+  for (const char *c = down; *c; c++)
+    {
+      if (*c == '%' || *c == '_' || *c == '\\')
+        g_string_append_c (pattern, '\\');
+      g_string_append_c (pattern, *c);
+    }
+  g_string_append_c (pattern, '%');
+  return g_string_free (pattern, FALSE);
+}
+
 #define DOMAINS "SELECT domain FROM domains WHERE customer_id = ? ORDER BY domain"
 #define EMAILS "SELECT email FROM contact_emails WHERE contact_id = ? ORDER BY is_primary DESC, email"
 
@@ -148,15 +367,34 @@ static const Field attachment_fields[] = {
 };
 #define ATTACHMENTS "SELECT name, type, size FROM attachments WHERE message_id = ? ORDER BY id"
 
+const char *const portero_store_customer_orders[] = { "name", "newest", "id", NULL };
+static const Order customer_orders[] = {
+  { "name", "lower(c.name)", FALSE }, { "newest", NULL, TRUE }, { "id", NULL, FALSE }, { NULL },
+};
+
+char *
+portero_store_customers_page_json (PorteroStore *store, PorteroPage *page, GError **error)
+{
+  static const Field fields[] = {
+    { "name", F_TEXT }, { "domains", F_LIST, DOMAINS }, { "contacts", F_INT }, { "default", F_BOOL },
+    { "id", F_INT }, END,
+  };
+  static const Listing l = {
+    "customer",
+    "c.name, c.id, (SELECT count(*) FROM contacts WHERE customer_id = c.id), c.is_default, c.id",
+    "customers c", "customers c", "c.id", customer_orders,
+  };
+  Query q;
+  query_init (&q);
+  char *json = page_json (store, &l, "1 = 1", &q, page, fields, error);
+  query_clear (&q);
+  return json;
+}
+
 char *
 portero_store_customers_json (PorteroStore *store, GError **error)
 {
-  static const Field fields[] = {
-    { "name", F_TEXT }, { "domains", F_LIST, DOMAINS }, { "contacts", F_INT }, { "default", F_BOOL }, END,
-  };
-  return list_json (store, portero_store_query (store, error,
-    "SELECT c.name, c.id, (SELECT count(*) FROM contacts WHERE customer_id = c.id), c.is_default"
-    " FROM customers c ORDER BY c.is_default DESC, c.name", ""), fields, error);
+  return portero_store_customers_page_json (store, NULL, error);
 }
 
 char *
@@ -176,41 +414,58 @@ portero_store_customer_json (PorteroStore *store, gint64 id, GError **error)
     " c.is_default, c.created FROM customers c WHERE c.id = ?", "i", id), fields, "customer", id, error);
 }
 
+#define CONTACT_FIELDS \
+  { "email", F_TEXT }, { "emails", F_LIST, EMAILS }, { "name", F_TEXT }, { "customer", F_TEXT }, \
+  { "main", F_BOOL }, { "source", F_TEXT }, { "auto_tickets", F_BOOL }, { "created", F_TEXT }, \
+  { "tickets", F_INT }, { "password", F_BOOL }, { "pending_password", F_BOOL }, { "id", F_INT }
+#define CONTACT_COLUMNS \
+  "(SELECT email FROM contact_emails WHERE contact_id = c.id ORDER BY is_primary DESC, email LIMIT 1)," \
+  " c.id, c.name, cu.name, c.main, c.source, c.auto_tickets, c.created," \
+  " (SELECT count(*) FROM tickets WHERE contact_id = c.id)," \
+  " CASE WHEN c.password_hash IS NULL THEN 0 ELSE 1 END, CASE WHEN c.pending_hash IS NULL THEN 0 ELSE 1 END, c.id"
+
+const char *const portero_store_contact_orders[] = { "name", "newest", "id", NULL };
+static const Order contact_orders[] = {
+  { "name", "lower(c.name)", FALSE }, { "newest", NULL, TRUE }, { "id", NULL, FALSE }, { NULL },
+};
+
+char *
+portero_store_contacts_page_json (PorteroStore *store, const char *customer, const char *search, PorteroPage *page,
+                                  GError **error)
+{
+  static const Field fields[] = { CONTACT_FIELDS, END };
+  static const Listing l = {
+    "contact", CONTACT_COLUMNS, "contacts c JOIN customers cu ON cu.id = c.customer_id", "contacts c", "c.id",
+    contact_orders,
+  };
+  Query q;
+  query_init (&q);
+  if (customer != NULL)
+    where_text (&q, "c.customer_id = (SELECT id FROM customers WHERE name = ?)", 1, customer);
+  g_autofree char *like = search ? contains_pattern (search) : NULL;
+  if (like != NULL)
+    where_text (&q, "lower(c.name) LIKE ? ESCAPE '\\'"
+                " OR EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id AND e.email LIKE ? ESCAPE '\\')",
+                2, like);
+  char *json = page_json (store, &l, "1 = 1", &q, page, fields, error);
+  query_clear (&q);
+  return json;
+}
+
 char *
 portero_store_contacts_json (PorteroStore *store, const char *customer, GError **error)
 {
-  return portero_store_contacts_search_json (store, customer, NULL, 0, error);
+  return portero_store_contacts_page_json (store, customer, NULL, NULL, error);
 }
 
 char *
 portero_store_contacts_search_json (PorteroStore *store, const char *customer, const char *search, gint64 id,
                                     GError **error)
 {
-  static const Field fields[] = {
-    { "email", F_TEXT }, { "emails", F_LIST, EMAILS }, { "name", F_TEXT }, { "customer", F_TEXT },
-    { "main", F_BOOL }, { "source", F_TEXT }, { "auto_tickets", F_BOOL }, { "created", F_TEXT },
-    { "tickets", F_INT }, { "password", F_BOOL }, { "pending_password", F_BOOL }, END,
-  };
-  /* LIKE with the search escaped: a % or _ in it is itself. */
-  g_autofree char *down = search ? g_utf8_strdown (search, -1) : NULL;
-  GString *pattern = NULL;
-  if (down != NULL)
-    {
-      pattern = g_string_new ("%");
-      for (const char *c = down; *c; c++)
-        {
-          if (*c == '%' || *c == '_' || *c == '\\')
-            g_string_append_c (pattern, '\\');
-          g_string_append_c (pattern, *c);
-        }
-      g_string_append_c (pattern, '%');
-    }
-  g_autofree char *like = pattern ? g_string_free (pattern, FALSE) : NULL;
+  static const Field fields[] = { CONTACT_FIELDS, END };
+  g_autofree char *like = search ? contains_pattern (search) : NULL;
   return list_json (store, portero_store_query (store, error,
-    "SELECT (SELECT email FROM contact_emails WHERE contact_id = c.id ORDER BY is_primary DESC, email LIMIT 1),"
-    " c.id, c.name, cu.name, c.main, c.source, c.auto_tickets, c.created,"
-    " (SELECT count(*) FROM tickets WHERE contact_id = c.id),"
-    " CASE WHEN c.password_hash IS NULL THEN 0 ELSE 1 END, CASE WHEN c.pending_hash IS NULL THEN 0 ELSE 1 END"
+    "SELECT " CONTACT_COLUMNS
     " FROM contacts c JOIN customers cu ON cu.id = c.customer_id"
     " WHERE (?1 IS NULL OR cu.name = ?1)"
     " AND (?2 IS NULL OR lower(c.name) LIKE ?2 ESCAPE '\\'"
@@ -227,17 +482,44 @@ portero_store_contacts_search_json (PorteroStore *store, const char *customer, c
   " (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.kind IN ('mail','reply'))," \
   " t.created, t.updated"
 
+/* Most recent activity first: a reply moves a ticket up. */
+const char *const portero_store_ticket_orders[] = { "recent", "oldest", "newest", "id", NULL };
+static const Order ticket_orders[] = {
+  { "recent", "t.updated", TRUE }, { "oldest", "t.updated", FALSE }, { "newest", NULL, TRUE }, { "id", NULL, FALSE },
+  { NULL },
+};
+
 char *
 portero_store_tickets_json (PorteroStore *store, const PorteroTicketFilter *f, GError **error)
 {
   static const Field fields[] = { TICKET_FIELDS, END };
-  return list_json (store, portero_store_query (store, error,
-    "SELECT " TICKET_COLUMNS " FROM tickets t JOIN customers cu ON cu.id = t.customer_id"
-    " WHERE (?1 IS NULL OR t.status = ?1)"
-    " AND (?2 IS NULL OR t.customer_id = (SELECT id FROM customers WHERE name = ?2))"
-    " AND (?3 IS NULL OR t.requester = ?3 OR t.contact_id = (SELECT contact_id FROM contact_emails WHERE email = ?3))"
-    " ORDER BY t.id LIMIT ?4", "ttti", f ? f->status : NULL, f ? f->customer : NULL, f ? f->contact : NULL,
-    f && f->limit > 0 ? f->limit : G_MAXINT64), fields, error);
+  static const Listing l = {
+    "ticket", TICKET_COLUMNS, "tickets t JOIN customers cu ON cu.id = t.customer_id", "tickets t", "t.id",
+    ticket_orders,
+  };
+  static const PorteroTicketFilter none = { 0 };
+  if (f == NULL)
+    f = &none;
+  PorteroPage limited = { .limit = f->limit };
+  Query q;
+  query_init (&q);
+  /* Each filter is a condition of its own (not "? IS NULL OR ..."), so
+   * that the engine picks the index that serves it. */
+  if (f->status != NULL)
+    where_text (&q, "t.status = ?", 1, f->status);
+  if (f->customer != NULL)
+    where_text (&q, "t.customer_id = (SELECT id FROM customers WHERE name = ?)", 1, f->customer);
+  if (f->contact != NULL)
+    where_text (&q, "t.requester = ? OR t.contact_id = (SELECT contact_id FROM contact_emails WHERE email = ?)", 2,
+                f->contact);
+  if (f->since != NULL)
+    where_text (&q, "t.updated >= ?", 1, f->since);
+  g_autofree char *like = f->search ? contains_pattern (f->search) : NULL;
+  if (like != NULL)
+    where_text (&q, "lower(t.title) LIKE ? ESCAPE '\\'", 1, like);
+  char *json = page_json (store, &l, "1 = 1", &q, f->page ? f->page : &limited, fields, error);
+  query_clear (&q);
+  return json;
 }
 
 char *
@@ -260,15 +542,14 @@ portero_store_ticket_json (PorteroStore *store, gint64 id, GError **error)
     "i", id), fields, "ticket", id, error);
 }
 
+/* By arrival, the newest first. */
+const char *const portero_store_message_orders[] = { "newest", "id", NULL };
+static const Order message_orders[] = { { "newest", NULL, TRUE }, { "id", NULL, FALSE }, { NULL } };
+
 char *
 portero_store_unfiled_json (PorteroStore *store, GError **error)
 {
-  static const Field fields[] = {
-    { "id", F_INT }, { "from", F_TEXT }, { "date", F_TEXT }, { "subject", F_TEXT }, { "reason", F_TEXT }, END,
-  };
-  return list_json (store, portero_store_query (store, error,
-    "SELECT id, from_addr, date, subject, unfiled_reason FROM messages WHERE ticket_id IS NULL ORDER BY id", ""),
-    fields, error);
+  return portero_store_messages_page_json (store, TRUE, NULL, error);
 }
 
 char *
@@ -312,7 +593,7 @@ portero_store_outbox_json (PorteroStore *store, GError **error)
 }
 
 char *
-portero_store_messages_json (PorteroStore *store, GError **error)
+portero_store_messages_page_json (PorteroStore *store, gboolean unfiled, PorteroPage *page, GError **error)
 {
   /* Inbound rows are those with a content hash: notes and copies of sent
    * mail that portero wrote itself have none. */
@@ -320,9 +601,28 @@ portero_store_messages_json (PorteroStore *store, GError **error)
     { "id", F_INT }, { "kind", F_TEXT }, { "ticket", F_INT }, { "from", F_TEXT }, { "date", F_TEXT },
     { "subject", F_TEXT }, { "reason", F_TEXT }, { "auto", F_BOOL }, { "spam", F_BOOL }, { "size", F_INT }, END,
   };
-  return list_json (store, portero_store_query (store, error,
-    "SELECT id, kind, ticket_id, from_addr, date, subject, unfiled_reason, auto, spam, raw_size"
-    " FROM messages WHERE content_hash <> '' ORDER BY id", ""), fields, error);
+  static const Field unfiled_fields[] = {
+    { "id", F_INT }, { "from", F_TEXT }, { "date", F_TEXT }, { "subject", F_TEXT }, { "reason", F_TEXT }, END,
+  };
+  static const Listing inbound = {
+    "message", "id, kind, ticket_id, from_addr, date, subject, unfiled_reason, auto, spam, raw_size",
+    "messages", "messages", "id", message_orders,
+  };
+  static const Listing unfiled_listing = {
+    "message", "id, from_addr, date, subject, unfiled_reason", "messages", "messages", "id", message_orders,
+  };
+  Query q;
+  query_init (&q);
+  char *json = unfiled ? page_json (store, &unfiled_listing, "ticket_id IS NULL", &q, page, unfiled_fields, error)
+                       : page_json (store, &inbound, "content_hash <> ''", &q, page, fields, error);
+  query_clear (&q);
+  return json;
+}
+
+char *
+portero_store_messages_json (PorteroStore *store, GError **error)
+{
+  return portero_store_messages_page_json (store, FALSE, NULL, error);
 }
 
 char *

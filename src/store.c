@@ -185,6 +185,20 @@ static const char *const migrations[] = {
   "  stamp TEXT NOT NULL);"
   "CREATE INDEX kb_articles_name ON kb_articles(name);"
   "@KB_SEARCH@",
+  /* 6: the listings' orders, each filter's index ending in the order's key
+   * (a page of 50 is read from the index, whatever the table holds); they
+   * replace the single-column ticket indexes they start with. */
+  "CREATE INDEX tickets_updated ON tickets(updated, id);"
+  "CREATE INDEX tickets_status_updated ON tickets(status, updated, id);"
+  "CREATE INDEX tickets_customer_updated ON tickets(customer_id, updated, id);"
+  "CREATE INDEX tickets_contact_updated ON tickets(contact_id, updated, id);"
+  "CREATE INDEX tickets_requester_updated ON tickets(requester, updated, id);"
+  "DROP INDEX tickets_status;"
+  "DROP INDEX tickets_customer;"
+  "DROP INDEX tickets_contact;"
+  "DROP INDEX tickets_requester;"
+  "CREATE INDEX contacts_name_order ON contacts(lower(name), id);"
+  "CREATE INDEX customers_name_order ON customers(lower(name), id);",
 };
 
 int

@@ -149,24 +149,54 @@ GBytes *portero_store_message_raw (PorteroStore *store, gint64 id, GError **erro
 
 /* Listings, as JSON text in the shapes of the manual (field names in
  * English); portero_cli_json parses it. */
+
+/* Which page of a listing: its order, its size and where it starts. A
+ * cursor (AFTER or BEFORE) is a row's id: the page continues from that row
+ * through the index, with no rows skipped (OFFSET is for people's --page). */
+typedef struct {
+  const char *sort;   /* one of the listing's orders; NULL: its default (the first) */
+  gint64 limit;       /* rows at most; 0: all */
+  gint64 offset;      /* rows skipped before the page */
+  gint64 after;       /* only rows after this one in the order (0: none) */
+  gint64 before;      /* only the nearest rows before it, still in the order (0: none) */
+  gboolean count;     /* also count every row the filters match into TOTAL */
+  gint64 total;
+} PorteroPage;
+/* The orders of each listing, the default first; NULL-terminated. */
+extern const char *const portero_store_ticket_orders[];
+extern const char *const portero_store_contact_orders[];
+extern const char *const portero_store_customer_orders[];
+extern const char *const portero_store_message_orders[];
+
+/* Customers (PAGE NULL: all, by name). */
 char *portero_store_customers_json (PorteroStore *store, GError **error);
+char *portero_store_customers_page_json (PorteroStore *store, PorteroPage *page, GError **error);
 char *portero_store_contacts_json (PorteroStore *store, const char *customer, GError **error);
 /* Contacts of CUSTOMER (NULL: all) whose name or an address contains SEARCH
  * (NULL: any), or the one contact ID (0: any). Adds tickets, password,
  * pending_password to the listing's fields. */
 char *portero_store_contacts_search_json (PorteroStore *store, const char *customer, const char *search,
                                               gint64 id, GError **error);
+char *portero_store_contacts_page_json (PorteroStore *store, const char *customer, const char *search,
+                                        PorteroPage *page, GError **error);
 typedef struct {
   const char *status;
   const char *customer;
   const char *contact;   /* an address of the requester */
-  gint64 limit;          /* 0: no limit */
+  gint64 limit;          /* 0: no limit (PAGE, when set, says instead) */
+  const char *since;     /* ISO 8601 UTC: only tickets with activity at or after it */
+  const char *search;    /* only tickets whose title contains it, any case */
+  PorteroPage *page;     /* NULL: every ticket, most recent activity first */
 } PorteroTicketFilter;
 char *portero_store_tickets_json (PorteroStore *store, const PorteroTicketFilter *filter, GError **error);
 /* One ticket with its thread; NULL with PORTERO_ERROR_NOT_FOUND when absent. */
 char *portero_store_ticket_json (PorteroStore *store, gint64 id, GError **error);
 /* Messages that made no ticket. */
 char *portero_store_unfiled_json (PorteroStore *store, GError **error);
+/* Inbound messages (UNFILED: those that made no ticket), a page of them,
+ * newest first by default. */
+char *portero_store_messages_page_json (PorteroStore *store, gboolean unfiled, PorteroPage *page,
+                                        GError **error);
 
 /* A contact with what mail about it needs. */
 typedef struct {
@@ -340,7 +370,7 @@ gboolean portero_store_contact_erase_titles (PorteroStore *store, gint64 contact
 /* ---- section: messages, tickets, templates, resets ---- */
 
 /* Every inbound message stored (mail, and reports or loops kept as notes),
- * oldest first: [{id, kind, ticket, from, date, subject, reason, auto, spam,
+ * newest first: [{id, kind, ticket, from, date, subject, reason, auto, spam,
  * size}]; ticket is null and reason says why for what made no ticket. */
 char *portero_store_messages_json (PorteroStore *store, GError **error);
 

@@ -7,13 +7,13 @@ new_state "$S"
 C=$S/portero.conf
 jq_py() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
-begin "customer add, domain add and customer list --json"
+begin "customer add, domain add and customer list --json (by name)"
 expect_code 0 portero --config "$C" customer add "Acme Industrial"
 expect_code 0 portero customer domain add "Acme Industrial" "ACME.Example." --config "$C"
 expect_code 0 portero --config "$C" customer domain add "Acme Industrial" bücher.example
 portero --config "$C" customer list --json > "$TMP/c.json"
 expect_eq "$(jq_py '[(c["name"], c["domains"]) for c in d]' < "$TMP/c.json")" \
-  "[('Unassigned', []), ('Acme Industrial', ['acme.example', 'xn--bcher-kva.example'])]"
+  "[('Acme Industrial', ['acme.example', 'xn--bcher-kva.example']), ('Unassigned', [])]"
 
 begin "a customer that exists already is a user error"
 expect_code 1 portero --config "$C" customer add "acme industrial"
@@ -36,7 +36,7 @@ done
 begin "contact list --json has the documented fields"
 portero --config "$C" contact list --json > "$TMP/ct.json"
 expect_eq "$(jq_py 'sorted(d[0].keys())' < "$TMP/ct.json")" \
-  "['auto_tickets', 'created', 'customer', 'email', 'emails', 'main', 'name', 'password', 'pending_password', 'source', 'tickets']"
+  "['auto_tickets', 'created', 'customer', 'email', 'emails', 'id', 'main', 'name', 'password', 'pending_password', 'source', 'tickets']"
 expect_eq "$(jq_py '[(c["email"], c["emails"], c["name"], c["customer"], c["main"], c["source"], c["auto_tickets"]) for c in d]' < "$TMP/ct.json")" \
   "[('ann@acme.example', ['ann@acme.example'], 'Ann', 'Acme Industrial', False, 'email', True), ('ben@else.example', ['ben@else.example'], 'Ben', 'Unassigned', False, 'email', True)]"
 
@@ -44,16 +44,16 @@ begin "contact list --customer narrows the list"
 expect_eq "$(portero --config "$C" contact list --customer Unassigned --json | jq_py '[c["email"] for c in d]')" "['ben@else.example']"
 
 begin "ticket list --json has the documented fields and counts messages"
-portero --config "$C" ticket list --json > "$TMP/t.json"
+portero --config "$C" ticket list --sort id --json > "$TMP/t.json"
 expect_eq "$(jq_py '[(t["id"], t["title"], t["status"], t["priority"], t["customer"], t["requester"], t["messages"]) for t in d]' < "$TMP/t.json")" \
   "[(1, 'Broken laptop', 'open', 'normal', 'Acme Industrial', 'ann@acme.example', 1), (2, 'Need access', 'open', 'normal', 'Unassigned', 'ben@else.example', 1), (3, 'Second issue', 'open', 'normal', 'Acme Industrial', 'ann@acme.example', 1)]"
 
-begin "ticket list filters: --customer, --contact, --status, --limit"
-expect_eq "$(portero --config "$C" ticket list --customer "Acme Industrial" --json | jq_py '[t["id"] for t in d]')" "[1, 3]"
+begin "ticket list filters: --customer, --contact, --status, --limit (most recent first)"
+expect_eq "$(portero --config "$C" ticket list --customer "Acme Industrial" --json | jq_py '[t["id"] for t in d]')" "[3, 1]"
 expect_eq "$(portero --config "$C" ticket list --contact ben@else.example --json | jq_py '[t["id"] for t in d]')" "[2]"
 sql "$S" "update tickets set status='closed' where id=2"
-expect_eq "$(portero --config "$C" ticket list --status open --json | jq_py '[t["id"] for t in d]')" "[1, 3]"
-expect_eq "$(portero --config "$C" ticket list --limit 1 --json | jq_py '[t["id"] for t in d]')" "[1]"
+expect_eq "$(portero --config "$C" ticket list --status open --json | jq_py '[t["id"] for t in d]')" "[3, 1]"
+expect_eq "$(portero --config "$C" ticket list --limit 1 --json | jq_py '[t["id"] for t in d]')" "[3]"
 
 begin "--contact takes the address in any case; an unknown --customer is a user error"
 expect_eq "$(portero --config "$C" ticket list --contact BEN@Else.Example --json | jq_py '[t["id"] for t in d]')" "[2]"

@@ -319,6 +319,6 @@ expect_code 1 p user merge nia@acme.example nia@acme.example
 check grep -q "same user" "$TMP/last.err"
 p contact show nia@acme.example --json > "$TMP/it.json"
 expect_eq "$(jq_py 'sorted(d.keys())' < "$TMP/it.json")" \
-  "['auto_tickets', 'created', 'customer', 'email', 'emails', 'held_mail', 'main', 'name', 'password', 'pending_password', 'source', 'tickets']"
+  "['auto_tickets', 'created', 'customer', 'email', 'emails', 'held_mail', 'id', 'main', 'name', 'password', 'pending_password', 'source', 'tickets']"
 
 test_done

@@ -63,10 +63,10 @@ expect_code 0 p message list --unfiled
 check grep -q "Scanner jammed" "$TMP/last.out"
 if grep -q "Printer broken" "$TMP/last.out"; then fail "filed mail listed as unfiled"; fi
 
-begin "message list shows all inbound mail, filed and unfiled, not portero's own copies"
+begin "message list shows all inbound mail, filed and unfiled, not portero's own copies, newest first"
 p message list --json > "$TMP/all.json"
 expect_eq "$(jq_py '[(m["kind"], m["ticket"], m["subject"]) for m in d]' < "$TMP/all.json")" \
-  "[('mail', 1, 'Printer broken'), ('mail', None, 'Scanner jammed')]"
+  "[('mail', None, 'Scanner jammed'), ('mail', 1, 'Printer broken')]"
 expect_code 0 p message list
 check grep -q "Printer broken" "$TMP/last.out"
 check grep -q "automatic ticket creation is off" "$TMP/last.out"

@@ -105,7 +105,7 @@ run_doc es
 M=$S/enviados
 
 begin "es: the customers and their domains are those the document made"
-expect_eq "$(P customer list --json | pyq '[(c["name"], c["domains"]) for c in d]')" \
+expect_eq "$(P customer list --sort id --json | pyq '[(c["name"], c["domains"]) for c in d]')" \
   "[('Unassigned', []), ('Acme Industrial', ['acme.example']), ('Sede Central', ['central.example'])]"
 
 begin "es: the contacts are where the document says, with the source it says"
@@ -113,7 +113,7 @@ expect_eq "$(P contact list --json | pyq 'sorted((c["email"], c["customer"], c["
   "[('ana@acme.example', 'Acme Industrial', 'email', False), ('carlos@acme.example', 'Acme Industrial', 'email', False), ('eva@acme.example', 'Acme Industrial', 'manual', False), ('juan@acme.example', 'Acme Industrial', 'csv', False), ('luis@central.example', 'Sede Central', 'manual', True), ('marta@acme.example', 'Acme Industrial', 'csv', False), ('pedro@acme.example', 'Acme Industrial', 'manual', False)]"
 
 begin "es: the tickets are numbered as the document says"
-expect_eq "$(P ticket list --json | pyq '[(t["id"], t["title"], t["requester"], t["customer"], t["messages"]) for t in d]')" \
+expect_eq "$(P ticket list --sort id --json | pyq '[(t["id"], t["title"], t["requester"], t["customer"], t["messages"]) for t in d]')" \
   "[(1, 'La impresora no imprime', 'ana@acme.example', 'Acme Industrial', 2), (2, 'Otra consulta', 'ana@acme.example', 'Acme Industrial', 1), (3, 'No puedo entrar en la VPN', 'carlos@acme.example', 'Acme Industrial', 1), (4, '[Credenciales del Portal]', 'ana@acme.example', 'Acme Industrial', 1)]"
 
 begin "es: the Maildir holds exactly the mails the document promises"
@@ -166,7 +166,7 @@ run_doc en
 M=$S/sent
 
 begin "en: the customers and their domains are those the document made"
-expect_eq "$(P customer list --json | pyq '[(c["name"], c["domains"]) for c in d]')" \
+expect_eq "$(P customer list --sort id --json | pyq '[(c["name"], c["domains"]) for c in d]')" \
   "[('Unassigned', []), ('Acme Industrial', ['acme.example']), ('Head Office', ['central.example'])]"
 
 begin "en: the contacts are where the document says, with the source it says"
@@ -174,7 +174,7 @@ expect_eq "$(P contact list --json | pyq 'sorted((c["email"], c["customer"], c["
   "[('ann@acme.example', 'Acme Industrial', 'email', False), ('carl@acme.example', 'Acme Industrial', 'email', False), ('eve@acme.example', 'Acme Industrial', 'manual', False), ('john@acme.example', 'Acme Industrial', 'csv', False), ('louis@central.example', 'Head Office', 'manual', True), ('mary@acme.example', 'Acme Industrial', 'csv', False), ('peter@acme.example', 'Acme Industrial', 'manual', False)]"
 
 begin "en: the tickets are numbered as the document says"
-expect_eq "$(P ticket list --json | pyq '[(t["id"], t["title"], t["requester"], t["customer"], t["messages"]) for t in d]')" \
+expect_eq "$(P ticket list --sort id --json | pyq '[(t["id"], t["title"], t["requester"], t["customer"], t["messages"]) for t in d]')" \
   "[(1, 'The printer does not print', 'ann@acme.example', 'Acme Industrial', 2), (2, 'Another question', 'ann@acme.example', 'Acme Industrial', 1), (3, 'Cannot connect to the VPN', 'carl@acme.example', 'Acme Industrial', 1), (4, '[Credenciales del Portal]', 'ann@acme.example', 'Acme Industrial', 1)]"
 
 begin "en: the Maildir holds exactly the mails the document promises"

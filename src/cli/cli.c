@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The positional part of a table's usage string: the words and bracketed
  * groups that name no option ("NAME [--json]" -> "NAME"). */
@@ -80,6 +81,120 @@ portero_cli_parse (PorteroCli *cli, int *argc, char ***argv, const GOptionEntry 
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+portero_cli_parse_list (PorteroCli *cli, int *argc, char ***argv, const GOptionEntry *entries, gboolean *json,
+                        PorteroCliPage *page, const char *const *orders, GError **error)
+{
+  memset (page, 0, sizeof *page);
+  page->limit = G_MININT64;
+  g_autofree char *order_names = g_strjoinv ("|", (char **) orders);
+  const GOptionEntry paging[] = {
+    { "sort", 0, 0, G_OPTION_ARG_STRING, &page->sort, N_("The order (the first is the default)"), order_names },
+    { "limit", 0, 0, G_OPTION_ARG_INT64, &page->limit, N_("At most N rows (0: all; on a terminal 50 by default)"),
+      "N" },
+    { "page", 0, 0, G_OPTION_ARG_INT64, &page->page, N_("The Nth page of --limit rows"), "N" },
+    { "after", 0, 0, G_OPTION_ARG_INT64, &page->after, N_("Only rows after the one numbered ID, in the order"),
+      "ID" },
+    { "before", 0, 0, G_OPTION_ARG_INT64, &page->before,
+      N_("Only the rows just before the one numbered ID, in the order"), "ID" },
+  };
+  g_autoptr (GArray) all = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
+  for (const GOptionEntry *e = entries; e != NULL && e->long_name != NULL; e++)
+    g_array_append_val (all, *e);
+  g_array_append_vals (all, paging, G_N_ELEMENTS (paging));
+  if (!portero_cli_parse (cli, argc, argv, (GOptionEntry *) (void *) all->data, json, 0, 0, error))
+    return FALSE;
+  if (page->sort != NULL && !g_strv_contains (orders, page->sort))
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("%s: unknown order \"%s\" (%s)"), cli->phrase,
+                   page->sort, order_names);
+      return FALSE;
+    }
+  if (page->limit < 0 && page->limit != G_MININT64)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("--limit must not be negative"));
+      return FALSE;
+    }
+  if (page->page < 0 || page->after < 0 || page->before < 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("%s: --page, --after and --before take a positive number"),
+                   cli->phrase);
+      return FALSE;
+    }
+  if ((page->after != 0) + (page->before != 0) + (page->page != 0) > 1)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("%s: --page, --after and --before exclude each other"),
+                   cli->phrase);
+      return FALSE;
+    }
+  /* People at a terminal get one screen and are told what is left;
+   * scripts (a pipe, --json) get what they asked for, all by default. */
+  gboolean people = !*json && isatty (STDOUT_FILENO);
+  gint64 limit = page->limit;
+  if (limit == G_MININT64)
+    limit = people || page->page > 0 ? PORTERO_CLI_SCREEN : 0;
+  if (page->page > 1 && limit == 0)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("%s: --page needs a --limit other than 0"),
+                   cli->phrase);
+      return FALSE;
+    }
+  page->screen = people && limit > 0;
+  page->store.sort = page->sort;
+  page->store.limit = limit;
+  page->store.offset = page->page > 1 ? (page->page - 1) * limit : 0;
+  page->store.after = page->after;
+  page->store.before = page->before;
+  page->store.count = page->screen && page->after == 0 && page->before == 0;
+  return TRUE;
+}
+
+void
+portero_cli_page_clear (PorteroCliPage *page)
+{
+  g_clear_pointer (&page->sort, g_free);
+}
+
+JsonNode *
+portero_cli_page_json (const PorteroCliPage *page, const char *word, char *text, GError **error)
+{
+  /* The store's "no ticket 12" names its table in English. */
+  if (text == NULL && error != NULL && g_error_matches (*error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND)
+      && (page->after != 0 || page->before != 0))
+    {
+      g_clear_error (error);
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, _("no %s %" PRId64), word,
+                   page->after ? page->after : page->before);
+    }
+  return portero_cli_json (text, error);
+}
+
+void
+portero_cli_page_hint (const PorteroCliPage *page, guint rows)
+{
+  if (!page->screen)
+    return;
+  gint64 first = page->store.offset + 1, last = page->store.offset + rows, total = page->store.total;
+  /* A cursor's page is where a script is; nothing was counted. */
+  if (!page->store.count)
+    return;
+  if (last >= total && first == 1)
+    return;
+  /* The next page as typed: the same size when it was not the default. */
+  g_autofree char *next = page->limit != G_MININT64
+    ? g_strdup_printf ("--limit %" PRId64 " --page %" PRId64, page->store.limit, MAX (page->page, 1) + 1)
+    : g_strdup_printf ("--page %" PRId64, MAX (page->page, 1) + 1);
+  if (rows == 0)
+    printf (_("no rows on page %" PRId64 " of %" PRId64 " rows\n"), page->page, total);
+  else if (last < total && first == 1)
+    /* TRANSLATORS: "50 of 100000; --limit 0 for all, --page 2 for more" */
+    printf (_("%" PRId64 " of %" PRId64 "; --limit 0 for all, %s for more\n"), last, total, next);
+  else if (last < total)
+    printf (_("%" PRId64 "-%" PRId64 " of %" PRId64 "; --limit 0 for all, %s for more\n"), first, last, total, next);
+  else
+    printf (_("%" PRId64 "-%" PRId64 " of %" PRId64 "\n"), first, last, total);
 }
 
 gboolean

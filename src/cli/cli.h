@@ -38,6 +38,33 @@ typedef struct {
 gboolean portero_cli_parse (PorteroCli *cli, int *argc, char ***argv, const GOptionEntry *entries,
                             gboolean *json, int min_args, int max_args, GError **error);
 
+/* The options every listing shares (--sort, --limit, --page, --after,
+ * --before) and the page they ask for. */
+typedef struct {
+  char *sort;
+  gint64 limit;         /* -1 until given */
+  gint64 page;          /* 0 until given */
+  gint64 after, before;
+  gboolean screen;      /* one screen on a terminal: say what is left after it */
+  PorteroPage store;    /* what the store is asked for */
+} PorteroCliPage;
+
+/* portero_cli_parse for a listing with ORDERS (the store's, default first):
+ * ENTRIES and the paging options. Without --limit, a terminal gets one page
+ * of PORTERO_CLI_SCREEN rows and --json or a pipe gets every row. */
+#define PORTERO_CLI_SCREEN 50
+gboolean portero_cli_parse_list (PorteroCli *cli, int *argc, char ***argv, const GOptionEntry *entries,
+                                 gboolean *json, PorteroCliPage *page, const char *const *orders,
+                                 GError **error);
+void portero_cli_page_clear (PorteroCliPage *page);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PorteroCliPage, portero_cli_page_clear)
+/* Parse the JSON text of a listing, as portero_cli_json; a cursor that
+ * names no row is "no WORD ID" in the reader's language. */
+JsonNode *portero_cli_page_json (const PorteroCliPage *page, const char *word, char *text, GError **error);
+/* After a page of ROWS printed for people: how many rows there are in all
+ * and how to see the others, when there are others. */
+void portero_cli_page_hint (const PorteroCliPage *page, guint rows);
+
 /* FALSE with PORTERO_ERROR_NOT_FOUND when NAME (if not NULL) names no customer. */
 gboolean portero_cli_check_customer (PorteroCli *cli, const char *name, GError **error);
 

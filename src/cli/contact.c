@@ -24,12 +24,13 @@ portero_cmd_contact_list (PorteroCli *cli, int argc, char **argv, GError **error
       "TEXT" },
     { NULL },
   };
-  if (!portero_cli_parse (cli, &argc, &argv, entries, &json, 0, 0, error))
+  g_auto (PorteroCliPage) page;
+  if (!portero_cli_parse_list (cli, &argc, &argv, entries, &json, &page, portero_store_contact_orders, error))
     return FALSE;
   if (!portero_cli_check_customer (cli, customer, error))
     return FALSE;
-  g_autoptr (JsonNode) node = portero_cli_json (portero_store_contacts_search_json (cli->store, customer, search, 0, error),
-                                                error);
+  g_autoptr (JsonNode) node = portero_cli_page_json (&page, portero_cli_word (cli, "contact"),
+    portero_store_contacts_page_json (cli->store, customer, search, &page.store, error), error);
   if (node == NULL)
     return FALSE;
   const PorteroColumn columns[] = {
@@ -45,6 +46,7 @@ portero_cmd_contact_list (PorteroCli *cli, int argc, char **argv, GError **error
   if (!json)
     portero_cli_add_words (node, words);
   portero_cli_print (node, json, columns);
+  portero_cli_page_hint (&page, json_array_get_length (json_node_get_array (node)));
   return TRUE;
 }
 

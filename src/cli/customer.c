@@ -52,9 +52,11 @@ gboolean
 portero_cmd_customer_list (PorteroCli *cli, int argc, char **argv, GError **error)
 {
   gboolean json = FALSE;
-  if (!portero_cli_parse (cli, &argc, &argv, NULL, &json, 0, 0, error))
+  g_auto (PorteroCliPage) page;
+  if (!portero_cli_parse_list (cli, &argc, &argv, NULL, &json, &page, portero_store_customer_orders, error))
     return FALSE;
-  g_autoptr (JsonNode) node = portero_cli_json (portero_store_customers_json (cli->store, error), error);
+  g_autoptr (JsonNode) node = portero_cli_page_json (&page, portero_cli_word (cli, "customer"),
+    portero_store_customers_page_json (cli->store, &page.store, error), error);
   if (node == NULL)
     return FALSE;
   const PorteroColumn columns[] = {
@@ -64,6 +66,7 @@ portero_cmd_customer_list (PorteroCli *cli, int argc, char **argv, GError **erro
     { NULL, NULL },
   };
   portero_cli_print (node, json, columns);
+  portero_cli_page_hint (&page, json_array_get_length (json_node_get_array (node)));
   return TRUE;
 }
 

@@ -29,12 +29,11 @@ portero_cmd_message_list (PorteroCli *cli, int argc, char **argv, GError **error
     { "unfiled", 0, 0, G_OPTION_ARG_NONE, &unfiled, N_("Only mail that made no ticket"), NULL },
     { NULL },
   };
-  if (!portero_cli_parse (cli, &argc, &argv, entries, &json, 0, 0, error))
+  g_auto (PorteroCliPage) page;
+  if (!portero_cli_parse_list (cli, &argc, &argv, entries, &json, &page, portero_store_message_orders, error))
     return FALSE;
-  g_autoptr (JsonNode) node = unfiled ? portero_cli_json (portero_store_unfiled_json (cli->store, error),
-                                                          error)
-                                      : portero_cli_json (portero_store_messages_json (cli->store, error),
-                                                          error);
+  g_autoptr (JsonNode) node = portero_cli_page_json (&page, _("message"),
+    portero_store_messages_page_json (cli->store, unfiled, &page.store, error), error);
   if (node == NULL)
     return FALSE;
   if (json)
@@ -63,6 +62,7 @@ portero_cmd_message_list (PorteroCli *cli, int argc, char **argv, GError **error
   static const char *const words[] = { "kind", NULL };
   portero_cli_add_words (node, words);
   portero_print_table (json_node_get_array (node), unfiled ? unfiled_columns : columns);
+  portero_cli_page_hint (&page, json_array_get_length (json_node_get_array (node)));
   return TRUE;
 }
 

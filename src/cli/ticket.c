@@ -55,12 +55,33 @@ check_status (const char *status, GError **error)
   return g_steal_pointer (&lower);
 }
 
+/* DATE (2026-12-01, local midnight) or an ISO 8601 time, as the store's
+ * UTC text; NULL with an error. */
+static char *
+parse_since (const char *arg, GError **error)
+{
+  g_autoptr (GDateTime) t = NULL;
+  int y, m, d;
+  char end;
+  if (sscanf (arg, "%4d-%2d-%2d%c", &y, &m, &d, &end) == 3)
+    t = g_date_time_new_local (y, m, d, 0, 0, 0);
+  else
+    t = g_date_time_new_from_iso8601 (arg, NULL);
+  if (t == NULL)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
+                   _("\"%s\" is not a date (2026-12-01) or a time (2026-12-01T09:30:00Z)"), arg);
+      return NULL;
+    }
+  g_autoptr (GDateTime) utc = g_date_time_to_utc (t);
+  return g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
+}
+
 gboolean
 portero_cmd_ticket_list (PorteroCli *cli, int argc, char **argv, GError **error)
 {
   gboolean json = FALSE;
-  g_autofree char *status = NULL, *customer = NULL, *contact = NULL;
-  gint64 limit = 0;
+  g_autofree char *status = NULL, *customer = NULL, *contact = NULL, *since = NULL, *search = NULL;
   GOptionEntry entries[] = {
     { "status", 0, 0, G_OPTION_ARG_STRING, &status, N_("Only tickets with this status"),
       "open|pending|on-hold|resolved|closed" },
@@ -68,16 +89,13 @@ portero_cmd_ticket_list (PorteroCli *cli, int argc, char **argv, GError **error)
     { "site", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &customer, NULL, "NAME" },
     { "contact", 0, 0, G_OPTION_ARG_STRING, &contact, N_("Only tickets of this requester"), "EMAIL" },
     { "user", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &contact, NULL, "EMAIL" },
-    { "limit", 0, 0, G_OPTION_ARG_INT64, &limit, N_("At most N tickets"), "N" },
+    { "since", 0, 0, G_OPTION_ARG_STRING, &since, N_("Only tickets with activity on or after DATE"), "DATE" },
+    { "search", 0, 0, G_OPTION_ARG_STRING, &search, N_("Only tickets whose title contains TEXT"), "TEXT" },
     { NULL },
   };
-  if (!portero_cli_parse (cli, &argc, &argv, entries, &json, 0, 0, error))
+  g_auto (PorteroCliPage) page;
+  if (!portero_cli_parse_list (cli, &argc, &argv, entries, &json, &page, portero_store_ticket_orders, error))
     return FALSE;
-  if (limit < 0)
-    {
-      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("--limit must not be negative"));
-      return FALSE;
-    }
   /* Refused as `ticket status` refuses it: a typo is not an empty list. */
   g_autofree char *known_status = NULL;
   if (status != NULL && (known_status = check_status (status, error)) == NULL)
@@ -88,11 +106,17 @@ portero_cmd_ticket_list (PorteroCli *cli, int argc, char **argv, GError **error)
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("\"%s\" is not a mail address"), contact);
       return FALSE;
     }
+  g_autofree char *from = NULL;
+  if (since != NULL && (from = parse_since (since, error)) == NULL)
+    return FALSE;
   if (!portero_cli_check_customer (cli, customer, error))
     return FALSE;
-  PorteroTicketFilter filter = { known_status, customer, address, limit };
-  g_autoptr (JsonNode) node = portero_cli_json (portero_store_tickets_json (cli->store, &filter, error),
-                                                error);
+  PorteroTicketFilter filter = {
+    .status = known_status, .customer = customer, .contact = address, .since = from, .search = search,
+    .page = &page.store,
+  };
+  g_autoptr (JsonNode) node = portero_cli_page_json (&page, _("ticket"),
+                                                     portero_store_tickets_json (cli->store, &filter, error), error);
   if (node == NULL)
     return FALSE;
   const PorteroColumn columns[] = {
@@ -107,6 +131,7 @@ portero_cmd_ticket_list (PorteroCli *cli, int argc, char **argv, GError **error)
   for (guint i = 0; !json && i < json_array_get_length (json_node_get_array (node)); i++)
     add_words (json_array_get_object_element (json_node_get_array (node), i));
   portero_cli_print (node, json, columns);
+  portero_cli_page_hint (&page, json_array_get_length (json_node_get_array (node)));
   return TRUE;
 }
 

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# The technician's listings: newest first, --sort, one screen on a terminal
+# with what is left, keyset cursors (--after, --before), ticket filters.
+. "$(dirname "$0")/test-lib.sh"
+
+S=$TMP/state
+new_state "$S"
+C=$S/portero.conf
+p() { portero --config "$C" "$@"; }
+py() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+ids() { py '[r["id"] for r in d]'; }
+
+# Three tickets by mail (now), then 117 made earlier: their last activity
+# is spread over October in an order that is not their numbers', three
+# tickets a minute.
+for m in "Ann <ann@acme.example>|Broken laptop" "Ben <ben@else.example>|Need access" "Ann <ann@acme.example>|100% CPU on the server"; do
+  mail "${m%%|*}" "${m#*|}" | deliver_to "$S" >/dev/null || true
+done
+p customer add "Acme" >/dev/null
+p customer add "zeta works" >/dev/null
+p customer add "Beta" >/dev/null
+values=""
+for i in $(seq 1 117); do
+  minute=$(( (i * 37) % 39 ))  # three tickets a minute: ties the order breaks by number
+  status=open; [ $((i % 3)) -eq 0 ] && status=closed
+  title="Printer $i"; [ $((i % 10)) -eq 0 ] && title="VPN down $i"
+  values="$values${values:+,}('$title', '$status', 1, 'old$((i % 5))@else.example', '2026-10-01T$(printf '%02d:%02d' $((minute / 60)) $((minute % 60))):00Z')"
+done
+sql "$S" "INSERT INTO tickets(title, status, customer_id, requester, updated) VALUES $values"
+# What each order must give, from the rows themselves.
+rows() { sql "$S" "SELECT id, updated, status, title FROM tickets" > "$TMP/rows"; }
+expect_order() {  # ORDER [FILTER-PYTHON]: the ids the store's rows give in ORDER
+  /usr/bin/python3 - "$TMP/rows" "$1" "${2:-True}" <<'PY'
+import sys
+rows = [l.rstrip("\n").split("|", 3) for l in open(sys.argv[1])]
+rows = [(int(i), u, s, t) for i, u, s, t in rows]
+rows = [r for r in rows if eval(sys.argv[3], {}, {"id": r[0], "updated": r[1], "status": r[2], "title": r[3]})]
+key = {"recent": lambda r: (r[1], r[0]), "oldest": lambda r: (r[1], r[0]), "newest": lambda r: r[0], "id": lambda r: r[0]}
+rev = sys.argv[2] in ("recent", "newest")
+print([r[0] for r in sorted(rows, key=key[sys.argv[2]], reverse=rev)])
+PY
+}
+rows
+
+begin "ticket list: most recent activity first, by default and with --json"
+expect_eq "$(p ticket list --json | ids)" "$(expect_order recent)"
+expect_eq "$(p ticket list --json --limit 3 | ids)" "[3, 2, 1]"
+
+begin "a reply moves its ticket to the top"
+sleep 1.1  # the last activity is kept to the second
+mid=$(sql "$S" "SELECT message_id FROM messages WHERE ticket_id = 1")
+mail "ann@acme.example" "Re: Broken laptop" "In-Reply-To: <$mid>" "References: <$mid>" | deliver_to "$S" >/dev/null
+expect_eq "$(p ticket list --json --limit 3 | ids)" "[1, 3, 2]"
+rows
+
+begin "ticket list --sort: oldest, newest, id"
+for order in oldest newest id; do
+  expect_eq "$(p ticket list --sort $order --json | ids)" "$(expect_order $order)" "--sort $order"
+done
+expect_code 1 p ticket list --sort name
+check grep -q "unknown order \"name\" (recent|oldest|newest|id)" "$TMP/last.err"
+
+begin "on a terminal: one screen, and how many more there are and how to see them"
+if ! command -v script >/dev/null; then skip "script (util-linux) is not installed"; else
+  on_tty() { script -qec "$PORTERO_BIN --config $C $*" /dev/null | tr -d '\r'; }
+  # the table's rows: a ticket number first (the paging line is not one)
+  rows_of() { grep -E '^[0-9]+ ' "$@" | grep -v ' of [0-9]'; }
+  on_tty ticket list > "$TMP/tty"
+  expect_eq "$(rows_of "$TMP/tty" | wc -l)" "50" "rows on the first screen"
+  expect_eq "$(tail -1 "$TMP/tty")" "50 of 120; --limit 0 for all, --page 2 for more"
+  on_tty ticket list --page 2 > "$TMP/tty2"
+  expect_eq "$(tail -1 "$TMP/tty2")" "51-100 of 120; --limit 0 for all, --page 3 for more"
+  expect_eq "$(rows_of -h "$TMP/tty" "$TMP/tty2" | awk '{ print $1 }' | tr '\n' ' ')" \
+    "$(expect_order recent | tr -d '[],' | cut -d' ' -f1-100) "
+  on_tty ticket list --page 3 > "$TMP/tty3"
+  expect_eq "$(tail -1 "$TMP/tty3")" "101-120 of 120"
+  on_tty ticket list --limit 30 --status open > "$TMP/tty4"
+  expect_eq "$(tail -1 "$TMP/tty4")" "30 of 81; --limit 0 for all, --limit 30 --page 2 for more"
+  on_tty ticket list --limit 0 > "$TMP/tty5"
+  expect_eq "$(rows_of "$TMP/tty5" | wc -l)" "120" "--limit 0"
+  if grep -q " of " "$TMP/tty5"; then fail "--limit 0 printed a paging line"; fi
+  on_tty customer list > "$TMP/tty6"
+  if grep -q " of " "$TMP/tty6"; then fail "a listing that fits printed a paging line"; fi
+fi
+
+begin "piped, a listing prints every row and no paging line"
+p ticket list > "$TMP/pipe"
+expect_eq "$(grep -c '^[0-9]' "$TMP/pipe")" "120"
+if grep -q "for more" "$TMP/pipe"; then fail "a paging line in a pipe"; fi
+
+begin "--after and --before walk the whole listing by cursor, in the order"
+for order in recent oldest newest id; do
+  walked=() last=""
+  for _ in $(seq 1 30); do
+    page=$(p ticket list --sort $order --json --limit 7 ${last:+--after $last} | ids | tr -d '[],')
+    [ -n "$page" ] || break
+    walked+=($page)
+    last=${walked[${#walked[@]}-1]}
+  done
+  expect_eq "[$(echo "${walked[*]}" | sed 's/ /, /g')]" "$(expect_order $order)" "walk --sort $order"
+done
+# the page before the third one is the second one
+second=$(p ticket list --json --limit 7 --page 2 | ids)
+third_first=$(p ticket list --json --limit 7 --page 3 | py 'd[0]["id"]')
+expect_eq "$(p ticket list --json --limit 7 --before "$third_first" | ids)" "$second"
+expect_code 1 p ticket list --after 999999
+check grep -q "no ticket 999999" "$TMP/last.err"
+expect_code 1 p ticket list --after 3 --page 2
+expect_code 1 p ticket list --limit 0 --page 2
+
+begin "ticket list --since, --search and --status combine"
+expect_eq "$(p ticket list --since 2026-10-01T00:20:00Z --status closed --json | ids)" \
+  "$(expect_order recent 'updated >= "2026-10-01T00:20:00Z" and status == "closed"')"
+expect_eq "$(p ticket list --since 2026-11-30 --json | ids)" "[1, 3, 2]"
+expect_eq "$(p ticket list --search vpn --json | ids)" "$(expect_order recent '"vpn" in title.lower()')"
+expect_eq "$(p ticket list --search 'VPN DOWN 1' --status open --json | ids)" \
+  "$(expect_order recent '"vpn down 1" in title.lower() and status == "open"')"
+expect_eq "$(p ticket list --search '100%' --json | ids)" "[3]"
+expect_eq "$(p ticket list --search '0%' --json | ids)" "[3]"
+expect_eq "$(p ticket list --contact ann@acme.example --search laptop --json | ids)" "[1]"
+expect_code 1 p ticket list --since yesterday
+
+begin "contact and customer list: by name, --sort newest and id, and cursors"
+for n in carol dave erin; do p contact add "$n@acme.example" --name "${n^}" --no-welcome >/dev/null; done
+expect_eq "$(p contact list --json | py '[c["name"] for c in d]')" "['Ann', 'Ben', 'Carol', 'Dave', 'Erin']"
+expect_eq "$(p contact list --sort newest --json | py '[c["name"] for c in d]')" "['Erin', 'Dave', 'Carol', 'Ben', 'Ann']"
+ben=$(p contact list --json | py '[c["id"] for c in d if c["name"] == "Ben"][0]')
+expect_eq "$(p contact list --json --limit 2 --after "$ben" | py '[c["name"] for c in d]')" "['Carol', 'Dave']"
+expect_eq "$(p contact list --json --before "$ben" | py '[c["name"] for c in d]')" "['Ann']"
+expect_eq "$(p customer list --json | py '[c["name"] for c in d]')" "['Acme', 'Beta', 'Unassigned', 'zeta works']"
+expect_eq "$(p customer list --sort id --json | py '[c["name"] for c in d]')" "['Unassigned', 'Acme', 'zeta works', 'Beta']"
+acme=$(p customer list --json | py 'd[0]["id"]')
+expect_eq "$(p customer list --json --after "$acme" --limit 2 | py '[c["name"] for c in d]')" "['Beta', 'Unassigned']"
+
+begin "message list: by arrival, newest first; --sort id the oldest first; cursors"
+all=$(sql "$S" "SELECT id FROM messages WHERE content_hash <> '' ORDER BY id DESC" | tr '\n' ' ')
+expect_eq "$(p message list --json | ids | tr -d '[],') " "$all"
+expect_eq "$(p message list --sort id --json | ids | tr -d '[],')" "$(echo $all | tr ' ' '\n' | sort -n | tr '\n' ' ' | sed 's/ $//')"
+newest=$(echo $all | cut -d' ' -f1)
+expect_eq "$(p message list --json --after "$newest" --limit 1 | ids | tr -d '[]')" "$(echo $all | cut -d' ' -f2)"
+
+test_done
