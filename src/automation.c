@@ -455,6 +455,9 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
    * an address portero never heard from (or one that is not the contact's)
    * public ones only; internal ones are never mailed. */
   g_auto (PorteroKbRendering) suggested = { 0 }, matching = { 0 };
+  /* The HTML part shows the articles' own HTML: rendered by libcmark
+   * without raw HTML or unsafe links at kb sync, the rest escaped by kb.c. */
+  const char *trusted[PORTERO_SNIPPET_COUNT] = { 0 };
   for (int full = 0; full <= 1; full++)
     {
       PorteroSnippet s = full ? PORTERO_SNIPPET_MATCHING_ARTICLES : PORTERO_SNIPPET_SUGGESTED_ARTICLES;
@@ -468,6 +471,7 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
                                r, error))
         return FALSE;
       values[s] = r->text;
+      trusted[s] = r->html;
     }
   memcpy (redacted, values, sizeof values);
   redacted[PORTERO_SNIPPET_PORTAL_PASSWORD] = "********";
@@ -479,6 +483,7 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
     .ticket = ticket_id,
     .in_reply_to = e->mail ? e->mail->message_id : e->in_reply_to,
     .auto_submitted = run->technician ? NULL : e->mail ? "auto-replied" : "auto-generated",
+    .html_trusted = trusted,
   };
   PorteroComposed c = { 0 };
   gboolean ok = portero_compose (config, run->keys, t, values, redacted, &options, &c, &local);

@@ -396,6 +396,30 @@ portero_kb_check_dir (const char *dir, GPtrArray *problems)
     }
 }
 
+static char *fold (const char *text);
+
+/* Add each word of TEXT, folded as a search's terms are, to WORDS (word ->
+ * count); the number of words. */
+static gint64
+count_words (const char *text, GHashTable *words)
+{
+  g_autofree char *folded = fold (text ? text : "");
+  g_auto (GStrv) split = g_strsplit (folded, " ", -1);
+  gint64 n = 0;
+  for (char **w = split; *w; w++)
+    {
+      if (**w == '\0')
+        continue;
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (words, *w));
+      if (count == 0)
+        g_hash_table_insert (words, g_strdup (*w), GUINT_TO_POINTER (1));
+      else
+        g_hash_table_insert (words, g_strdup (*w), GUINT_TO_POINTER (count + 1));
+      n++;
+    }
+  return n;
+}
+
 gboolean
 portero_kb_sync (PorteroStore *store, const char *dir, PorteroKbSyncStats *stats, GPtrArray *problems,
                  GError **error)
@@ -439,7 +463,16 @@ portero_kb_sync (PorteroStore *store, const char *dir, PorteroKbSyncStats *stats
         .file = a->file, .name = a->name, .lang = a->lang, .title = a->title, .keywords = a->keywords,
         .visibility = a->visibility, .customer = a->customer, .html = html, .text = text, .stamp = stamp,
       };
-      if (!portero_store_kb_put (store, &row, error))
+      const char *fields[3] = { a->title, a->keywords, text };
+      for (int f = 0; f < 3; f++)
+        {
+          row.words[f] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+          row.tokens += count_words (fields[f], row.words[f]);
+        }
+      gboolean put = portero_store_kb_put (store, &row, error);
+      for (int f = 0; f < 3; f++)
+        g_hash_table_unref (row.words[f]);
+      if (!put)
         goto fail;
       stats->indexed++;
     }
@@ -452,8 +485,6 @@ portero_kb_sync (PorteroStore *store, const char *dir, PorteroKbSyncStats *stats
         goto fail;
       stats->removed++;
     }
-  if ((stats->indexed > 0 || stats->removed > 0) && !portero_store_kb_optimize (store, error))
-    goto fail;
   return portero_store_commit (store, error);
 fail:
   portero_store_rollback (store);
@@ -495,8 +526,8 @@ is_stopword (const char *w)
   return g_hash_table_contains (set, w);
 }
 
-/* TEXT folded, accents taken off (NFD without the marks), as the index's
- * tokenizer sees it. */
+/* TEXT folded, accents taken off (NFD without the marks), anything but
+ * letters and digits a space: the index's words and a search's terms. */
 static char *
 fold (const char *text)
 {

@@ -98,8 +98,8 @@ static const PorteroSqlDialect dialect = {
   .nocase = "",
   .row_order = "ctid",
   .skip_locked = "FOR UPDATE SKIP LOCKED",
-  .kb_search = "CREATE TABLE kb_search (rowid BIGINT PRIMARY KEY, title TEXT NOT NULL, keywords TEXT NOT NULL,"
-               " text TEXT NOT NULL);",
+  /* not the database's locale: a range of words by prefix needs byte order */
+  .binary = "COLLATE \"C\"",
 };
 
 /* Set ERROR from a failed result (or the connection when RES is NULL). */

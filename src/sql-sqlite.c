@@ -43,10 +43,8 @@ static const PorteroSqlDialect dialect = {
   .row_order = "rowid",
   /* a write transaction locks the whole database already */
   .skip_locked = "",
-  /* unicode61 remove_diacritics 2: "contraseña" finds "contrasena", any
-   * case. No triggers: trusted_schema=OFF allows no virtual table in one. */
-  .kb_search = "CREATE VIRTUAL TABLE kb_search USING fts5(title, keywords, text,"
-               " tokenize = 'unicode61 remove_diacritics 2');",
+  /* BINARY, text's default collation, is memcmp already */
+  .binary = "",
 };
 
 /* Map a failed sqlite call to a GError that names the database. */

@@ -35,7 +35,7 @@ typedef struct {
   const char *nocase;        /* @NOCASE@: case-insensitive text comparison */
   const char *row_order;     /* @ROWID@: the order rows of a table were added in */
   const char *skip_locked;   /* @SKIP_LOCKED@: claim the rows a query returns, pass over claimed ones */
-  const char *kb_search;     /* @KB_SEARCH@: the knowledge base's full-text table */
+  const char *binary;        /* @BINARY@: text ordered byte by byte (a range of words by prefix) */
 } PorteroSqlDialect;
 
 /* Whether TARGET names a PostgreSQL database (postgresql:// or postgres://). */

@@ -7,6 +7,7 @@
 #include "store-private.h"
 #include "error.h"
 #include "mail.h"
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sodium.h>
@@ -169,8 +170,10 @@ static const char *const migrations[] = {
   "ALTER TABLE outbox ADD COLUMN claimed TEXT;",
   /* 5: the knowledge base, indexed from its folder by `portero kb sync`.
    * The files stay the truth; this is their index and rendering. The
-   * search table (@KB_SEARCH@, the engine's full-text index) keeps its own
-   * copy of the text: the sync writes both. */
+   * search index is plain tables that every engine has, not an engine's
+   * full-text index, so that each ranks alike: kb_terms counts each folded
+   * word of each field (0 title, 1 keywords, 2 text), `tokens` all the
+   * words of an article (bm25's length). */
   "CREATE TABLE kb_articles ("
   "  id @ID@,"
   "  file TEXT NOT NULL UNIQUE,"
@@ -180,11 +183,22 @@ static const char *const migrations[] = {
   "  keywords TEXT NOT NULL DEFAULT '',"
   "  visibility TEXT NOT NULL CHECK (visibility IN ('public', 'customers', 'internal', 'customer')),"
   "  customer TEXT,"
+  "  stamp TEXT NOT NULL,"
+  "  tokens BIGINT NOT NULL DEFAULT 0,"
+  /* last: a search reads the columns above without the long ones */
   "  html TEXT NOT NULL,"
-  "  text TEXT NOT NULL,"
-  "  stamp TEXT NOT NULL);"
+  "  text TEXT NOT NULL);"
   "CREATE INDEX kb_articles_name ON kb_articles(name);"
-  "@KB_SEARCH@",
+  /* the total length without reading every article */
+  "CREATE INDEX kb_articles_tokens ON kb_articles(tokens);"
+  "CREATE TABLE kb_terms ("
+  "  term TEXT NOT NULL @BINARY@,"
+  "  article_id BIGINT NOT NULL REFERENCES kb_articles(id) ON DELETE CASCADE,"
+  "  field INTEGER NOT NULL CHECK (field IN (0, 1, 2)),"
+  "  n INTEGER NOT NULL);"
+  /* a search reads this index alone */
+  "CREATE INDEX kb_terms_term ON kb_terms(term, article_id, field, n);"
+  "CREATE INDEX kb_terms_article ON kb_terms(article_id);",
   /* 6: the listings' orders, each filter's index ending in the order's key
    * (a page of 50 is read from the index, whatever the table holds); they
    * replace the single-column ticket indexes they start with. */
@@ -1486,9 +1500,8 @@ portero_store_kb_stamps (PorteroStore *store, GHashTable *stamps, GError **error
 gboolean
 portero_store_kb_remove (PorteroStore *store, const char *file, GError **error)
 {
-  return run (store, error, NULL,
-              "DELETE FROM kb_search WHERE rowid = (SELECT id FROM kb_articles WHERE file = ?1)", "t", file)
-         && run (store, error, NULL, "DELETE FROM kb_articles WHERE file = ?1", "t", file);
+  /* its kb_terms go with it (ON DELETE CASCADE) */
+  return run (store, error, NULL, "DELETE FROM kb_articles WHERE file = ?1", "t", file);
 }
 
 gboolean
@@ -1496,22 +1509,26 @@ portero_store_kb_put (PorteroStore *store, const PorteroKbRow *r, GError **error
 {
   gint64 id = 0;
   const char *keywords = r->keywords ? r->keywords : "";
-  return portero_store_kb_remove (store, r->file, error)
-         && value (store, error, &id,
-                   "INSERT INTO kb_articles(file, name, lang, title, keywords, visibility, customer, html, text, stamp)"
-                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
-                   "tttttttttt", r->file, r->name, r->lang, r->title, keywords, r->visibility, r->customer,
-                   r->html, r->text, r->stamp)
-         && run (store, error, NULL, "INSERT INTO kb_search(rowid, title, keywords, text) VALUES (?1, ?2, ?3, ?4)",
-                 "ittt", id, r->title, keywords, r->text);
-}
-
-gboolean
-portero_store_kb_optimize (PorteroStore *store, GError **error)
-{
-  /* One segment instead of one an insert: a delivery's search then reads
-   * one b-tree per term, not dozens. */
-  return run (store, error, NULL, "INSERT INTO kb_search(kb_search) VALUES ('optimize')", "");
+  if (!portero_store_kb_remove (store, r->file, error)
+      || !value (store, error, &id,
+                 "INSERT INTO kb_articles(file, name, lang, title, keywords, visibility, customer, html, text, stamp,"
+                 " tokens) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
+                 "tttttttttti", r->file, r->name, r->lang, r->title, keywords, r->visibility, r->customer,
+                 r->html, r->text, r->stamp, r->tokens))
+    return FALSE;
+  for (int field = 0; field < 3; field++)
+    {
+      if (r->words[field] == NULL)
+        continue;
+      GHashTableIter it;
+      gpointer word, count;
+      g_hash_table_iter_init (&it, r->words[field]);
+      while (g_hash_table_iter_next (&it, &word, &count))
+        if (!run (store, error, NULL, "INSERT INTO kb_terms(term, article_id, field, n) VALUES (?1, ?2, ?3, ?4)",
+                  "tinn", (const char *) word, id, field, (int) GPOINTER_TO_UINT (count)))
+          return FALSE;
+    }
+  return TRUE;
 }
 
 void
@@ -1528,40 +1545,131 @@ portero_kb_hit_free (PorteroKbHit *hit)
   g_free (hit);
 }
 
+/* One article the words of a search were found in. */
+typedef struct {
+  gint64 id;
+  char *name;
+  gint64 tokens;
+  gboolean visible;
+  double score;
+} KbFound;
+
+static void
+kb_found_free (KbFound *f)
+{
+  g_free (f->name);
+  g_free (f);
+}
+
+static int
+kb_found_order (gconstpointer a, gconstpointer b)
+{
+  const KbFound *x = *(KbFound *const *) a, *y = *(KbFound *const *) b;
+  if (x->score != y->score)
+    return x->score > y->score ? -1 : 1;
+  return strcmp (x->name, y->name);
+}
+
 gboolean
 portero_store_kb_search (PorteroStore *store, const char *const *terms, const PorteroKbAudience *audience, int limit,
                          GPtrArray *hits, GError **error)
 {
-  /* Each term a prefix, any of them: "impresora"* OR "offline"*. Terms are
-   * quoted, so that nothing in them is FTS5 syntax. Title and keywords
-   * weigh more than the article's text. */
-  g_autoptr (GString) query = g_string_new (NULL);
-  for (const char *const *t = terms; t && *t; t++)
-    {
-      if (query->len)
-        g_string_append (query, " OR ");
-      g_string_append_c (query, '"');
-      for (const char *c = *t; *c; c++)
-        {
-          if (*c == '"')
-            g_string_append_c (query, '"');
-          g_string_append_c (query, *c);
-        }
-      g_string_append (query, "\"*");
-    }
-  if (query->len == 0)
+  /* Okapi BM25 as SQLite's FTS5 computes it (bm25()), each term a prefix
+   * query: a term's weight is its fields' counts times the field's weight,
+   * its rarity idf = ln((N - n + 0.5) / (n + 0.5)) over the N articles, n
+   * of which contain it (at least 1e-6), and a long article's counts weigh
+   * less. The thresholds of kb.c were calibrated on these scores. */
+  static const double field_weight[3] = { 8.0, 5.0, 1.0 }, k1 = 1.2, b = 0.75;
+  if (terms == NULL || terms[0] == NULL)
     return TRUE;
   PorteroSqlStmt *s = portero_store_query (store, error,
-    "SELECT a.name, a.lang, a.title, a.visibility, a.text, a.html, -bm25(kb_search, 8.0, 5.0, 1.0) AS score"
-    " FROM kb_search JOIN kb_articles a ON a.id = kb_search.rowid"
-    " WHERE kb_search MATCH ?4 AND " PORTERO_STORE_KB_VISIBLE ("a", "?1", "?2", "?3")
-    " ORDER BY score DESC, a.name LIMIT ?5",
-    "nntti", (int) audience->all, (int) audience->customers, audience->customer, query->str, (gint64) limit);
+    "SELECT count(*), coalesce(sum(tokens), 0) FROM kb_articles", "");
   gboolean row;
-  while (s != NULL && portero_sql_step (s, &row, error))
+  if (s == NULL || !portero_sql_step (s, &row, error))
+    return FALSE;
+  double articles = row ? g_ascii_strtod (portero_sql_column_text (s, 0), NULL) : 0;
+  double length = row ? g_ascii_strtod (portero_sql_column_text (s, 1), NULL) : 0;
+  portero_sql_reset (s);
+  if (articles <= 0)
+    return TRUE;
+  double average = length > 0 ? length / articles : 1;
+
+  g_autoptr (GHashTable) found = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+                                                         (GDestroyNotify) kb_found_free);
+  g_autoptr (GHashTable) freq = g_hash_table_new (g_int64_hash, g_int64_equal);
+  for (const char *const *t = terms; *t; t++)
     {
+      /* Words from T up to T followed by the last code point: every word
+       * that starts with T, in byte order (@BINARY@). */
+      g_autofree char *past = g_strconcat (*t, "\xf4\x8f\xbf\xbf", NULL);
+      s = portero_store_query (store, error,
+        "SELECT t.article_id, t.field, t.n, a.tokens, a.name,"
+        " CASE WHEN " PORTERO_STORE_KB_VISIBLE ("a", "?1", "?2", "?3") " THEN 1 ELSE 0 END"
+        " FROM kb_terms t JOIN kb_articles a ON a.id = t.article_id WHERE t.term >= ?4 AND t.term < ?5",
+        "nnttt", (int) audience->all, (int) audience->customers, audience->customer, *t, past);
+      g_hash_table_remove_all (freq);
+      /* Weighted counts of this term, by article, in FOUND's entries. */
+      g_autoptr (GArray) weights = g_array_new (FALSE, TRUE, sizeof (double));
+      g_autoptr (GPtrArray) order = g_ptr_array_new ();
+      gboolean stepped = s != NULL;
+      while (stepped && (stepped = portero_sql_step (s, &row, error)) && row)
+        {
+          gint64 id = portero_sql_column_int64 (s, 0);
+          int field = (int) portero_sql_column_int64 (s, 1);
+          KbFound *f = g_hash_table_lookup (found, &id);
+          if (f == NULL)
+            {
+              f = g_new0 (KbFound, 1);
+              f->id = id;
+              f->tokens = portero_sql_column_int64 (s, 3);
+              f->name = column_dup (s, 4);
+              f->visible = portero_sql_column_int64 (s, 5) != 0;
+              g_hash_table_insert (found, &f->id, f);
+            }
+          gpointer slot = g_hash_table_lookup (freq, &f->id);
+          if (slot == NULL)
+            {
+              double zero = 0;
+              g_array_append_val (weights, zero);
+              g_ptr_array_add (order, f);
+              slot = GUINT_TO_POINTER (weights->len);
+              g_hash_table_insert (freq, &f->id, slot);
+            }
+          if (field >= 0 && field < 3)
+            g_array_index (weights, double, GPOINTER_TO_UINT (slot) - 1)
+              += field_weight[field] * (double) portero_sql_column_int64 (s, 2);
+        }
+      if (!stepped)
+        return FALSE;
+      double n = order->len;
+      double idf = log ((articles - n + 0.5) / (n + 0.5));
+      if (idf <= 0.0)
+        idf = 1e-6;
+      for (guint i = 0; i < order->len; i++)
+        {
+          KbFound *f = order->pdata[i];
+          double w = g_array_index (weights, double, i);
+          f->score += idf * (w * (k1 + 1.0)) / (w + k1 * (1.0 - b + b * (double) f->tokens / average));
+        }
+    }
+
+  g_autoptr (GPtrArray) ranked = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer f;
+  g_hash_table_iter_init (&it, found);
+  while (g_hash_table_iter_next (&it, NULL, &f))
+    if (((KbFound *) f)->visible)
+      g_ptr_array_add (ranked, f);
+  g_ptr_array_sort (ranked, kb_found_order);
+  for (guint i = 0; i < ranked->len && (int) i < limit; i++)
+    {
+      KbFound *k = ranked->pdata[i];
+      s = portero_store_query (store, error,
+        "SELECT name, lang, title, visibility, text, html FROM kb_articles WHERE id = ?1", "i", k->id);
+      if (s == NULL || !portero_sql_step (s, &row, error))
+        return FALSE;
       if (!row)
-        return TRUE;
+        continue;
       PorteroKbHit *h = g_new0 (PorteroKbHit, 1);
       h->name = column_dup (s, 0);
       h->lang = column_dup (s, 1);
@@ -1569,8 +1677,9 @@ portero_store_kb_search (PorteroStore *store, const char *const *terms, const Po
       h->visibility = column_dup (s, 3);
       h->text = column_dup (s, 4);
       h->html = column_dup (s, 5);
-      h->score = g_ascii_strtod (portero_sql_column_text (s, 6), NULL);
+      h->score = k->score;
       g_ptr_array_add (hits, h);
+      portero_sql_reset (s);
     }
-  return FALSE;
+  return TRUE;
 }

@@ -398,6 +398,10 @@ typedef struct {
   const char *html;
   const char *text;
   const char *stamp;
+  /* The words the search finds it by, per field (title, keywords, text):
+   * folded word -> count (GUINT_TO_POINTER); TOKENS all words of the three. */
+  GHashTable *words[3];
+  gint64 tokens;
 } PorteroKbRow;
 
 /* Who reads: ALL technicians (every article, internal ones too);
@@ -425,8 +429,6 @@ gboolean portero_store_kb_stamps (PorteroStore *store, GHashTable *stamps, GErro
 /* Index R, replacing what was indexed for R->file. */
 gboolean portero_store_kb_put (PorteroStore *store, const PorteroKbRow *r, GError **error);
 gboolean portero_store_kb_remove (PorteroStore *store, const char *file, GError **error);
-/* After changes: make the index quick to search (merge its segments). */
-gboolean portero_store_kb_optimize (PorteroStore *store, GError **error);
 /* [{name, lang, title, keywords, visibility, customer, file, text, html}]
  * that AUDIENCE may read, of article NAME (its language versions) or, NAME
  * NULL, of all; by name and language. */
@@ -434,6 +436,8 @@ char *portero_store_kb_json (PorteroStore *store, const PorteroKbAudience *audie
                              GError **error);
 /* Full-text search: articles AUDIENCE may read that contain a word starting
  * with one of TERMS (folded words, no syntax), at most LIMIT, best first,
- * appended to HITS (of PorteroKbHit *). Accents and case do not count. */
+ * appended to HITS (of PorteroKbHit *). Accents and case do not count.
+ * Ranked by Okapi BM25 (k1 1.2, b 0.75; title x8, keywords x5, text x1),
+ * computed here from the index's counts, so that every engine ranks alike. */
 gboolean portero_store_kb_search (PorteroStore *store, const char *const *terms, const PorteroKbAudience *audience,
                                   int limit, GPtrArray *hits, GError **error);

@@ -38,6 +38,9 @@ begin "configure --prefix, make, make install"
   && make -s install) >"$TMP/build.log" 2>&1 || fail "build: $(tail -5 "$TMP/build.log" | tr '\n' ' ')"
 check [ -x "$PREFIX/bin/portero" ]
 check [ -x "$PREFIX/bin/portero-deliver" ]
+# the folder the default kb= names, empty, beside filters and templates
+check [ -d "$PREFIX/etc/portero/kb" ]
+check [ -d "$PREFIX/etc/portero/filters" ]
 
 begin "make install installs every docs/*.md and the production example"
 for f in "$PORTERO_SRCDIR"/docs/*.md; do

@@ -25,6 +25,8 @@ values() {
 import json, sys
 lang, name, first, customer, title = sys.argv[1:]
 es = lang == "es"
+none = ("No encontramos ningún artículo para su consulta. Responda a este correo y un técnico le contestará."
+        if es else "No article matches your question. Reply to this mail and a technician will answer.")
 print(json.dumps({
     "Portal Address": "https://portal.helpdesk.example",
     "Portal Username": "eve@acme.example",
@@ -35,6 +37,9 @@ print(json.dumps({
     "Portal Name": "Portal del Cliente" if es else "Customer Portal",
     "Customer Word": "cliente" if es else "customer",
     "Contact Word": "contacto" if es else "contact",
+    # no article matches the ticket: none suggested, a sentence when asked
+    "Suggested Articles": "", "Suggested Articles (html)": "",
+    "Matching Articles": none, "Matching Articles (html)": "<p>%s</p>\n" % none,
 }))
 PY
 }
@@ -62,7 +67,7 @@ for lang in en es; do
     fi
   done
 done
-expect_eq "$n" "12"
+expect_eq "$n" "16"
 
 begin "the copy on the ticket is the text part, the password masked; its raw copy has the HTML, masked too"
 expect_eq "$(sql "$S" "select count(*) from messages where kind='reply' and body like '%<td%'")" "0"

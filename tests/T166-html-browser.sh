@@ -40,11 +40,11 @@ open(sys.argv[2], "w", encoding="utf-8").write(m.get_body(preferencelist=("html"
       "$(last_sent)" "$TMP/html/$name.html"
   done
 done
-expect_eq "$(ls "$TMP/html" | wc -l)" "12"
+expect_eq "$(ls "$TMP/html" | wc -l)" "16"
 if ! timeout 120 $PY "$PORTERO_SRCDIR/tests/html-browser.py" "$TMP/png" 390,1200 "$TMP"/html/*.html > "$TMP/browser.out" 2>&1; then
   fail "$(tail -20 "$TMP/browser.out")"
 fi
-expect_eq "$(ls "$TMP/png" | wc -l)" "24"
+expect_eq "$(ls "$TMP/png" | wc -l)" "32"
 if [ -n "${PORTERO_DOCS_PNG:-}" ]; then
   cp "$TMP/png/welcome.en-390.png" "$PORTERO_DOCS_PNG/html-mail-welcome.png"
   cp "$TMP/png/portal-credentials.en-390.png" "$PORTERO_DOCS_PNG/html-mail-credentials.png"

@@ -107,14 +107,18 @@ check [ "$total" -ge 40 ]
 check python3 -c "import sys; sys.exit(0 if $hits / $total >= 0.8 else 1)"
 expect_eq "$quiet" "$negatives"
 
-# kb_mail SUBJECT FROM [HEADER...]: deliver a request, print the newest mail sent to FROM
+# kb_mail SUBJECT FROM [HEADER...]: deliver a request, print the newest mail
+# sent to FROM (its HTML part, if any, into $TMP/last.html)
 kb_mail() {
   local subject=$1 from=$2; shift 2
   rm -rf "$S/sent"
+  : > "$TMP/last.html"
   mail "$from" "$subject" "$@" | deliver_to "$S" --sender "$from" >/dev/null
   local f
   f=$(grep -l "^To: .*$from" "$S"/sent/new/* 2>/dev/null | xargs -r grep -L 'Welcome\|Bienvenid' | tail -1)
-  [ -n "$f" ] && python3 -c 'import email,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb")); p=m.get_body(("plain",)) if m.is_multipart() else m; print("Subject:", m["Subject"]); print(p.get_payload(decode=True).decode())' "$f"
+  [ -n "$f" ] && python3 -c 'import email,email.policy,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb"),policy=email.policy.default); p=m.get_body(("plain",)) if m.is_multipart() else m; print("Subject:", m["Subject"]); print(p.get_payload(decode=True).decode())
+h=m.get_body(("html",)) if m.is_multipart() else None
+if h is not None: open(sys.argv[2], "w").write(h.get_payload(decode=True).decode())' "$f" "$TMP/last.html"
 }
 
 begin "[KB] is answered with the matching articles in full, and the ticket closed"
@@ -168,6 +172,35 @@ rm -rf "$S/sent"
 mail ana@acme.example "[KB] printer offline" "Auto-Submitted: auto-replied" | deliver_to "$S" --sender ana@acme.example >/dev/null
 expect_eq "$(ls "$S"/sent/new 2>/dev/null | wc -l)" "0"
 
+begin "the HTML part shows the articles' own HTML, with no active content"
+cat > "$S/kb/scanner.en.md" <<'MD'
+Title: The scanner jams on thick paper
+Keywords: scanner, jam, thick paper, card stock
+Visibility: public
+
+Open the **rear tray** before scanning [card stock](https://example.com/guide).
+
+<script>alert(1)</script>
+<img src="x" onerror="alert(2)">
+
+[Click here](javascript:alert(3)) or <a href="https://evil.example" onclick="alert(4)">here</a>.
+MD
+portero $C kb sync >/dev/null
+kb_mail "[KB] scanner jams on thick paper" ana@acme.example > "$TMP/kb7"
+check grep -q "rear tray" "$TMP/kb7"
+check grep -q "<h2>The scanner jams on thick paper</h2>" "$TMP/last.html"
+check grep -q "<strong>rear tray</strong>" "$TMP/last.html"
+check grep -q '<a href="https://example.com/guide">card stock</a>' "$TMP/last.html"
+check absent "&lt;strong&gt;\|&lt;h2&gt;" "$TMP/last.html"
+check absent -i "<script\|onerror\|onclick\|javascript:\|alert(" "$TMP/last.html"
+sed -i 's/^language=.*/language=es/' "$S/portero.conf"
+kb_mail "[Base de conocimientos] impresora sin conexión" ana@acme.example > /dev/null
+sed -i 's/^language=.*/language=en/' "$S/portero.conf"
+check grep -q '<html lang="es">' "$TMP/last.html"
+check grep -q "<h2>La impresora aparece sin conexión" "$TMP/last.html"
+rm "$S/kb/scanner.en.md"
+portero $C kb sync >/dev/null
+
 begin "the acknowledgment ships inactive; switched on, it suggests articles"
 rm -rf "$S/sent"
 mail ana@acme.example "Mailbox full" | deliver_to "$S" --sender ana@acme.example >/dev/null
@@ -179,6 +212,8 @@ kb_mail "Mailbox full, cannot send" ana@acme.example > "$TMP/ack"
 check grep -q "We received your request" "$TMP/ack"
 check grep -q "these articles may help" "$TMP/ack"
 check grep -q "https://portal.helpdesk.example/kb/mailbox-full?lang=en" "$TMP/ack"
+check grep -q '<li><a href="https://portal.helpdesk.example/kb/mailbox-full?lang=en">' "$TMP/last.html"
+check absent "&lt;li&gt;" "$TMP/last.html"
 kb_mail "Lunch on Friday" ana@acme.example > "$TMP/ack2"
 check grep -q "We received your request" "$TMP/ack2"
 check absent "articles may help" "$TMP/ack2"

@@ -34,6 +34,11 @@ tail -1 "$TMP/last.out" > "$TMP/bob.pw"
 expect_code 0 ps contact request-reset carol@acme.example
 printf 'wrong\n' | ps auth carol@acme.example >/dev/null 2>&1
 ps ticket status 2 closed >/dev/null
+# A knowledge base: a few of the demo's articles, public, a customer's, internal.
+mkdir -p "$S/kb"
+cp "$PORTERO_SRCDIR"/demo/kb/{password-reset,printer-offline,acme-erp,vpn}.*.md "$S/kb/"
+sed -i "s|^\[portero\]\$|[portero]\nkb=$S/kb|" "$S/portero.conf"
+expect_code 0 ps kb sync
 if [ -d "$SHARED_CORPUS" ]; then
   ls "$SHARED_CORPUS"/*.eml | xargs -P "$(nproc)" -I{} sh -c \
     '"$0" --config "$1" --recipient support@helpdesk.example --queue-id "$(basename "$2")" < "$2" >/dev/null 2>&1; true' \
@@ -82,7 +87,8 @@ mkdir -p "$P"
 sed -e "s|^database=.*|database=$URI|" -e "s|^\[portero\]$|[portero]\nkey-file=$S/portero.key|" \
   -e 's/^transport=smtp$/transport=maildir\nmaildir=sent/' "$S/portero.conf" > "$P/portero.conf"
 for cmd in "customer list --json" "contact list --json" "ticket list --json" "message list --json" \
-           "message list --unfiled --json" "outbox list --json" "customer domain list --json"; do
+           "message list --unfiled --json" "outbox list --json" "customer domain list --json" \
+           "kb list --json" "kb show printer-offline --json"; do
   ps $cmd > "$TMP/a.json" 2>&1
   pp $cmd > "$TMP/b.json" 2>&1
   check cmp -s "$TMP/a.json" "$TMP/b.json"
@@ -103,6 +109,15 @@ for who in ann bob carol eve frank; do
   pp contact show "$who@acme.example" --json > "$TMP/b.json" 2>&1
   cmp -s "$TMP/a.json" "$TMP/b.json" || fail "contact show $who differs: $(diff "$TMP/a.json" "$TMP/b.json" | head -5)"
 done
+# The knowledge base's index came along: the same articles found, same scores.
+for q in "contraseña olvidada" "PRINTER offline" "impresora sin conexión" "vpn acme erp"; do
+  ps kb search --json "$q" > "$TMP/a.json" 2>&1
+  pp kb search --json "$q" > "$TMP/b.json" 2>&1
+  check grep -q '"name"' "$TMP/b.json"
+  cmp -s "$TMP/a.json" "$TMP/b.json" || fail "kb search $q differs: $(diff "$TMP/a.json" "$TMP/b.json" | head -5)"
+done
+expect_code 0 pp kb sync
+check grep -q "0 indexed, 0 removed, [1-9][0-9]* unchanged" "$TMP/last.out"
 # The password hash came along: bob's password works there.
 expect_code 0 pp auth bob@acme.example < "$TMP/bob.pw"
 
