@@ -19,7 +19,7 @@ check [ -f "$S/var/portero.db" ]
 check [ -f "$S/var/portero.key" ]
 expect_eq "$(sql "$S/var" "select name, is_default from customers")" "Unassigned|1"
 expect_eq "$(sql "$S/var" "pragma journal_mode")" "wal"
-expect_eq "$(sql "$S/var" "pragma user_version")" "5"
+expect_eq "$(sql "$S/var" "pragma user_version")" "6"
 
 begin "database 0660, key file 0640, state folder 2770"
 expect_eq "$(stat -c %a "$S/var/portero.db")" "660"

@@ -327,6 +327,39 @@ signin bob@globex.example "$BOB"
 cgi GET "/attachment/$m/1"
 expect_eq "$(status)" 404
 
+begin "knowledge base: each reader sees what the article's visibility allows, nothing else is found"
+mkdir -p "$S/kb"
+art() { printf 'Title: %s\nKeywords: printer\nVisibility: %s\n\nThe printer article for %s, with <b>markup</b>.\n' "$2" "$3" "$2" > "$S/kb/$1.en.md"; }
+art open "Printer for everyone" public
+art mine "Printer for customers" customers
+art staff "Printer internals" internal
+art globex "Printer at Globex" "customer Globex"
+sed -i 's|^\[portero\]$|[portero]\nkb=kb|' "$C"
+[ "$(id -u)" -eq 0 ] && chown -R nobody:nogroup "$S/kb"
+expect_code 0 p kb sync
+COOKIE=""
+cgi GET /kb
+check grep -q "Printer for everyone" "$TMP/body"
+check test "$(grep -c "Printer for customers\|Printer internals\|Printer at Globex" "$TMP/body")" = 0
+cgi GET /kb/mine
+expect_eq "$(status)" 404
+signin ann@acme.example "$ANN"
+cgi GET /kb
+check grep -q "Printer for customers" "$TMP/body"
+check test "$(grep -c "Printer internals\|Printer at Globex" "$TMP/body")" = 0
+cgi GET /kb/globex
+expect_eq "$(status)" 404
+cgi GET /kb/staff
+expect_eq "$(status)" 404
+cgi GET /kb/mine
+expect_eq "$(status)" 200
+check grep -q "The printer article for Printer for customers" "$TMP/body"
+check test "$(grep -c '<b>markup' "$TMP/body")" = 0
+signin bob@globex.example "$BOB"
+cgi GET "/kb?q=printer"
+check grep -q "Printer at Globex" "$TMP/body"
+check test "$(grep -c "Printer internals" "$TMP/body")" = 0
+
 begin "20 wrong passwords from one client are throttled: then even the right one is refused"
 CLIENT=198.51.100.7
 for i in $(seq 1 20); do signin "user$i@acme.example" wrong-password; done
