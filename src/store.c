@@ -198,7 +198,10 @@ static const char *const migrations[] = {
   "CREATE TABLE portal_failures ("
   "  client TEXT NOT NULL,"
   "  at TEXT NOT NULL);"
-  "CREATE INDEX portal_failures_client ON portal_failures(client, at);",
+  "CREATE INDEX portal_failures_client ON portal_failures(client, at);"
+  /* the portal lists a contact's or a company's tickets, newest activity first */
+  "CREATE INDEX tickets_contact_updated ON tickets(contact_id, updated, id);"
+  "CREATE INDEX tickets_customer_updated ON tickets(customer_id, updated, id);",
 };
 
 int

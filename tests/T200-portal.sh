@@ -29,11 +29,16 @@ cgi() {
   local method=$1 path=$2 body=${3:-} q=""
   case $path in *\?*) q=${path#*\?}; path=${path%%\?*} ;; esac
   printf '%s' "$body" > "$TMP/req"
+  local rc=0
   as_web env -i PATH=/usr/bin:/bin PORTERO_CONFIG="$C" PORTERO_LOCALEDIR="$PORTERO_BUILDDIR/po/locale" \
+    ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
+    ${LSAN_OPTIONS:+LSAN_OPTIONS="$LSAN_OPTIONS"} \
     REQUEST_METHOD="$method" PATH_INFO="$path" QUERY_STRING="$q" SCRIPT_NAME=/portal \
     CONTENT_LENGTH="$(wc -c < "$TMP/req")" HTTP_COOKIE="$COOKIE" ${ORIGIN:+HTTP_ORIGIN="$ORIGIN"} \
     ${SITE:+HTTP_SEC_FETCH_SITE="$SITE"} REMOTE_ADDR="$CLIENT" HTTP_ACCEPT_LANGUAGE="$LANGH" \
-    $PORTERO_WRAPPER "$PORTAL_BIN" < "$TMP/req" > "$TMP/resp" 2>"$TMP/cgi.err"
+    $PORTERO_WRAPPER "$PORTAL_BIN" < "$TMP/req" > "$TMP/resp" 2>"$TMP/cgi.err" || rc=$?
+  # the program always answers and exits 0: anything else is a crash (or a sanitizer's report)
+  [ "$rc" -eq 0 ] || fail "portero-portal $method $path: exit $rc: $(head -c 600 "$TMP/cgi.err")"
   sed -n '/^\r$/q;p' "$TMP/resp" | tr -d '\r' > "$TMP/head"
   sed '1,/^\r$/d' "$TMP/resp" > "$TMP/body"
 }
