@@ -1551,11 +1551,15 @@ portero_store_kb_search (PorteroStore *store, const char *const *terms, const Po
 
 gboolean
 portero_store_portal_session_add (PorteroStore *store, const char *token_hash, gint64 contact, const char *csrf,
-                                  GError **error)
+                                  int idle, int absolute, GError **error)
 {
-  return run (store, error, NULL,
-              "INSERT INTO portal_sessions(token_hash, contact_id, csrf, created, last_seen) VALUES (?, ?, ?, ?, ?)",
-              "titTT", token_hash, contact, csrf, 0, 0);
+  /* Sessions that outlived either limit go here, at sign-in, rather than
+   * on every page: a page that only reads writes nothing. */
+  return run (store, error, NULL, "DELETE FROM portal_sessions WHERE last_seen < ? OR created < ?", "TT", -idle,
+              -absolute)
+         && run (store, error, NULL,
+                 "INSERT INTO portal_sessions(token_hash, contact_id, csrf, created, last_seen) VALUES (?, ?, ?, ?, ?)",
+                 "titTT", token_hash, contact, csrf, 0, 0);
 }
 
 gboolean
@@ -1564,23 +1568,32 @@ portero_store_portal_session_get (PorteroStore *store, const char *token_hash, i
 {
   *contact = 0;
   *csrf = NULL;
-  /* Expired sessions go first: one that outlived either limit is no more. */
-  if (!run (store, error, NULL, "DELETE FROM portal_sessions WHERE last_seen < ? OR created < ?", "TT", -idle,
-            -absolute))
-    return FALSE;
   gboolean row;
   PorteroSqlStmt *s = first_row (store, error, &row,
-                                 "SELECT contact_id, csrf FROM portal_sessions WHERE token_hash = ?", "t", token_hash);
+                                 "SELECT contact_id, csrf, CASE WHEN last_seen < ?2 OR created < ?3 THEN 1 ELSE 0 END,"
+                                 " CASE WHEN last_seen < ?4 THEN 1 ELSE 0 END"
+                                 " FROM portal_sessions WHERE token_hash = ?1", "tTTT", token_hash, -idle, -absolute,
+                                 -60);
   if (s == NULL)
     return FALSE;
+  gboolean expired = FALSE, stale = FALSE;
   if (row)
     {
       *contact = portero_sql_column_int64 (s, 0);
       *csrf = column_dup (s, 1);
+      expired = portero_sql_column_int64 (s, 2) != 0;
+      stale = portero_sql_column_int64 (s, 3) != 0;
     }
   portero_sql_reset (s);
-  return !row || run (store, error, NULL, "UPDATE portal_sessions SET last_seen = ? WHERE token_hash = ?", "Tt", 0,
-                      token_hash);
+  if (expired)
+    {
+      *contact = 0;
+      g_clear_pointer (csrf, g_free);
+      return portero_store_portal_session_delete (store, token_hash, error);
+    }
+  /* Its last use, to the minute: most pages write nothing. */
+  return !stale || run (store, error, NULL, "UPDATE portal_sessions SET last_seen = ? WHERE token_hash = ?", "Tt", 0,
+                        token_hash);
 }
 
 gboolean
@@ -1648,4 +1661,15 @@ portero_store_portal_message_ticket (PorteroStore *store, gint64 message, gint64
 {
   return value (store, error, ticket,
                 "SELECT ticket_id FROM messages WHERE id = ? AND kind <> 'note' AND spam = 0", "i", message);
+}
+
+gboolean
+portero_store_portal_articles (PorteroStore *store, const PorteroKbAudience *audience, const char *name,
+                               GPtrArray *rows, GError **error)
+{
+  return rows_of (portero_store_query (store, error,
+    "SELECT a.name, COALESCE(a.lang, ''), a.title, CASE WHEN ?4 IS NULL THEN '' ELSE a.html END"
+    " FROM kb_articles a WHERE (?4 IS NULL OR a.name = ?4) AND " PORTERO_STORE_KB_VISIBLE ("a", "?1", "?2", "?3")
+    " ORDER BY a.name, a.lang", "nntt", (int) audience->all, (int) audience->customers, audience->customer, name),
+    4, rows, error);
 }

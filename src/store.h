@@ -403,12 +403,13 @@ gboolean portero_store_kb_search (PorteroStore *store, const char *const *terms,
 /* ---- section: customer portal ---- */
 
 /* A session of CONTACT whose cookie token has TOKEN_HASH (SHA-256 hex), with
- * its CSRF token. */
+ * its CSRF token; sessions unused for IDLE seconds or older than ABSOLUTE
+ * are removed. */
 gboolean portero_store_portal_session_add (PorteroStore *store, const char *token_hash, gint64 contact,
-                                          const char *csrf, GError **error);
+                                          const char *csrf, int idle, int absolute, GError **error);
 /* The session with TOKEN_HASH: *CONTACT 0 when none, or when it has been
- * unused for IDLE seconds or lived ABSOLUTE seconds (those are removed);
- * else its last use is now. */
+ * unused for IDLE seconds or lived ABSOLUTE seconds (then it is removed);
+ * else its last use is now (to the minute). */
 gboolean portero_store_portal_session_get (PorteroStore *store, const char *token_hash, int idle, int absolute,
                                           gint64 *contact, char **csrf, GError **error);
 gboolean portero_store_portal_session_delete (PorteroStore *store, const char *token_hash, GError **error);
@@ -428,3 +429,8 @@ gboolean portero_store_portal_attachments (PorteroStore *store, gint64 message, 
 /* The ticket of MESSAGE when a customer may read it (0: none, a note). */
 gboolean portero_store_portal_message_ticket (PorteroStore *store, gint64 message, gint64 *ticket,
                                              GError **error);
+/* Knowledge-base articles AUDIENCE may read, of NAME (its language
+ * versions; NULL: all, without their HTML), by name and language: rows of
+ * { name, lang ("" for none), title, html }. */
+gboolean portero_store_portal_articles (PorteroStore *store, const PorteroKbAudience *audience, const char *name,
+                                       GPtrArray *rows, GError **error);

@@ -4,7 +4,6 @@
  * raw HTML dropped (kb.h); the page's CSP allows no script in any case. */
 #include "portal.h"
 #include "../kb.h"
-#include <json-glib/json-glib.h>
 #include <string.h>
 
 static PorteroKbAudience
@@ -19,47 +18,30 @@ audience_of (PorteroPortal *p)
   return a;
 }
 
-/* Of the language versions of one article in ARTICLES from index I on, the
- * one to show: the reader's language, else one without a language, else
- * the first. *NEXT: the index after this article's versions. */
-static JsonObject *
-pick_version (PorteroPortal *p, JsonArray *articles, guint i, guint *next)
+/* Of the language versions of one article in ROWS from index I on, the one
+ * to show: the reader's language, else one without a language, else the
+ * first. *NEXT: the index after this article's versions. */
+static char **
+pick_version (PorteroPortal *p, GPtrArray *rows, guint i, guint *next)
 {
-  JsonObject *first = json_array_get_object_element (articles, i);
-  const char *name = json_object_get_string_member (first, "name");
-  JsonObject *best = first;
+  char **first = g_ptr_array_index (rows, i);
+  char **best = first;
   int best_rank = 0;
   guint j = i;
-  for (; j < json_array_get_length (articles); j++)
+  for (; j < rows->len; j++)
     {
-      JsonObject *o = json_array_get_object_element (articles, j);
-      if (g_strcmp0 (json_object_get_string_member (o, "name"), name) != 0)
+      char **a = g_ptr_array_index (rows, j);
+      if (strcmp (a[0], first[0]) != 0)
         break;
-      const char *lang = json_object_get_null_member (o, "lang") ? NULL
-                         : json_object_get_string_member (o, "lang");
-      int rank = g_strcmp0 (lang, p->lang) == 0 ? 2 : lang == NULL ? 1 : 0;
+      int rank = strcmp (a[1], p->lang) == 0 ? 2 : *a[1] == '\0' ? 1 : 0;
       if (rank > best_rank)
         {
-          best = o;
+          best = a;
           best_rank = rank;
         }
     }
   *next = j;
   return best;
-}
-
-static gboolean
-articles (PorteroPortal *p, const char *name, JsonParser **parser, JsonArray **out, GError **error)
-{
-  PorteroKbAudience audience = audience_of (p);
-  g_autofree char *text = portero_store_kb_json (p->store, &audience, name, error);
-  if (text == NULL)
-    return FALSE;
-  *parser = json_parser_new ();
-  if (!json_parser_load_from_data (*parser, text, -1, error))
-    return FALSE;
-  *out = json_node_get_array (json_parser_get_root (*parser));
-  return TRUE;
 }
 
 static void
@@ -89,28 +71,28 @@ article_link (PorteroPortal *p, const char *name, const char *title)
 gboolean
 page_kb (PorteroPortal *p, const char *arg, GError **error)
 {
+  PorteroKbAudience audience = audience_of (p);
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   if (arg != NULL)
     {
-      g_autoptr (JsonParser) parser = NULL;
-      JsonArray *list = NULL;
       if (!g_utf8_validate (arg, -1, NULL))
         {
           page_not_found (p);
           return TRUE;
         }
-      if (!articles (p, arg, &parser, &list, error))
+      if (!portero_store_portal_articles (p->store, &audience, arg, rows, error))
         return FALSE;
-      if (json_array_get_length (list) == 0)
+      if (rows->len == 0)
         {
           page_not_found (p);
           return TRUE;
         }
       guint next = 0;
-      JsonObject *a = pick_version (p, list, 0, &next);
-      page_begin (p, json_object_get_string_member (a, "title"));
+      char **a = pick_version (p, rows, 0, &next);
+      page_begin (p, a[2]);
       page_html (p, "<article>");
       /* libcmark's HTML of the administrator's article (no raw HTML). */
-      page_html (p, json_object_get_string_member (a, "html"));
+      page_html (p, a[3]);
       page_html (p, "</article><p>");
       page_link (p, "/kb", T (p, N_("All articles")));
       page_html (p, "</p>");
@@ -123,7 +105,6 @@ page_kb (PorteroPortal *p, const char *arg, GError **error)
   page_html (p, "<ul>");
   if (q != NULL && *q != '\0')
     {
-      PorteroKbAudience audience = audience_of (p);
       g_autoptr (GPtrArray) hits = g_ptr_array_new_with_free_func ((GDestroyNotify) portero_kb_hit_free);
       if (!portero_kb_search (p->store, q, "", &audience, 20, PORTERO_KB_ANY, hits, error))
         return FALSE;
@@ -137,14 +118,12 @@ page_kb (PorteroPortal *p, const char *arg, GError **error)
     }
   else
     {
-      g_autoptr (JsonParser) parser = NULL;
-      JsonArray *list = NULL;
-      if (!articles (p, NULL, &parser, &list, error))
+      if (!portero_store_portal_articles (p->store, &audience, NULL, rows, error))
         return FALSE;
-      for (guint i = 0, next = 0; i < json_array_get_length (list); i = next)
+      for (guint i = 0, next = 0; i < rows->len; i = next)
         {
-          JsonObject *a = pick_version (p, list, i, &next);
-          article_link (p, json_object_get_string_member (a, "name"), json_object_get_string_member (a, "title"));
+          char **a = pick_version (p, rows, i, &next);
+          article_link (p, a[0], a[2]);
         }
     }
   page_html (p, "</ul>");

@@ -94,7 +94,8 @@ session_start (PorteroPortal *p, gint64 contact, GError **error)
   g_autofree char *token = random_hex ();
   g_autofree char *hash = portero_token_hash (token);
   g_autofree char *csrf = random_hex ();
-  if (!portero_store_portal_session_add (p->store, hash, contact, csrf, error))
+  if (!portero_store_portal_session_add (p->store, hash, contact, csrf, PORTAL_SESSION_IDLE,
+                                         PORTAL_SESSION_ABSOLUTE, error))
     return FALSE;
   set_cookie (p, p->cookie_name, token, FALSE);
   sodium_memzero (token, strlen (token));
