@@ -265,7 +265,12 @@ file_on_ticket (Intake *in, GError **error)
   PorteroIntakeResult *result = in->result;
   const char *how = NULL;
   gint64 ticket = 0;
-  if (!(in->options && in->options->as_new)
+  if (in->options && in->options->ticket != 0)
+    {
+      ticket = in->options->ticket;
+      how = "portal";
+    }
+  else if (!(in->options && in->options->as_new)
       && !match_ticket (in->store, in->keys, mail, &in->contact, in->default_customer, &ticket, &how, error))
     return FALSE;
 
@@ -298,7 +303,8 @@ file_on_ticket (Intake *in, GError **error)
       if (customer == 0 && !customer_for (in->store, mail->from_addr, in->default_customer, &customer, error))
         return FALSE;
       g_autofree char *title = ticket_title (in->config, mail);
-      if (!portero_store_ticket_add (in->store, title, customer, in->contact.id, mail->from_addr, "email", &ticket,
+      if (!portero_store_ticket_add (in->store, title, customer, in->contact.id, mail->from_addr,
+                                     in->options && in->options->source ? in->options->source : "email", &ticket,
                                      error))
         return FALSE;
       in->row.ticket_id = ticket;
@@ -359,7 +365,7 @@ run_automation (Intake *in, GError **error)
     .destination = envelope && envelope->original_recipient && *envelope->original_recipient
                    ? envelope->original_recipient : in->recipient,
     .may_mail = !mail->auto_generated && !mail->spam && !mail->loop,
-    .authenticated = portero_automation_authenticated (in->config, mail),
+    .authenticated = in->options->authenticated || portero_automation_authenticated (in->config, mail),
   };
   if (result->contact_created)
     {

@@ -42,6 +42,9 @@ typedef struct {
   gboolean dry_run;                   /* roll back at the end: `portero rule test` */
   gboolean as_new;                    /* match no existing ticket */
   gint64 replaces;                    /* a stored message this one replaces (reprocess) */
+  const char *source;                 /* a new ticket's source: NULL is "email" */
+  gint64 ticket;                      /* a follow-up on this ticket, not matched (the portal's reply) */
+  gboolean authenticated;             /* the sender proved who it is (a portal sign-in) */
 } PorteroIntakeOptions;
 
 void portero_intake_result_clear (PorteroIntakeResult *result);

@@ -213,6 +213,20 @@ static const char *const migrations[] = {
   "DROP INDEX tickets_requester;"
   "CREATE INDEX contacts_name_order ON contacts(lower(name), id);"
   "CREATE INDEX customers_name_order ON customers(lower(name), id);",
+  /* 7: the customer portal's sessions (only a hash of the cookie's token is
+   * kept) and its failed sign-ins per client address */
+  "CREATE TABLE portal_sessions ("
+  "  id @ID@,"
+  "  token_hash TEXT NOT NULL UNIQUE,"
+  "  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+  "  csrf TEXT NOT NULL,"
+  "  created TEXT NOT NULL,"
+  "  last_seen TEXT NOT NULL);"
+  "CREATE INDEX portal_sessions_contact ON portal_sessions(contact_id);"
+  "CREATE TABLE portal_failures ("
+  "  client TEXT NOT NULL,"
+  "  at TEXT NOT NULL);"
+  "CREATE INDEX portal_failures_client ON portal_failures(client, at);",
 };
 
 int
@@ -904,9 +918,11 @@ portero_store_contact_set_password (PorteroStore *store, gint64 contact, const c
             " pending_hash = CASE WHEN ?2 = 1 AND password_hash IS NOT NULL THEN ?1 ELSE NULL END"
             " WHERE id = ?3", "tni", hash, kind == PORTERO_PASSWORD_PENDING ? 1 : 0, contact))
     return FALSE;
-  /* A password set outright voids any one-time code still out. */
+  /* A password set outright voids any one-time code still out, and every
+   * portal session signed in with the old one. */
   return kind != PORTERO_PASSWORD_CURRENT
-         || run (store, error, NULL, "DELETE FROM reset_tokens WHERE contact_id = ?", "i", contact);
+         || (run (store, error, NULL, "DELETE FROM reset_tokens WHERE contact_id = ?", "i", contact)
+             && run (store, error, NULL, "DELETE FROM portal_sessions WHERE contact_id = ?", "i", contact));
 }
 
 gboolean
@@ -1682,4 +1698,131 @@ portero_store_kb_search (PorteroStore *store, const char *const *terms, const Po
       portero_sql_reset (s);
     }
   return TRUE;
+}
+
+/* ---- section: customer portal ---- */
+
+gboolean
+portero_store_portal_session_add (PorteroStore *store, const char *token_hash, gint64 contact, const char *csrf,
+                                  int idle, int absolute, GError **error)
+{
+  /* Sessions that outlived either limit go here, at sign-in, rather than
+   * on every page: a page that only reads writes nothing. */
+  return run (store, error, NULL, "DELETE FROM portal_sessions WHERE last_seen < ? OR created < ?", "TT", -idle,
+              -absolute)
+         && run (store, error, NULL,
+                 "INSERT INTO portal_sessions(token_hash, contact_id, csrf, created, last_seen) VALUES (?, ?, ?, ?, ?)",
+                 "titTT", token_hash, contact, csrf, 0, 0);
+}
+
+gboolean
+portero_store_portal_session_get (PorteroStore *store, const char *token_hash, int idle, int absolute,
+                                  gint64 *contact, char **csrf, GError **error)
+{
+  *contact = 0;
+  *csrf = NULL;
+  gboolean row;
+  PorteroSqlStmt *s = first_row (store, error, &row,
+                                 "SELECT contact_id, csrf, CASE WHEN last_seen < ?2 OR created < ?3 THEN 1 ELSE 0 END,"
+                                 " CASE WHEN last_seen < ?4 THEN 1 ELSE 0 END"
+                                 " FROM portal_sessions WHERE token_hash = ?1", "tTTT", token_hash, -idle, -absolute,
+                                 -60);
+  if (s == NULL)
+    return FALSE;
+  gboolean expired = FALSE, stale = FALSE;
+  if (row)
+    {
+      *contact = portero_sql_column_int64 (s, 0);
+      *csrf = column_dup (s, 1);
+      expired = portero_sql_column_int64 (s, 2) != 0;
+      stale = portero_sql_column_int64 (s, 3) != 0;
+    }
+  portero_sql_reset (s);
+  if (expired)
+    {
+      *contact = 0;
+      g_clear_pointer (csrf, g_free);
+      return portero_store_portal_session_delete (store, token_hash, error);
+    }
+  /* Its last use, to the minute: most pages write nothing. */
+  return !stale || run (store, error, NULL, "UPDATE portal_sessions SET last_seen = ? WHERE token_hash = ?", "Tt", 0,
+                        token_hash);
+}
+
+gboolean
+portero_store_portal_session_delete (PorteroStore *store, const char *token_hash, GError **error)
+{
+  return run (store, error, NULL, "DELETE FROM portal_sessions WHERE token_hash = ?", "t", token_hash);
+}
+
+gboolean
+portero_store_portal_failures (PorteroStore *store, const char *client, gboolean add, int *n, GError **error)
+{
+  if (add && !run (store, error, NULL, "INSERT INTO portal_failures(client, at) VALUES (?, ?)", "tT", client, 0))
+    return FALSE;
+  /* What is older than the hour counts no more. */
+  if (!run (store, error, NULL, "DELETE FROM portal_failures WHERE at < ?", "T", -3600))
+    return FALSE;
+  return count (store, error, n, "SELECT count(*) FROM portal_failures WHERE client = ?", "t", client);
+}
+
+/* Rows of S as string vectors of N columns each, into ROWS. */
+static gboolean
+rows_of (PorteroSqlStmt *s, int n, GPtrArray *rows, GError **error)
+{
+  gboolean row;
+  while (s != NULL && portero_sql_step (s, &row, error))
+    {
+      if (!row)
+        return TRUE;
+      char **v = g_new0 (char *, n + 1);
+      for (int i = 0; i < n; i++)
+        v[i] = g_strdup (portero_sql_column_text (s, i) ? portero_sql_column_text (s, i) : "");
+      g_ptr_array_add (rows, v);
+    }
+  return FALSE;
+}
+
+gboolean
+portero_store_portal_tickets (PorteroStore *store, gint64 contact, gint64 customer, GPtrArray *rows, GError **error)
+{
+  return rows_of (portero_store_query (store, error,
+    "SELECT t.id, t.title, t.status, t.updated, t.requester FROM tickets t"
+    " WHERE (?1 <> 0 AND t.customer_id = ?1) OR (?1 = 0 AND t.contact_id = ?2)"
+    " ORDER BY t.updated DESC, t.id DESC LIMIT 500", "ii", customer, contact), 5, rows, error);
+}
+
+gboolean
+portero_store_portal_thread (PorteroStore *store, gint64 ticket, GPtrArray *rows, GError **error)
+{
+  return rows_of (portero_store_query (store, error,
+    "SELECT m.id, m.kind, m.from_addr, m.from_name, m.date, m.body,"
+    " (SELECT count(*) FROM attachments a WHERE a.message_id = m.id)"
+    " FROM messages m WHERE m.ticket_id = ? AND m.kind <> 'note' AND m.spam = 0 ORDER BY m.id",
+    "i", ticket), 7, rows, error);
+}
+
+gboolean
+portero_store_portal_attachments (PorteroStore *store, gint64 message, GPtrArray *rows, GError **error)
+{
+  return rows_of (portero_store_query (store, error,
+    "SELECT name, type, size FROM attachments WHERE message_id = ? ORDER BY id", "i", message), 3, rows, error);
+}
+
+gboolean
+portero_store_portal_message_ticket (PorteroStore *store, gint64 message, gint64 *ticket, GError **error)
+{
+  return value (store, error, ticket,
+                "SELECT ticket_id FROM messages WHERE id = ? AND kind <> 'note' AND spam = 0", "i", message);
+}
+
+gboolean
+portero_store_portal_articles (PorteroStore *store, const PorteroKbAudience *audience, const char *name,
+                               GPtrArray *rows, GError **error)
+{
+  return rows_of (portero_store_query (store, error,
+    "SELECT a.name, COALESCE(a.lang, ''), a.title, CASE WHEN ?4 IS NULL THEN '' ELSE a.html END"
+    " FROM kb_articles a WHERE (?4 IS NULL OR a.name = ?4) AND " PORTERO_STORE_KB_VISIBLE ("a", "?1", "?2", "?3")
+    " ORDER BY a.name, a.lang", "nntt", (int) audience->all, (int) audience->customers, audience->customer, name),
+    4, rows, error);
 }

@@ -441,3 +441,38 @@ char *portero_store_kb_json (PorteroStore *store, const PorteroKbAudience *audie
  * computed here from the index's counts, so that every engine ranks alike. */
 gboolean portero_store_kb_search (PorteroStore *store, const char *const *terms, const PorteroKbAudience *audience,
                                   int limit, GPtrArray *hits, GError **error);
+
+/* ---- section: customer portal ---- */
+
+/* A session of CONTACT whose cookie token has TOKEN_HASH (SHA-256 hex), with
+ * its CSRF token; sessions unused for IDLE seconds or older than ABSOLUTE
+ * are removed. */
+gboolean portero_store_portal_session_add (PorteroStore *store, const char *token_hash, gint64 contact,
+                                          const char *csrf, int idle, int absolute, GError **error);
+/* The session with TOKEN_HASH: *CONTACT 0 when none, or when it has been
+ * unused for IDLE seconds or lived ABSOLUTE seconds (then it is removed);
+ * else its last use is now (to the minute). */
+gboolean portero_store_portal_session_get (PorteroStore *store, const char *token_hash, int idle, int absolute,
+                                          gint64 *contact, char **csrf, GError **error);
+gboolean portero_store_portal_session_delete (PorteroStore *store, const char *token_hash, GError **error);
+/* Failed portal sign-ins from CLIENT (an IP address) in the last hour (ADD:
+ * one more first). */
+gboolean portero_store_portal_failures (PorteroStore *store, const char *client, gboolean add, int *n,
+                                       GError **error);
+/* Tickets of CONTACT, or of CUSTOMER when not 0, newest activity first:
+ * rows (g_strfreev) of { id, title, status, updated, requester }. */
+gboolean portero_store_portal_tickets (PorteroStore *store, gint64 contact, gint64 customer, GPtrArray *rows,
+                                      GError **error);
+/* What a customer may read of TICKET's thread (no notes, no spam), oldest
+ * first: rows of { id, kind, from, name, date, body, attachment count }. */
+gboolean portero_store_portal_thread (PorteroStore *store, gint64 ticket, GPtrArray *rows, GError **error);
+/* MESSAGE's attachments: rows of { name, type, size }, in their order. */
+gboolean portero_store_portal_attachments (PorteroStore *store, gint64 message, GPtrArray *rows, GError **error);
+/* The ticket of MESSAGE when a customer may read it (0: none, a note). */
+gboolean portero_store_portal_message_ticket (PorteroStore *store, gint64 message, gint64 *ticket,
+                                             GError **error);
+/* Knowledge-base articles AUDIENCE may read, of NAME (its language
+ * versions; NULL: all, without their HTML), by name and language: rows of
+ * { name, lang ("" for none), title, html }. */
+gboolean portero_store_portal_articles (PorteroStore *store, const PorteroKbAudience *audience, const char *name,
+                                       GPtrArray *rows, GError **error);
