@@ -39,6 +39,12 @@ mkdir -p "$S/kb"
 cp "$PORTERO_SRCDIR"/demo/kb/{password-reset,printer-offline,acme-erp,vpn}.*.md "$S/kb/"
 sed -i "s|^\[portero\]\$|[portero]\nkb=$S/kb|" "$S/portero.conf"
 expect_code 0 ps kb sync
+# The portal's rows as portero-portal writes them (T200 proves how): a
+# session, stored as its token's hash, and a failed sign-in of a client.
+sql "$S" "insert into portal_sessions(token_hash, contact_id, csrf, created, last_seen)
+  select '$(printf 'session' | sha256sum | cut -c1-64)', id, '$(printf 'csrf' | sha256sum | cut -c1-64)',
+  '2026-12-01T10:00:00Z', '2026-12-01T10:05:00Z' from contacts order by id limit 1;
+  insert into portal_failures(client, at) values ('192.0.2.7', '2026-12-01T10:00:00Z')"
 if [ -d "$SHARED_CORPUS" ]; then
   ls "$SHARED_CORPUS"/*.eml | xargs -P "$(nproc)" -I{} sh -c \
     '"$0" --config "$1" --recipient support@helpdesk.example --queue-id "$(basename "$2")" < "$2" >/dev/null 2>&1; true' \
