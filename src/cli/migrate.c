@@ -11,7 +11,8 @@ static void
 show_progress (const char *table, gint64 done, gint64 total, gpointer data)
 {
   int *width = data;
-  int n = fprintf (stderr, _("\rcopying %s: %" PRId64 " of %" PRId64 " rows"), table, (gint64) done, (gint64) total);
+  fputc ('\r', stderr);
+  int n = 1 + fprintf (stderr, _("copying %s: %" PRId64 " of %" PRId64 " rows"), table, (gint64) done, (gint64) total);
   if (n < *width)
     fprintf (stderr, "%*s", *width - n, "");
   *width = MAX (*width, n);
