@@ -91,6 +91,14 @@ limited_delivery() {
     [ "$option" != -n ] || limit=$(( $(ls /proc/$BASHPID/fd | wc -l) - 1 + value ))
     ulimit "$option" "$limit" && exec "$DELIVER_BIN" --config "$config" --recipient support@helpdesk.example ) \
     < "$TMP/limited.eml" > /dev/null 2> "$TMP/limited.err" || rc=$?
+  # Below some limit the dynamic loader cannot open the shared libraries
+  # and portero-deliver never starts (how many descriptors that leaves
+  # depends on what the caller passed on): not portero's to answer for, so
+  # that limit is noted and not counted.
+  if [ "$rc" = 127 ] && grep -q "error while loading shared libraries" "$TMP/limited.err"; then
+    codes="$codes loader"
+    return
+  fi
   local tickets welcome
   tickets=$(stored "$s" "limited $from")
   welcome=$(sql "$s" "select count(*) from outbox where recipient='$from' and kind='welcome'")
