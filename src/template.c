@@ -148,6 +148,18 @@ scan_snippets (PorteroTemplate *t, const char *text, int line, GPtrArray *proble
 /* A snippet of an HTML body, where it stands. */
 typedef void (*SnippetFunc) (int snippet, PorteroMarkupContext context, int line, gpointer data);
 
+/* "Hello {[Contact First Name]}," with no name known reads "Hello," and
+ * not "Hello ,": when a snippet came out empty (OUT did not grow past
+ * BEFORE) and punctuation follows it, the spaces before it go too. */
+static void
+drop_space_before_punctuation (GString *out, gsize before, const char *next)
+{
+  if (out == NULL || out->len != before || *next == '\0' || strchr (",:;.!?", *next) == NULL)
+    return;
+  while (out->len > 0 && out->str[out->len - 1] == ' ')
+    g_string_truncate (out, out->len - 1);
+}
+
 /* Go through the HTML body HTML: its own text is appended to OUT (when not
  * NULL), each known snippet handed to FUNC with its context and line. */
 static void
@@ -173,8 +185,10 @@ walk_html (const char *html, int line, GString *out, SnippetFunc func, gpointer 
         g_string_append_len (out, p, open - p);
       g_autofree char *name = g_strndup (open + 2, close - open - 2);
       int s = portero_snippet_lookup (name);
+      gsize before = out ? out->len : 0;
       if (s >= 0)
         func (s, portero_markup_lexer_context (&lx), line, data);
+      drop_space_before_punctuation (out, before, close + 2);
       /* Whatever it became, the attribute value is no longer empty. */
       portero_markup_lexer_feed (&lx, "x", 1);
       p = close + 2;
@@ -474,8 +488,10 @@ portero_template_expand (const char *text, const char *const *values, gboolean o
       g_string_append_len (out, p, open - p);
       g_autofree char *name = g_strndup (open + 2, close - open - 2);
       int s = portero_snippet_lookup (name);
+      gsize before = out->len;
       if (s >= 0)
         append_value (out, values[s], one_line);
+      drop_space_before_punctuation (out, before, close + 2);
       /* An unknown snippet is caught by the check; never sent raw. */
       p = close + 2;
     }

@@ -116,6 +116,25 @@ test_expand_html (void)
   g_assert_cmpstr (with, ==, "<div><ul><li>#1 a</li></ul></div><p title=\"#1 a #2 &lt;b&gt;\">");
 }
 
+/* A greeting whose name is unknown: "Hello," not "Hello ,"; a name, or
+ * anything but punctuation after the snippet, leaves the space alone. */
+static void
+test_empty_greeting (void)
+{
+  const char *values[PORTERO_SNIPPET_COUNT] = { 0 };
+  g_autofree char *text = portero_template_expand ("Hello {[Contact First Name]},\nHola  {[Contact First Name]}:\n"
+                                                   "Id {[Contact First Name]} end", values, FALSE);
+  g_assert_cmpstr (text, ==, "Hello,\nHola:\nId  end");
+  g_autofree char *html = portero_template_expand_html ("<p>Hello {[Contact First Name]},</p><p>a {[Contact First Name]}b</p>",
+                                                        values, NULL);
+  g_assert_cmpstr (html, ==, "<p>Hello,</p><p>a b</p>");
+  values[PORTERO_SNIPPET_CONTACT_FIRST_NAME] = "Ana";
+  g_autofree char *named = portero_template_expand ("Hola {[Contact First Name]}:", values, FALSE);
+  g_assert_cmpstr (named, ==, "Hola Ana:");
+  g_autofree char *named_html = portero_template_expand_html ("<p>Hello {[Contact First Name]},</p>", values, NULL);
+  g_assert_cmpstr (named_html, ==, "<p>Hello Ana,</p>");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -125,5 +144,6 @@ main (int argc, char **argv)
   g_test_add_func ("/markup/url", test_url);
   g_test_add_func ("/markup/context", test_context);
   g_test_add_func ("/markup/expand-html", test_expand_html);
+  g_test_add_func ("/markup/empty-greeting", test_empty_greeting);
   return g_test_run ();
 }
