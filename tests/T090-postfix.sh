@@ -84,8 +84,14 @@ submit() { $PY "$PFSRC/submit.py" "$PORT" "jane.roe@example.org" "support@$DOMAI
 # --- the state, owned by the delivery user as `portero init --owner` makes it
 new_state "$S"
 "$PORTERO_BIN" --config "$S/portero.conf" init --owner "$DUSER" >/dev/null
-runuser -u "$DUSER" -- test -r "$S/portero.conf" -a -w "$S/portero.db" \
-  || skip_all "$DUSER cannot reach the state in $S (TMPDIR=${TMPDIR:-} not searchable?)"
+if on_pgsql; then
+  # The database is the test cluster's, reached through its socket folder.
+  runuser -u "$DUSER" -- test -r "$S/portero.conf" -a -x "$PGHOST" \
+    || skip_all "$DUSER cannot reach the state in $S or the socket in $PGHOST (TMPDIR=${TMPDIR:-} not searchable?)"
+else
+  runuser -u "$DUSER" -- test -r "$S/portero.conf" -a -w "$S/portero.db" \
+    || skip_all "$DUSER cannot reach the state in $S (TMPDIR=${TMPDIR:-} not searchable?)"
+fi
 
 # --- the private Postfix instance
 PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -159,7 +165,9 @@ if need_postfix; then
   expect_eq "$(sql "$S" "select envelope_sender, envelope_recipient, original_recipient, queue_id from messages where message_id='$ID1'")" \
     "jane.roe@example.org|support@$DOMAIN|support@$DOMAIN|$qid1"
   # flags=DO: the Delivered-To and X-Original-To pipe(8) prepends reach the stored raw message.
-  raw=$(sql "$S" "select cast(raw as text) from messages where message_id='$ID1'")
+  as_text="cast(raw as text)"
+  on_pgsql && as_text="convert_from(raw, 'UTF8')"
+  raw=$(sql "$S" "select $as_text from messages where message_id='$ID1'")
   check grep -qi "^Delivered-To: support@$DOMAIN" <<<"$raw"
   check grep -qi "^X-Original-To: support@$DOMAIN" <<<"$raw"
 fi
@@ -170,8 +178,16 @@ fi
 # new ones can be made: the state directory alone is not enough when the
 # -wal/-shm files are there, and a 0440 database alone makes SQLite leave
 # 0440 -wal/-shm files that keep failing after the database is 0660 again.
-lock_state() { chmod 0440 "$S"/portero.db*; chmod 0550 "$S"; }
-unlock_state() { chmod 2770 "$S"; chmod 0660 "$S"/portero.db*; }
+# On PostgreSQL the database turns read-only for new sessions instead: every
+# write fails, which portero-deliver must also answer with 75.
+if on_pgsql; then
+  pgdb=$(cat "$S/.pgdb")
+  lock_state() { psql -X -q -h "$PGHOST" -d postgres -c "ALTER DATABASE \"$pgdb\" SET default_transaction_read_only = on"; }
+  unlock_state() { psql -X -q -h "$PGHOST" -d postgres -c "ALTER DATABASE \"$pgdb\" RESET default_transaction_read_only"; }
+else
+  lock_state() { chmod 0440 "$S"/portero.db*; chmod 0550 "$S"; }
+  unlock_state() { chmod 2770 "$S"; chmod 0660 "$S"/portero.db*; }
+fi
 
 ID2="second.$$.$RANDOM@client.test.example"
 begin "with the state read-only, portero-deliver's exit 75 makes Postfix defer"
