@@ -270,23 +270,58 @@ queue_mail (Run *run, const PorteroEvent *e, const char *kind, const char *name,
   return queue_template (run, e, kind, t, to_addr, contact, ticket, error);
 }
 
+/* One mail on its way: what the guards found, and the values its snippets
+ * take, owning what they point to. */
+typedef struct {
+  gboolean issues_password, issues_link, credential, digest_mail;
+  const char *allowance;
+  gboolean new_address;
+  const char *lang;
+  char *first, *ticket_no, *password, *link, *mine, *company;
+  PorteroKbRendering suggested, matching;
+  const char *values[PORTERO_SNIPPET_COUNT];
+  const char *redacted[PORTERO_SNIPPET_COUNT];
+  const char *trusted[PORTERO_SNIPPET_COUNT];
+} Mail;
+
+static void
+mail_clear (Mail *m)
+{
+  /* The secrets do not outlive the mail in memory. */
+  if (m->password)
+    sodium_memzero (m->password, strlen (m->password));
+  if (m->link)
+    sodium_memzero (m->link, strlen (m->link));
+  g_clear_pointer (&m->password, g_free);
+  g_clear_pointer (&m->link, g_free);
+  g_clear_pointer (&m->first, g_free);
+  g_clear_pointer (&m->ticket_no, g_free);
+  g_clear_pointer (&m->mine, g_free);
+  g_clear_pointer (&m->company, g_free);
+  portero_kb_rendering_clear (&m->suggested);
+  portero_kb_rendering_clear (&m->matching);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Mail, mail_clear)
+
+/* Whether template T may go to TO_ADDR now: where it may not, a note (or a
+ * hold naming the limit) says why and *SEND is FALSE. Fills M's findings. */
 static gboolean
-queue_template (Run *run, const PorteroEvent *e, const char *kind, const PorteroTemplate *t, const char *to_addr,
-                const PorteroContactInfo *contact, const PorteroTicketInfo *ticket, GError **error)
+mail_allowed (Run *run, const PorteroEvent *e, const char *kind, const PorteroTemplate *t, const char *to_addr,
+              const PorteroContactInfo *contact, gint64 ticket_id, Mail *m, gboolean *send, GError **error)
 {
   const PorteroConfig *config = run->config;
-  gint64 ticket_id = ticket ? ticket->id : 0;
   const char *name = t->name;
-  g_autoptr (GError) local = NULL;
-  gboolean issues_password = portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD);
-  gboolean issues_link = portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD_LINK);
-  gboolean credential = issues_password || issues_link;
-  gboolean digest_mail = portero_template_uses (t, PORTERO_SNIPPET_MY_TICKETS)
-                         || portero_template_uses (t, PORTERO_SNIPPET_COMPANY_TICKETS);
+  *send = FALSE;
+  m->issues_password = portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD);
+  m->issues_link = portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD_LINK);
+  m->credential = m->issues_password || m->issues_link;
+  m->digest_mail = portero_template_uses (t, PORTERO_SNIPPET_MY_TICKETS)
+                   || portero_template_uses (t, PORTERO_SNIPPET_COMPANY_TICKETS);
+  gboolean credential = m->credential;
 
   /* Credentials and personal digests go to the contact's own registered
    * address only: never to a fixed list, never to an address from the message. */
-  if ((credential || digest_mail) && (contact == NULL || contact->id == 0 || g_strcmp0 (contact->email, to_addr) != 0))
+  if ((credential || m->digest_mail) && (contact == NULL || contact->id == 0 || g_strcmp0 (contact->email, to_addr) != 0))
     {
       g_autofree char *text = g_strdup_printf (L_ (run, N_ ("\"%s\" not sent: credentials and ticket lists go only to the contact's registered address.")), name);
       return note (run, ticket_id, text, error);
@@ -307,6 +342,7 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
   gboolean verified = !run->technician && e->mail != NULL && e->authenticated
                       && config->trust_authserv_id != NULL && *config->trust_authserv_id != '\0';
   const char *allowance = run->allowance ? run->allowance : verified ? "verified" : "open";
+  m->allowance = allowance;
   if (verified && contact && contact->id && !run->dry_run
       && !portero_store_contact_mark_heard (run->store, contact->id, error))
     return FALSE;
@@ -343,8 +379,8 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
   if (!run->technician && contact && contact->id
       && !portero_store_contact_heard (run->store, contact->id, &heard, error))
     return FALSE;
-  gboolean new_address = !run->technician && (!heard || contact == NULL || contact->id == 0);
-  if (new_address)
+  m->new_address = !run->technician && (!heard || contact == NULL || contact->id == 0);
+  if (m->new_address)
     {
       int hour = 0;
       if (!portero_store_outbox_new_address_count (run->store, &hour, error))
@@ -357,42 +393,32 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
           return hold (run, kind, name, to_addr, contact, ticket_id, credential, allowance, limit, text, error);
         }
     }
+  *send = TRUE;
+  return TRUE;
+}
 
-  /* The mail speaks the template's language (a fallback may be the other one). */
-  const char *mail_lang = t->lang ? t->lang : config->language;
-  const char *values[PORTERO_SNIPPET_COUNT] = { 0 };
-  const char *redacted[PORTERO_SNIPPET_COUNT] = { 0 };
-  g_autofree char *first = first_name (contact ? contact->name : NULL,
-                                      contact && contact->email ? contact->email : to_addr);
-  g_autofree char *ticket_no = ticket_id ? g_strdup_printf ("%" G_GINT64_FORMAT, ticket_id) : g_strdup ("");
-  g_autofree char *password = NULL, *link = NULL, *mine = NULL, *company = NULL;
-  values[PORTERO_SNIPPET_PORTAL_ADDRESS] = config->portal_address;
-  portero_template_mode_values (t, config->language, config->mode == PORTERO_MODE_IT, values);
-  values[PORTERO_SNIPPET_PORTAL_USERNAME] = contact && contact->id ? contact->email : "";
-  values[PORTERO_SNIPPET_CONTACT_NAME] = contact && contact->name && *contact->name ? contact->name : first;
-  values[PORTERO_SNIPPET_CONTACT_FIRST_NAME] = first;
-  values[PORTERO_SNIPPET_CUSTOMER_NAME] = contact && contact->id ? contact->customer : ticket ? ticket->customer : "";
-  values[PORTERO_SNIPPET_TICKET_ID] = ticket_no;
-  values[PORTERO_SNIPPET_TICKET_TITLE] = ticket ? ticket->title : "";
-  values[PORTERO_SNIPPET_TICKET_STATUS] = ticket ? portero_template_status_word (ticket->status, mail_lang) : "";
-  values[PORTERO_SNIPPET_SUPPORT_ADDRESS] = e->destination && *e->destination ? e->destination
-                                            : config->support_addresses[0] ? config->support_addresses[0] : "";
-  if (issues_password)
+/* The password and the one-time link the template issues to CONTACT, stored as they
+ * are made (a dry run issues none). */
+static gboolean
+mail_issue_credentials (Run *run, const PorteroContactInfo *contact, Mail *m, GError **error)
+{
+  const PorteroConfig *config = run->config;
+  if (m->issues_password)
     {
       if (run->dry_run)
-        password = g_strdup (portero_i18n_in (mail_lang, N_ ("(new password)")));
+        m->password = g_strdup (portero_i18n_in (m->lang, N_ ("(new password)")));
       else
         {
           g_autofree char *hash = NULL;
           if (run->password != NULL && run->password->password != NULL)
             {
-              password = g_steal_pointer (&run->password->password);
+              m->password = g_steal_pointer (&run->password->password);
               hash = g_steal_pointer (&run->password->hash);
             }
           else
             {
-              password = portero_password_new (config->password_length);
-              hash = portero_password_hash (password, config->argon2_opslimit, config->argon2_memlimit, error);
+              m->password = portero_password_new (config->password_length);
+              hash = portero_password_hash (m->password, config->argon2_opslimit, config->argon2_memlimit, error);
               if (hash == NULL)
                 return FALSE;
             }
@@ -404,135 +430,179 @@ queue_template (Run *run, const PorteroEvent *e, const char *kind, const Portero
             return FALSE;
         }
     }
-  if (issues_link)
+  if (m->issues_link)
     {
       g_autofree char *token_hash = NULL;
       g_autofree char *token = portero_token_new (&token_hash);
       if (!portero_store_reset_token_set (run->store, contact->id, token_hash, config->reset_expiry, error))
         return FALSE;
       g_autofree char *user = g_uri_escape_string (contact->email, NULL, FALSE);
-      link = g_strdup_printf ("%s/set-password?user=%s&code=%s", config->portal_address, user, token);
+      m->link = g_strdup_printf ("%s/set-password?user=%s&code=%s", config->portal_address, user, token);
       sodium_memzero (token, strlen (token));
     }
+  return TRUE;
+}
+
+/* The snippets' values: names, ticket, credentials, ticket lists and
+ * knowledge-base articles, and their redacted copy for the ticket. */
+static gboolean
+mail_fill_values (Run *run, const PorteroEvent *e, const PorteroTemplate *t, const char *to_addr,
+                  const PorteroContactInfo *contact, const PorteroTicketInfo *ticket, Mail *m, GError **error)
+{
+  const PorteroConfig *config = run->config;
+  gint64 ticket_id = ticket ? ticket->id : 0;
+  const char **values = m->values;
+  /* The mail speaks the template's language (a fallback may be the other one). */
+  m->lang = t->lang ? t->lang : config->language;
+  m->first = first_name (contact ? contact->name : NULL, contact && contact->email ? contact->email : to_addr);
+  m->ticket_no = ticket_id ? g_strdup_printf ("%" G_GINT64_FORMAT, ticket_id) : g_strdup ("");
+  values[PORTERO_SNIPPET_PORTAL_ADDRESS] = config->portal_address;
+  portero_template_mode_values (t, config->language, config->mode == PORTERO_MODE_IT, values);
+  values[PORTERO_SNIPPET_PORTAL_USERNAME] = contact && contact->id ? contact->email : "";
+  values[PORTERO_SNIPPET_CONTACT_NAME] = contact && contact->name && *contact->name ? contact->name : m->first;
+  values[PORTERO_SNIPPET_CONTACT_FIRST_NAME] = m->first;
+  values[PORTERO_SNIPPET_CUSTOMER_NAME] = contact && contact->id ? contact->customer : ticket ? ticket->customer : "";
+  values[PORTERO_SNIPPET_TICKET_ID] = m->ticket_no;
+  values[PORTERO_SNIPPET_TICKET_TITLE] = ticket ? ticket->title : "";
+  values[PORTERO_SNIPPET_TICKET_STATUS] = ticket ? portero_template_status_word (ticket->status, m->lang) : "";
+  values[PORTERO_SNIPPET_SUPPORT_ADDRESS] = e->destination && *e->destination ? e->destination
+                                            : config->support_addresses[0] ? config->support_addresses[0] : "";
+  if (!mail_issue_credentials (run, contact, m, error))
+    return FALSE;
   if (portero_template_uses (t, PORTERO_SNIPPET_MY_TICKETS))
     {
-      mine = digest (run, contact->id, 0, mail_lang, error);
-      if (mine == NULL)
+      m->mine = digest (run, contact->id, 0, m->lang, error);
+      if (m->mine == NULL)
         return FALSE;
     }
   if (portero_template_uses (t, PORTERO_SNIPPET_COMPANY_TICKETS))
     {
       if (contact->main && !contact->default_customer)
-        company = digest (run, 0, contact->customer_id, mail_lang, error);
+        m->company = digest (run, 0, contact->customer_id, m->lang, error);
       else
-        company = g_strdup (config->mode == PORTERO_MODE_IT
-                            ? portero_i18n_in (mail_lang, N_ ("The list of the site's tickets is restricted to main users."))
-                            : portero_i18n_in (mail_lang, N_ ("The list of the company's tickets is restricted to main contacts.")));
-      if (company == NULL)
+        m->company = g_strdup (config->mode == PORTERO_MODE_IT
+                               ? portero_i18n_in (m->lang, N_ ("The list of the site's tickets is restricted to main users."))
+                               : portero_i18n_in (m->lang, N_ ("The list of the company's tickets is restricted to main contacts.")));
+      if (m->company == NULL)
         return FALSE;
     }
-  if (new_address)
+  values[PORTERO_SNIPPET_PORTAL_PASSWORD] = m->password;
+  values[PORTERO_SNIPPET_PORTAL_PASSWORD_LINK] = m->link;
+  values[PORTERO_SNIPPET_MY_TICKETS] = m->mine;
+  values[PORTERO_SNIPPET_COMPANY_TICKETS] = m->company;
+  if (m->new_address)
     {
       /* Names, titles and ticket lists there come from the message. */
-      const char *neutral = portero_i18n_in (mail_lang, N_ ("(shown in the portal)"));
+      const char *neutral = portero_i18n_in (m->lang, N_ ("(shown in the portal)"));
       values[PORTERO_SNIPPET_CONTACT_NAME] = values[PORTERO_SNIPPET_CONTACT_FIRST_NAME] = "";
       values[PORTERO_SNIPPET_TICKET_TITLE] = neutral;
-      if (mine != NULL)
+      if (m->mine != NULL)
         values[PORTERO_SNIPPET_MY_TICKETS] = neutral;
-      if (company != NULL)
+      if (m->company != NULL)
         values[PORTERO_SNIPPET_COMPANY_TICKETS] = neutral;
-    }
-  values[PORTERO_SNIPPET_PORTAL_PASSWORD] = password;
-  values[PORTERO_SNIPPET_PORTAL_PASSWORD_LINK] = link;
-  if (!new_address)
-    {
-      values[PORTERO_SNIPPET_MY_TICKETS] = mine;
-      values[PORTERO_SNIPPET_COMPANY_TICKETS] = company;
     }
   /* Knowledge-base articles for the ticket's question; only a template that
    * asks for them pays for the search. Each reader sees what the article's
    * Visibility allows: a customer's own only that customer's contacts, and
    * an address portero never heard from (or one that is not the contact's)
-   * public ones only; internal ones are never mailed. */
-  g_auto (PorteroKbRendering) suggested = { 0 }, matching = { 0 };
-  /* The HTML part shows the articles' own HTML: rendered by libcmark
-   * without raw HTML or unsafe links at kb sync, the rest escaped by kb.c. */
-  const char *trusted[PORTERO_SNIPPET_COUNT] = { 0 };
+   * public ones only; internal ones are never mailed. The HTML part shows
+   * the articles' own HTML: rendered by libcmark without raw HTML or unsafe
+   * links at kb sync, the rest escaped by kb.c. */
   for (int full = 0; full <= 1; full++)
     {
       PorteroSnippet s = full ? PORTERO_SNIPPET_MATCHING_ARTICLES : PORTERO_SNIPPET_SUGGESTED_ARTICLES;
-      PorteroKbRendering *r = full ? &matching : &suggested;
+      PorteroKbRendering *r = full ? &m->matching : &m->suggested;
       if (!portero_template_uses (t, s))
         continue;
-      gboolean own = contact && contact->id && !new_address && g_strcmp0 (contact->email, to_addr) == 0;
+      gboolean own = contact && contact->id && !m->new_address && g_strcmp0 (contact->email, to_addr) == 0;
       PorteroKbAudience audience = { FALSE, own && !contact->default_customer, own ? contact->customer : NULL };
       if (!portero_kb_snippet (run->store, ticket ? ticket->title : e->mail ? e->mail->subject : NULL,
-                               e->mail ? e->mail->body : NULL, &audience, config->portal_address, mail_lang, full,
+                               e->mail ? e->mail->body : NULL, &audience, config->portal_address, m->lang, full,
                                r, error))
         return FALSE;
       values[s] = r->text;
-      trusted[s] = r->html;
+      m->trusted[s] = r->html;
     }
-  memcpy (redacted, values, sizeof values);
-  redacted[PORTERO_SNIPPET_PORTAL_PASSWORD] = "********";
-  redacted[PORTERO_SNIPPET_PORTAL_PASSWORD_LINK] = portero_i18n_in (mail_lang, N_ ("(one-time link)"));
+  memcpy (m->redacted, values, sizeof m->values);
+  m->redacted[PORTERO_SNIPPET_PORTAL_PASSWORD] = "********";
+  m->redacted[PORTERO_SNIPPET_PORTAL_PASSWORD_LINK] = portero_i18n_in (m->lang, N_ ("(one-time link)"));
+  return TRUE;
+}
 
-  PorteroComposeOptions options = {
-    .to_addr = to_addr,
-    .to_name = contact && g_strcmp0 (contact->email, to_addr) == 0 && !new_address ? contact->name : NULL,
-    .ticket = ticket_id,
-    .in_reply_to = e->mail ? e->mail->message_id : e->in_reply_to,
-    .auto_submitted = run->technician ? NULL : e->mail ? "auto-replied" : "auto-generated",
-    .html_trusted = trusted,
-  };
-  PorteroComposed c = { 0 };
-  gboolean ok = portero_compose (config, run->keys, t, values, redacted, &options, &c, &local);
-  if (password)
-    sodium_memzero (password, strlen (password));
-  if (link)
-    sodium_memzero (link, strlen (link));
-  if (!ok)
-    {
-      portero_log_warn ("template %s: %s", name, local->message);
-      return note (run, ticket_id, local->message, error);
-    }
+/* Queue the composed mail, and its copy without the secret on the ticket. */
+static gboolean
+mail_queue (Run *run, const char *kind, const PorteroComposed *c, const char *to_addr,
+            const PorteroContactInfo *contact, gint64 ticket_id, const Mail *m, GError **error)
+{
   PorteroOutboxRow row = {
     .ticket_id = ticket_id,
     .contact_id = contact ? contact->id : 0,
     .kind = kind,
     .automatic = !run->technician,
-    .credential = credential,
+    .credential = m->credential,
     .recipient = to_addr,
-    .subject = c.subject,
-    .message_id = c.message_id,
-    .body = c.message,
-    .allowance = allowance,
-    .new_address = new_address,
+    .subject = c->subject,
+    .message_id = c->message_id,
+    .body = c->message,
+    .allowance = m->allowance,
+    .new_address = m->new_address,
   };
   gint64 id = 0;
-  ok = portero_outbox_queue (run->store, run->keys, &row, &id, error);
-  if (ok && ticket_id != 0)
+  if (!portero_outbox_queue (run->store, run->keys, &row, &id, error))
+    return FALSE;
+  if (ticket_id != 0)
     {
-      /* The copy on the ticket shows what was sent, without the secret. */
       g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
       g_autofree char *date = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
       PorteroMessageRow copy = {
         .ticket_id = ticket_id, .contact_id = contact ? contact->id : 0, .kind = run->technician ? "reply" : "auto",
-        .message_id = c.message_id, .from_addr = run->from, .subject = c.subject, .date = date,
-        .body = c.redacted_body, .auto_generated = !run->technician, .auto_reason = kind,
-        .raw = c.redacted_message,
+        .message_id = c->message_id, .from_addr = run->from, .subject = c->subject, .date = date,
+        .body = c->redacted_body, .auto_generated = !run->technician, .auto_reason = kind,
+        .raw = c->redacted_message,
       };
-      ok = portero_store_message_add (run->store, &copy, NULL, error);
+      if (!portero_store_message_add (run->store, &copy, NULL, error))
+        return FALSE;
     }
-  if (ok)
+  g_array_append_val (run->queued, id);
+  if (m->credential)
+    g_hash_table_add (run->credentialed, GINT_TO_POINTER (contact->id));
+  report (run, _("mail %s to <%s>: %s"), _(kind), to_addr, c->subject);
+  if (run->dry_run)
+    report (run, "%s", c->redacted_body);
+  return TRUE;
+}
+
+static gboolean
+queue_template (Run *run, const PorteroEvent *e, const char *kind, const PorteroTemplate *t, const char *to_addr,
+                const PorteroContactInfo *contact, const PorteroTicketInfo *ticket, GError **error)
+{
+  gint64 ticket_id = ticket ? ticket->id : 0;
+  g_auto (Mail) m = { 0 };
+  gboolean send = FALSE;
+  if (!mail_allowed (run, e, kind, t, to_addr, contact, ticket_id, &m, &send, error))
+    return FALSE;
+  if (!send)
+    return TRUE;
+  if (!mail_fill_values (run, e, t, to_addr, contact, ticket, &m, error))
+    return FALSE;
+  PorteroComposeOptions options = {
+    .to_addr = to_addr,
+    .to_name = contact && g_strcmp0 (contact->email, to_addr) == 0 && !m.new_address ? contact->name : NULL,
+    .ticket = ticket_id,
+    .in_reply_to = e->mail ? e->mail->message_id : e->in_reply_to,
+    .auto_submitted = run->technician ? NULL : e->mail ? "auto-replied" : "auto-generated",
+    .html_trusted = m.trusted,
+  };
+  PorteroComposed c = { 0 };
+  g_autoptr (GError) local = NULL;
+  gboolean ok = portero_compose (run->config, run->keys, t, m.values, m.redacted, &options, &c, &local);
+  mail_clear (&m);
+  if (!ok)
     {
-      g_array_append_val (run->queued, id);
-      if (credential)
-        g_hash_table_add (run->credentialed, GINT_TO_POINTER (contact->id));
-      report (run, _("mail %s to <%s>: %s"), _(kind), to_addr, c.subject);
-      if (run->dry_run)
-        report (run, "%s", c.redacted_body);
+      portero_log_warn ("template %s: %s", t->name, local->message);
+      return note (run, ticket_id, local->message, error);
     }
+  ok = mail_queue (run, kind, &c, to_addr, contact, ticket_id, &m, error);
   portero_composed_clear (&c);
   return ok;
 }
