@@ -359,6 +359,23 @@ contains_pattern (const char *text)
   return g_string_free (pattern, FALSE);
 }
 
+/* FTS5's query for the text TEXT (lowered as LIKE's pattern is): one
+ * quoted string, whose trigrams must all be there, in order. */
+static char *
+title_phrase (const char *text)
+{
+  g_autofree char *down = g_utf8_strdown (text, -1);
+  GString *phrase = g_string_new ("\"");
+  for (const char *c = down; *c; c++)
+    {
+      if (*c == '"')
+        g_string_append_c (phrase, '"');
+      g_string_append_c (phrase, *c);
+    }
+  g_string_append_c (phrase, '"');
+  return g_string_free (phrase, FALSE);
+}
+
 #define DOMAINS "SELECT domain FROM domains WHERE customer_id = ? ORDER BY domain"
 #define EMAILS "SELECT email FROM contact_emails WHERE contact_id = ? ORDER BY is_primary DESC, email"
 
@@ -515,8 +532,20 @@ portero_store_tickets_json (PorteroStore *store, const PorteroTicketFilter *f, G
   if (f->since != NULL)
     where_text (&q, "t.updated >= ?", 1, f->since);
   g_autofree char *like = f->search ? contains_pattern (f->search) : NULL;
+  g_autofree char *phrase = NULL;
   if (like != NULL)
-    where_text (&q, "lower(t.title) LIKE ? ESCAPE '\\'", 1, like);
+    {
+      where_text (&q, "lower(t.title) LIKE ? ESCAPE '\\'", 1, like);
+      /* The title index finds the candidates (a trigram needs 3
+       * characters; shorter text reads the titles); LIKE above keeps the
+       * answer what it always was. */
+      const char *candidates = portero_sql_dialect (portero_store_db (store))->title_candidates;
+      if (candidates != NULL && g_utf8_strlen (f->search, -1) >= 3)
+        {
+          phrase = title_phrase (f->search);
+          where_text (&q, candidates, 1, phrase);
+        }
+    }
   char *json = page_json (store, &l, "1 = 1", &q, f->page ? f->page : &limited, fields, error);
   query_clear (&q);
   return json;
