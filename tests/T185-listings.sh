@@ -194,4 +194,32 @@ if ! on_pgsql; then skip "PostgreSQL only"; else
   sql "$S" "CREATE EXTENSION pg_trgm; CREATE INDEX tickets_title_trgm ON tickets USING gin (lower(title) gin_trgm_ops)" >/dev/null
 fi
 
+begin "contact and customer list: every row's addresses and domains, over many rows"
+# 250 contacts (every other one with a second address that sorts before its
+# first) and 230 customers with 0-2 domains: more rows than the store
+# fills lists for at once.
+S4=$TMP/many
+new_state "$S4"
+C4=$S4/portero.conf
+/usr/bin/python3 > "$TMP/many.sql" <<'PY'
+cu = ",".join("(%d, 'Firm %03d')" % (1000 + i, i) for i in range(230))
+do = ",".join("('d%d-%s.example', %d)" % (i, x, 1000 + i) for i in range(230) for x in "ba"[: i % 3])
+co = ",".join("(%d, 1000, 'Person %03d', 'manual')" % (1000 + i, i) for i in range(250))
+em = ",".join("('p%03d@x.example', %d, 1)" % (i, 1000 + i) for i in range(250))
+em2 = ",".join("('a%03d@x.example', %d, 0)" % (i, 1000 + i) for i in range(0, 250, 2))
+print("INSERT INTO customers(id, name) VALUES %s; INSERT INTO domains(domain, customer_id) VALUES %s;"
+      " INSERT INTO contacts(id, customer_id, name, source) VALUES %s;"
+      " INSERT INTO contact_emails(email, contact_id, is_primary) VALUES %s, %s;" % (cu, do, co, em, em2))
+PY
+sql "$S4" "$(cat "$TMP/many.sql")" >/dev/null
+got=$(portero --config "$C4" contact list --json --limit 0 | py '[(c["name"], c["emails"]) for c in d]')
+want=$(/usr/bin/python3 -c 'print([("Person %03d" % i, ["p%03d@x.example" % i] + (["a%03d@x.example" % i] if i % 2 == 0 else [])) for i in range(250)])')
+expect_eq "$got" "$want" "contact list"
+got=$(portero --config "$C4" contact list --json --sort newest --limit 120 --after 1200 | py '[c["emails"] for c in d]')
+want=$(/usr/bin/python3 -c 'print([["p%03d@x.example" % i] + (["a%03d@x.example" % i] if i % 2 == 0 else []) for i in range(199, 79, -1)])')
+expect_eq "$got" "$want" "contact list --after"
+got=$(portero --config "$C4" customer list --json --limit 0 | py '[(c["name"], c["domains"]) for c in d if c["name"] != "Unassigned"]')
+want=$(/usr/bin/python3 -c 'print([("Firm %03d" % i, ["d%d-%s.example" % (i, x) for x in "ab"[2 - i % 3:]] if i % 3 else []) for i in range(230)])')
+expect_eq "$got" "$want" "customer list"
+
 test_done
