@@ -472,6 +472,32 @@ contains_pattern (const char *text)
   return g_string_free (pattern, FALSE);
 }
 
+/* Up to this many titles holding a text, a page is read from the title
+ * index (each of them looked up, then sorted); past it, from the listing's
+ * order, where one title in TITLE_FEW / 50 or more holds the text and a page
+ * comes after reading 50 / that share of the rows. At a million tickets
+ * either way reads a few thousand rows at most. */
+#define TITLE_FEW 2000
+
+/* Whether fewer than TITLE_FEW titles hold PHRASE, by the title index
+ * (CANDIDATES: the dialect's condition). */
+static gboolean
+few_titles (PorteroStore *store, const char *candidates, const char *phrase, gboolean *few, GError **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM (SELECT 1 FROM tickets t WHERE %s LIMIT %d) c",
+                                          candidates, TITLE_FEW);
+  PorteroSqlStmt *s = portero_sql_prepare (portero_store_db (store), g_intern_string (sql), error);
+  gboolean row;
+  if (s == NULL)
+    return FALSE;
+  portero_sql_bind_text (s, 1, phrase);
+  if (!portero_sql_step (s, &row, error))
+    return FALSE;
+  *few = row && portero_sql_column_int64 (s, 0) < TITLE_FEW;
+  portero_sql_reset (s);
+  return TRUE;
+}
+
 /* FTS5's query for the text TEXT (lowered as LIKE's pattern is): one
  * quoted string, whose trigrams must all be there, in order. */
 static char *
@@ -655,11 +681,18 @@ portero_store_tickets_json (PorteroStore *store, const PorteroTicketFilter *f, G
        * characters; shorter text reads the titles); LIKE above keeps the
        * answer what it always was. */
       const char *candidates = portero_sql_dialect (portero_store_db (store))->title_candidates;
+      gboolean few = FALSE;
       if (candidates != NULL && g_utf8_strlen (f->search, -1) >= 3)
         {
           phrase = title_phrase (f->search);
-          where_text (&q, candidates, 1, phrase);
+          if (!few_titles (store, candidates, phrase, &few, error))
+            {
+              query_clear (&q);
+              return NULL;
+            }
         }
+      if (few)
+        where_text (&q, candidates, 1, phrase);
     }
   char *json = page_json (store, &l, "1 = 1", &q, f->page ? f->page : &limited, fields, error);
   query_clear (&q);
