@@ -1445,8 +1445,8 @@ portero_store_contact_delete (PorteroStore *store, gint64 contact, gboolean eras
 gboolean
 portero_store_contact_erase_titles (PorteroStore *store, gint64 contact, GError **error)
 {
-  /* The title index drops the old titles too (an FTS5 entry is dropped by
-   * its number, while the ticket still holds the text it was made of). */
+  /* Where the store keeps the title index, it forgets the old titles and
+   * learns "(erased)" for the same tickets. */
   g_autoptr (GArray) tickets = g_array_new (FALSE, FALSE, sizeof (gint64));
   if (portero_sql_dialect (store->db)->title_learn != NULL)
     {
