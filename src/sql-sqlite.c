@@ -51,7 +51,7 @@ static const PorteroSqlDialect dialect = {
   .title_index = "CREATE VIRTUAL TABLE tickets_title USING fts5(title, tokenize='trigram', columnsize=0);"
                  "INSERT INTO tickets_title(rowid, title) SELECT id, title FROM tickets;",
   .title_indexed = "SELECT count(*) FROM sqlite_schema WHERE name = 'tickets_title'",
-  .title_candidates = "t.id IN (SELECT rowid FROM tickets_title WHERE tickets_title MATCH ?)",
+  .title_candidates = "SELECT rowid FROM tickets_title WHERE tickets_title MATCH ?",
   .title_forget = "DELETE FROM tickets_title WHERE rowid = ?1",
   .title_learn = "INSERT INTO tickets_title(rowid, title) SELECT id, title FROM tickets WHERE id = ?1",
 };

@@ -42,9 +42,9 @@ typedef struct {
   /* A count: 1 when the title index is there (PostgreSQL may lack pg_trgm). */
   const char *title_indexed;
   /* Where the store keeps the title index itself (NULL: the engine does):
-   * a condition on tickets t that narrows a search to the index's
-   * candidates, ? its query; and the statements that drop and add the
-   * index's entry for ticket ?1. */
+   * the numbers of the tickets whose titles may hold the text ?, a query
+   * of the index; and the statements that drop and add the index's entry
+   * for ticket ?1. */
   const char *title_candidates;
   const char *title_forget;
   const char *title_learn;

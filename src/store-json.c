@@ -480,12 +480,11 @@ contains_pattern (const char *text)
 #define TITLE_FEW 2000
 
 /* Whether fewer than TITLE_FEW titles hold PHRASE, by the title index
- * (CANDIDATES: the dialect's condition). */
+ * (CANDIDATES: the dialect's query of it). */
 static gboolean
 few_titles (PorteroStore *store, const char *candidates, const char *phrase, gboolean *few, GError **error)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM (SELECT 1 FROM tickets t WHERE %s LIMIT %d) c",
-                                          candidates, TITLE_FEW);
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM (%s LIMIT %d) c", candidates, TITLE_FEW);
   PorteroSqlStmt *s = portero_sql_prepare (portero_store_db (store), g_intern_string (sql), error);
   gboolean row;
   if (s == NULL)
@@ -677,8 +676,9 @@ portero_store_tickets_json (PorteroStore *store, const PorteroTicketFilter *f, G
   if (like != NULL)
     {
       where_text (&q, "lower(t.title) LIKE ? ESCAPE '\\'", 1, like);
-      /* The title index finds the candidates (a trigram needs 3
-       * characters; shorter text reads the titles); LIKE above keeps the
+      /* The title index finds the candidates when few titles hold the
+       * text (a trigram needs 3 characters; shorter text reads the titles
+       * in the order, as does text many titles hold); LIKE above keeps the
        * answer what it always was. */
       const char *candidates = portero_sql_dialect (portero_store_db (store))->title_candidates;
       gboolean few = FALSE;
@@ -691,8 +691,9 @@ portero_store_tickets_json (PorteroStore *store, const PorteroTicketFilter *f, G
               return NULL;
             }
         }
+      g_autofree char *narrow = few ? g_strdup_printf ("t.id IN (%s)", candidates) : NULL;
       if (few)
-        where_text (&q, candidates, 1, phrase);
+        where_text (&q, narrow, 1, phrase);
     }
   char *json = page_json (store, &l, "1 = 1", &q, f->page ? f->page : &limited, fields, error);
   query_clear (&q);
