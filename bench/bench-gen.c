@@ -858,7 +858,11 @@ batch_boundary (PorteroStore *store, gint64 *ops, GError **error)
 {
   if (++*ops % BATCH != 0)
     return TRUE;
-  return portero_store_commit (store, error) && portero_store_begin (store, error);
+  /* portero checkpoints only when a process closes the database: one
+   * process writing a million tickets would grow the log to several times
+   * the database (10 GB); emptied at each batch, it stays one batch long. */
+  return portero_store_commit (store, error) && portero_store_checkpoint (store, error)
+         && portero_store_begin (store, error);
 }
 
 static void

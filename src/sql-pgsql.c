@@ -100,6 +100,14 @@ static const PorteroSqlDialect dialect = {
   .skip_locked = "FOR UPDATE SKIP LOCKED",
   /* not the database's locale: a range of words by prefix needs byte order */
   .binary = "COLLATE \"C\"",
+  /* pg_trgm serves lower(title) LIKE itself; a database owner may create
+   * it (trusted since PostgreSQL 13). Without it the search reads titles. */
+  .title_index = "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm; EXCEPTION WHEN OTHERS THEN NULL; END $$;"
+                 "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN"
+                 " CREATE INDEX tickets_title_trgm ON tickets USING gin (lower(title) gin_trgm_ops);"
+                 " END IF; EXCEPTION WHEN OTHERS THEN NULL; END $$;",
+  .title_indexed = "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema()"
+                   " AND indexname = 'tickets_title_trgm'",
 };
 
 /* Set ERROR from a failed result (or the connection when RES is NULL). */

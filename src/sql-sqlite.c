@@ -45,6 +45,15 @@ static const PorteroSqlDialect dialect = {
   .skip_locked = "",
   /* BINARY, text's default collation, is memcmp already */
   .binary = "",
+  /* FTS5's trigram tokenizer (case folded); a table with its own copy of
+   * the title, so that an entry is dropped by its number alone. Triggers
+   * cannot write a virtual table under trusted_schema=OFF: the store does. */
+  .title_index = "CREATE VIRTUAL TABLE tickets_title USING fts5(title, tokenize='trigram', columnsize=0);"
+                 "INSERT INTO tickets_title(rowid, title) SELECT id, title FROM tickets;",
+  .title_indexed = "SELECT count(*) FROM sqlite_schema WHERE name = 'tickets_title'",
+  .title_candidates = "SELECT rowid FROM tickets_title WHERE tickets_title MATCH ?",
+  .title_forget = "DELETE FROM tickets_title WHERE rowid = ?1",
+  .title_learn = "INSERT INTO tickets_title(rowid, title) SELECT id, title FROM tickets WHERE id = ?1",
 };
 
 /* Map a failed sqlite call to a GError that names the database. */

@@ -108,7 +108,7 @@ portero_sql_ddl (PorteroSql *db, const char *sql)
   const struct { const char *token, *text; } words[] = {
     { "@ID@", d->id }, { "@SERIAL@", d->serial_id }, { "@BLOB@", d->blob },
     { "@NOW@", d->now }, { "@NOCASE@", d->nocase }, { "@ROWID@", d->row_order },
-    { "@SKIP_LOCKED@", d->skip_locked }, { "@BINARY@", d->binary },
+    { "@SKIP_LOCKED@", d->skip_locked }, { "@BINARY@", d->binary }, { "@TITLE_INDEX@", d->title_index },
   };
   char *out = g_strdup (sql);
   for (gsize i = 0; i < G_N_ELEMENTS (words); i++)

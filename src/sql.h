@@ -36,6 +36,18 @@ typedef struct {
   const char *row_order;     /* @ROWID@: the order rows of a table were added in */
   const char *skip_locked;   /* @SKIP_LOCKED@: claim the rows a query returns, pass over claimed ones */
   const char *binary;        /* @BINARY@: text ordered byte by byte (a range of words by prefix) */
+  /* @TITLE_INDEX@: an index of ticket titles for a search by substring of
+   * 3 characters or more, built for the rows there are. */
+  const char *title_index;
+  /* A count: 1 when the title index is there (PostgreSQL may lack pg_trgm). */
+  const char *title_indexed;
+  /* Where the store keeps the title index itself (NULL: the engine does):
+   * the numbers of the tickets whose titles may hold the text ?, a query
+   * of the index; and the statements that drop and add the index's entry
+   * for ticket ?1. */
+  const char *title_candidates;
+  const char *title_forget;
+  const char *title_learn;
 } PorteroSqlDialect;
 
 /* Whether TARGET names a PostgreSQL database (postgresql:// or postgres://). */

@@ -13,7 +13,8 @@ typedef enum {
   F_INT,    /* a number, null when NULL */
   F_TEXT,
   F_BOOL,   /* a number, true when not 0 */
-  F_LIST,   /* the column is a key bound as ?1 to SUB: an array of SUB's first column */
+  F_LIST,   /* the column is a key bound as ?1 to SUB: an array of SUB's first column;
+             * in a listing, BATCH (if set) fills it for many rows at once */
   F_ROWS,   /* the same, an array of objects of FIELDS */
 } FieldKind;
 
@@ -22,16 +23,33 @@ typedef struct Field {
   FieldKind kind;
   const char *sub;
   const struct Field *fields;
+  /* F_LIST in a listing: the keys (column 0) and values (column 1) for the
+   * keys IN (%s), ordered by key and then as SUB orders them: one statement
+   * for BATCH_KEYS rows instead of one a row (a round trip each on a
+   * server). */
+  const char *batch;
 } Field;
 
-#define END { NULL, F_INT, NULL, NULL }
+#define END { NULL, F_INT, NULL, NULL, NULL }
+/* as many parameters as a statement may bind on every driver */
+#define BATCH_KEYS 32
+
+/* A list a listing's row waits for: FIELD's array in row ROW, for KEY. */
+typedef struct {
+  const Field *field;
+  guint row;
+  gint64 key;
+} Pending;
 
 static gboolean add_rows (PorteroStore *store, PorteroSqlStmt *s, const Field *fields, gboolean one,
-                          JsonBuilder *b, gboolean *any, GError **error);
+                          JsonBuilder *b, gboolean *any, GArray *pending, GError **error);
 
-/* The row S is on, as an object of FIELDS. */
+/* The row S is on (row ROW of a listing), as an object of FIELDS; lists
+ * with a batch statement are left empty and noted in PENDING (when not
+ * NULL) for fill_lists. */
 static gboolean
-add_object (PorteroStore *store, PorteroSqlStmt *s, const Field *fields, JsonBuilder *b, GError **error)
+add_object (PorteroStore *store, PorteroSqlStmt *s, const Field *fields, JsonBuilder *b, GArray *pending,
+            guint row, GError **error)
 {
   json_builder_begin_object (b);
   for (int i = 0; fields[i].name != NULL; i++)
@@ -57,10 +75,19 @@ add_object (PorteroStore *store, PorteroSqlStmt *s, const Field *fields, JsonBui
         case F_LIST:
         case F_ROWS:
           {
+            if (f->batch != NULL && pending != NULL)
+              {
+                Pending p = { f, row, portero_sql_column_int64 (s, i) };
+                g_array_append_val (pending, p);
+                json_builder_begin_array (b);
+                json_builder_end_array (b);
+                break;
+              }
             PorteroSqlStmt *sub = portero_store_query (store, error, f->sub, "i", portero_sql_column_int64 (s, i));
             gboolean any;
             json_builder_begin_array (b);
-            if (sub == NULL || !add_rows (store, sub, f->kind == F_LIST ? NULL : f->fields, FALSE, b, &any, error))
+            if (sub == NULL
+                || !add_rows (store, sub, f->kind == F_LIST ? NULL : f->fields, FALSE, b, &any, NULL, error))
               return FALSE;
             json_builder_end_array (b);
             break;
@@ -72,21 +99,21 @@ add_object (PorteroStore *store, PorteroSqlStmt *s, const Field *fields, JsonBui
 }
 
 /* Every row of S (the first only when ONE), as objects of FIELDS, or as the
- * text of the first column when FIELDS is NULL. */
+ * text of the first column when FIELDS is NULL; PENDING as in add_object. */
 static gboolean
 add_rows (PorteroStore *store, PorteroSqlStmt *s, const Field *fields, gboolean one, JsonBuilder *b,
-          gboolean *any, GError **error)
+          gboolean *any, GArray *pending, GError **error)
 {
   gboolean row;
   *any = FALSE;
-  while (portero_sql_step (s, &row, error))
+  for (guint n = 0; portero_sql_step (s, &row, error); n++)
     {
       if (!row)
         return TRUE;
       *any = TRUE;
       if (fields == NULL)
         json_builder_add_string_value (b, portero_sql_column_text (s, 0));
-      else if (!add_object (store, s, fields, b, error))
+      else if (!add_object (store, s, fields, b, pending, n, error))
         return FALSE;
       if (one)
         {
@@ -97,10 +124,88 @@ add_rows (PorteroStore *store, PorteroSqlStmt *s, const Field *fields, gboolean 
   return FALSE;
 }
 
-static char *
-generate (JsonBuilder *b)
+static gboolean fill_field (PorteroStore *store, JsonArray *rows, const Field *f, GArray *pending, GError **error);
+
+/* Fill the lists PENDING names in the array ROOT: BATCH_KEYS keys a
+ * statement. */
+static gboolean
+fill_lists (PorteroStore *store, JsonNode *root, GArray *pending, GError **error)
 {
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  JsonArray *rows = json_node_get_array (root);
+  /* each field's lists in turn, in chunks of BATCH_KEYS */
+  g_autoptr (GArray) mine = g_array_new (FALSE, FALSE, sizeof (Pending));
+  for (guint from = 0; from < pending->len; from++)
+    {
+      const Field *f = g_array_index (pending, Pending, from).field;
+      if (f == NULL)
+        continue;
+      g_array_set_size (mine, 0);
+      for (guint i = from; i < pending->len; i++)
+        if (g_array_index (pending, Pending, i).field == f)
+          {
+            g_array_append_val (mine, g_array_index (pending, Pending, i));
+            g_array_index (pending, Pending, i).field = NULL;
+          }
+      if (!fill_field (store, rows, f, mine, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Fill F's lists PENDING names in ROWS. */
+static gboolean
+fill_field (PorteroStore *store, JsonArray *rows, const Field *f, GArray *pending, GError **error)
+{
+  for (guint start = 0; start < pending->len; start += BATCH_KEYS)
+    {
+      guint n = MIN (BATCH_KEYS, pending->len - start);
+      g_autoptr (GString) marks = g_string_new (NULL);
+      for (guint i = 0; i < BATCH_KEYS; i++)
+        g_string_append (marks, i ? ", ?" : "?");
+      g_autofree char *sql = g_strdup_printf (f->batch, marks->str);
+      PorteroSqlStmt *s = portero_sql_prepare (portero_store_db (store), g_intern_string (sql), error);
+      if (s == NULL)
+        return FALSE;
+      /* the keys' arrays (a key may stand in more than one row) */
+      g_autoptr (GHashTable) lists = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+                                                            (GDestroyNotify) g_ptr_array_unref);
+      for (guint i = 0; i < BATCH_KEYS; i++)
+        {
+          if (i >= n)
+            {
+              portero_sql_bind_null (s, i + 1);
+              continue;
+            }
+          Pending *p = &g_array_index (pending, Pending, start + i);
+          portero_sql_bind_int64 (s, i + 1, p->key);
+          JsonObject *o = json_array_get_object_element (rows, p->row);
+          GPtrArray *arrays = g_hash_table_lookup (lists, &p->key);
+          if (arrays == NULL)
+            {
+              arrays = g_ptr_array_new ();
+              g_hash_table_insert (lists, &p->key, arrays);
+            }
+          g_ptr_array_add (arrays, json_object_get_array_member (o, f->name));
+        }
+      for (;;)
+        {
+          gboolean row;
+          if (!portero_sql_step (s, &row, error))
+            return FALSE;
+          if (!row)
+            break;
+          gint64 key = portero_sql_column_int64 (s, 0);
+          GPtrArray *arrays = g_hash_table_lookup (lists, &key);
+          for (guint i = 0; arrays != NULL && i < arrays->len; i++)
+            json_array_add_string_element (arrays->pdata[i], portero_sql_column_text (s, 1));
+        }
+    }
+  return TRUE;
+}
+
+static char *
+generate_node (JsonNode *root)
+{
   g_autoptr (JsonGenerator) g = json_generator_new ();
   json_generator_set_root (g, root);
   return json_generator_to_data (g, NULL);
@@ -113,12 +218,16 @@ list_json (PorteroStore *store, PorteroSqlStmt *s, const Field *fields, GError *
   if (s == NULL)
     return NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (GArray) pending = g_array_new (FALSE, FALSE, sizeof (Pending));
   gboolean any;
   json_builder_begin_array (b);
-  if (!add_rows (store, s, fields, FALSE, b, &any, error))
+  if (!add_rows (store, s, fields, FALSE, b, &any, pending, error))
     return NULL;
   json_builder_end_array (b);
-  return generate (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  if (!fill_lists (store, root, pending, error))
+    return NULL;
+  return generate_node (root);
 }
 
 /* The one row of S (WHAT number ID) as a JSON object. */
@@ -130,14 +239,15 @@ object_json (PorteroStore *store, PorteroSqlStmt *s, const Field *fields, const 
     return NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   gboolean any;
-  if (!add_rows (store, s, fields, TRUE, b, &any, error))
+  if (!add_rows (store, s, fields, TRUE, b, &any, NULL, error))
     return NULL;
   if (!any)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_NOT_FOUND, "no %s %" G_GINT64_FORMAT, what, id);
       return NULL;
     }
-  return generate (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  return generate_node (root);
 }
 
 /* ---- pages: one listing's order, filters and cursor ---- */
@@ -230,9 +340,8 @@ find_order (const Listing *l, const char *sort, GError **error)
 
 /* Reverse the rows of the array B holds (a page read backwards). */
 static char *
-generate_reversed (JsonBuilder *b)
+generate_reversed (JsonNode *root)
 {
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
   JsonArray *rows = json_node_get_array (root);
   g_autoptr (JsonArray) back = json_array_sized_new (json_array_get_length (rows));
   for (guint i = json_array_get_length (rows); i > 0; i--)
@@ -335,12 +444,16 @@ page_json (PorteroStore *store, const Listing *l, const char *base, Query *q, Po
   if (s == NULL)
     return NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (GArray) pending = g_array_new (FALSE, FALSE, sizeof (Pending));
   gboolean any;
   json_builder_begin_array (b);
-  if (!add_rows (store, s, fields, FALSE, b, &any, error))
+  if (!add_rows (store, s, fields, FALSE, b, &any, pending, error))
     return NULL;
   json_builder_end_array (b);
-  return backwards ? generate_reversed (b) : generate (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  if (!fill_lists (store, root, pending, error))
+    return NULL;
+  return backwards ? generate_reversed (root) : generate_node (root);
 }
 
 /* LIKE's pattern for "contains TEXT", any case: a % or _ in it is itself. */
@@ -359,8 +472,52 @@ contains_pattern (const char *text)
   return g_string_free (pattern, FALSE);
 }
 
-#define DOMAINS "SELECT domain FROM domains WHERE customer_id = ? ORDER BY domain"
-#define EMAILS "SELECT email FROM contact_emails WHERE contact_id = ? ORDER BY is_primary DESC, email"
+/* Up to this many titles holding a text, a page is read from the title
+ * index (each of them looked up, then sorted); past it, from the listing's
+ * order, where one title in TITLE_FEW / 50 or more holds the text and a page
+ * comes after reading 50 / that share of the rows. At a million tickets
+ * either way reads a few thousand rows at most. */
+#define TITLE_FEW 2000
+
+/* Whether fewer than TITLE_FEW titles hold PHRASE, by the title index
+ * (CANDIDATES: the dialect's query of it). */
+static gboolean
+few_titles (PorteroStore *store, const char *candidates, const char *phrase, gboolean *few, GError **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM (%s LIMIT %d) c", candidates, TITLE_FEW);
+  PorteroSqlStmt *s = portero_sql_prepare (portero_store_db (store), g_intern_string (sql), error);
+  gboolean row;
+  if (s == NULL)
+    return FALSE;
+  portero_sql_bind_text (s, 1, phrase);
+  if (!portero_sql_step (s, &row, error))
+    return FALSE;
+  *few = row && portero_sql_column_int64 (s, 0) < TITLE_FEW;
+  portero_sql_reset (s);
+  return TRUE;
+}
+
+/* FTS5's query for the text TEXT (lowered as LIKE's pattern is): one
+ * quoted string, whose trigrams must all be there, in order. */
+static char *
+title_phrase (const char *text)
+{
+  g_autofree char *down = g_utf8_strdown (text, -1);
+  GString *phrase = g_string_new ("\"");
+  for (const char *c = down; *c; c++)
+    {
+      if (*c == '"')
+        g_string_append_c (phrase, '"');
+      g_string_append_c (phrase, *c);
+    }
+  g_string_append_c (phrase, '"');
+  return g_string_free (phrase, FALSE);
+}
+
+#define DOMAINS "SELECT domain FROM domains WHERE customer_id = ? ORDER BY domain", NULL, \
+  "SELECT customer_id, domain FROM domains WHERE customer_id IN (%s) ORDER BY customer_id, domain"
+#define EMAILS "SELECT email FROM contact_emails WHERE contact_id = ? ORDER BY is_primary DESC, email", NULL, \
+  "SELECT contact_id, email FROM contact_emails WHERE contact_id IN (%s) ORDER BY contact_id, is_primary DESC, email"
 
 static const Field attachment_fields[] = {
   { "name", F_TEXT }, { "type", F_TEXT }, { "size", F_INT }, END,
@@ -515,8 +672,29 @@ portero_store_tickets_json (PorteroStore *store, const PorteroTicketFilter *f, G
   if (f->since != NULL)
     where_text (&q, "t.updated >= ?", 1, f->since);
   g_autofree char *like = f->search ? contains_pattern (f->search) : NULL;
+  g_autofree char *phrase = NULL;
   if (like != NULL)
-    where_text (&q, "lower(t.title) LIKE ? ESCAPE '\\'", 1, like);
+    {
+      where_text (&q, "lower(t.title) LIKE ? ESCAPE '\\'", 1, like);
+      /* The title index finds the candidates when few titles hold the
+       * text (a trigram needs 3 characters; shorter text reads the titles
+       * in the order, as does text many titles hold); LIKE above keeps the
+       * answer what it always was. */
+      const char *candidates = portero_sql_dialect (portero_store_db (store))->title_candidates;
+      gboolean few = FALSE;
+      if (candidates != NULL && g_utf8_strlen (f->search, -1) >= 3)
+        {
+          phrase = title_phrase (f->search);
+          if (!few_titles (store, candidates, phrase, &few, error))
+            {
+              query_clear (&q);
+              return NULL;
+            }
+        }
+      g_autofree char *narrow = few ? g_strdup_printf ("t.id IN (%s)", candidates) : NULL;
+      if (few)
+        where_text (&q, narrow, 1, phrase);
+    }
   char *json = page_json (store, &l, "1 = 1", &q, f->page ? f->page : &limited, fields, error);
   query_clear (&q);
   return json;

@@ -227,6 +227,10 @@ static const char *const migrations[] = {
   "  client TEXT NOT NULL,"
   "  at TEXT NOT NULL);"
   "CREATE INDEX portal_failures_client ON portal_failures(client, at);",
+  /* 8: an index of ticket titles for ticket list --search (the dialect's:
+   * SQLite's FTS5 trigram table, PostgreSQL's pg_trgm), with the titles
+   * there are */
+  "@TITLE_INDEX@",
 };
 
 int
@@ -761,13 +765,36 @@ portero_store_ticket_for_message_id (PorteroStore *store, const char *message_id
                 "ORDER BY id DESC LIMIT 1", "t", message_id);
 }
 
+/* Tell the title index ticket TICKET's title, in the transaction that wrote
+ * it (FORGET: it had one before), where the store keeps that index. */
+static gboolean
+title_index_update (PorteroStore *store, gint64 ticket, gboolean forget, GError **error)
+{
+  const PorteroSqlDialect *d = portero_sql_dialect (store->db);
+  if (d->title_learn == NULL)
+    return TRUE;
+  return (!forget || run (store, error, NULL, d->title_forget, "i", ticket))
+         && run (store, error, NULL, d->title_learn, "i", ticket);
+}
+
+gboolean
+portero_store_title_indexed (PorteroStore *store, gboolean *indexed, GError **error)
+{
+  int n = 0;
+  if (!count (store, error, &n, portero_sql_dialect (store->db)->title_indexed, ""))
+    return FALSE;
+  *indexed = n > 0;
+  return TRUE;
+}
+
 gboolean
 portero_store_ticket_add (PorteroStore *store, const char *title, gint64 customer_id, gint64 contact_id,
                           const char *requester, const char *source, gint64 *id, GError **error)
 {
   return value (store, error, id,
                 "INSERT INTO tickets(title, customer_id, contact_id, requester, source) "
-                "VALUES (?, ?, ?, ?, ?) RETURNING id", "tidtt", title, customer_id, contact_id, requester, source);
+                "VALUES (?, ?, ?, ?, ?) RETURNING id", "tidtt", title, customer_id, contact_id, requester, source)
+         && title_index_update (store, *id, FALSE, error);
 }
 
 gboolean
@@ -1418,8 +1445,30 @@ portero_store_contact_delete (PorteroStore *store, gint64 contact, gboolean eras
 gboolean
 portero_store_contact_erase_titles (PorteroStore *store, gint64 contact, GError **error)
 {
-  return run (store, error, NULL, "UPDATE tickets SET title = ?2 WHERE " THEIRS ("requester"),
-              "it", contact, "(erased)");
+  /* Where the store keeps the title index, it forgets the old titles and
+   * learns "(erased)" for the same tickets. */
+  g_autoptr (GArray) tickets = g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (portero_sql_dialect (store->db)->title_learn != NULL)
+    {
+      PorteroSqlStmt *s = portero_store_query (store, error, "SELECT id FROM tickets WHERE " THEIRS ("requester"),
+                                               "i", contact);
+      if (s == NULL)
+        return FALSE;
+      for (gboolean row = TRUE; row;)
+        {
+          if (!portero_sql_step (s, &row, error))
+            return FALSE;
+          gint64 id = row ? portero_sql_column_int64 (s, 0) : 0;
+          if (row)
+            g_array_append_val (tickets, id);
+        }
+    }
+  if (!run (store, error, NULL, "UPDATE tickets SET title = ?2 WHERE " THEIRS ("requester"), "it", contact, "(erased)"))
+    return FALSE;
+  for (guint i = 0; i < tickets->len; i++)
+    if (!title_index_update (store, g_array_index (tickets, gint64, i), TRUE, error))
+      return FALSE;
+  return TRUE;
 #undef THEIRS
 }
 

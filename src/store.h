@@ -43,6 +43,9 @@ int portero_store_schema_version (void);
 /* What portero check reports: the engine ("sqlite", "postgresql"), its
  * version, and the database's schema version. */
 gboolean portero_store_describe (PorteroStore *store, char **backend, char **server, int *schema, GError **error);
+/* Whether ticket titles have their index (without it a search reads every
+ * title: PostgreSQL without pg_trgm). */
+gboolean portero_store_title_indexed (PorteroStore *store, gboolean *indexed, GError **error);
 
 /* Write transactions: BEGIN IMMEDIATE, so that the lock is taken (or the
  * busy timeout spent) before any work, never half-way through it. */

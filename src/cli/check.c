@@ -46,6 +46,12 @@ portero_cmd_check (PorteroCli *cli, int argc, char **argv, GError **error)
     return FALSE;
   /* TRANSLATORS: database: ok (sqlite, SQLite 3.40.1, schema 3) */
   printf (_("%s: ok (%s, %s, schema %d)\n"), config->database, backend, server, schema);
+  gboolean titles_indexed = FALSE;
+  if (!portero_store_title_indexed (store, &titles_indexed, error))
+    return FALSE;
+  if (!titles_indexed)
+    printf (_("%s: warning: ticket titles have no index (PostgreSQL: the pg_trgm extension is missing): "
+              "ticket list --search reads every title; see --search in portero(8)\n"), config->database);
   /* syslog(3) drops lines silently when no daemon listens (containers). */
   if (strcmp (config->log, "syslog") == 0 && !portero_log_syslog_reachable ())
     printf (_("%s: warning: [portero] log=syslog, but no syslog daemon listens on /dev/log: "
