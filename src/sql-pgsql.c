@@ -447,7 +447,10 @@ begin (PorteroSql *db, GError **error)
   Db *d = (Db *) db;
   d->retry = FALSE;
   g_autofree char *timeouts = timeouts_sql (d, "LOCAL ");
-  g_autofree char *sql = g_strdup_printf ("%s%s; %s", dialect.begin, d->read_only ? " READ ONLY" : "", timeouts);
+  /* Said each time, never left to the session's default: behind a pooler
+   * in transaction mode the server connection may have run anyone's SETs. */
+  g_autofree char *sql = g_strdup_printf ("%s%s; %s", dialect.begin, d->read_only ? " READ ONLY" : " READ WRITE",
+                                          timeouts);
   return exec (db, sql, error);
 }
 
@@ -638,10 +641,11 @@ portero_sql_pgsql_open (const char *uri, PorteroSqlMode mode, int busy_timeout, 
   /* For the statements outside a transaction; begin repeats them as SET
    * LOCAL (see timeouts_sql). Each round trip to a new server process is
    * dear (docs/performance.md): the schema version every caller asks for
-   * next comes in the same one. */
-  g_autofree char *timeouts = timeouts_sql (d, "");
-  g_autofree char *session = g_strdup_printf ("%s%s", timeouts,
-                                              d->read_only ? "; SET default_transaction_read_only = on" : "");
+   * next comes in the same one. A reader's transactions are READ ONLY
+   * (begin), never the session: behind PgBouncer in transaction pooling a
+   * session setting stays on the server connection, for the next client's
+   * delivery too. */
+  g_autofree char *session = timeouts_sql (d, "");
   g_autofree char *first = g_strdup_printf ("%s; SELECT coalesce(max(version), 0) FROM portero_schema", session);
   PGresult *res = pq.exec (d->conn, first);
   const char *state = res ? pq.resultErrorField (res, PG_DIAG_SQLSTATE) : NULL;
