@@ -59,7 +59,9 @@ load (GError **error)
   return pq_module != NULL || portero_library_open (LIBPQ_SONAME, names, slots, G_N_ELEMENTS (names), &pq_module, error);
 }
 
-#define MAX_PARAMS 32
+/* The protocol's limit (a 16-bit count); migrate-to's many-row INSERTs
+ * come near it. */
+#define MAX_PARAMS 65535
 
 typedef struct {
   PorteroSql head;
@@ -78,11 +80,12 @@ typedef struct {
   PorteroSqlStmt head;
   char *text;              /* with $N parameters */
   int nparams;
-  Oid types[MAX_PARAMS];
-  const char *values[MAX_PARAMS];
-  int lengths[MAX_PARAMS];
-  int formats[MAX_PARAMS];
-  char ints[MAX_PARAMS][24];
+  /* nparams each */
+  Oid *types;
+  const char **values;
+  int *lengths;
+  int *formats;
+  char (*ints)[24];
   PGresult *result;
   int row;                 /* the row step moved to, -1 before the first */
 } Stmt;
@@ -286,6 +289,11 @@ stmt_free (gpointer p)
   Stmt *st = p;
   stmt_clear (st);
   g_free (st->text);
+  g_free (st->types);
+  g_free (st->values);
+  g_free (st->lengths);
+  g_free (st->formats);
+  g_free (st->ints);
   g_free (st);
 }
 
@@ -306,6 +314,12 @@ prepare (PorteroSql *db, const char *sql, GError **error)
           stmt_free (st);
           return NULL;
         }
+      gsize n = (gsize) MAX (st->nparams, 1);
+      st->types = g_new0 (Oid, n);
+      st->values = g_new0 (const char *, n);
+      st->lengths = g_new0 (int, n);
+      st->formats = g_new0 (int, n);
+      st->ints = g_malloc0 (n * sizeof *st->ints);
       g_hash_table_insert (d->stmts, (gpointer) sql, st);
     }
   stmt_clear (st);
