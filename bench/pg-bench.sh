@@ -6,7 +6,7 @@
 # and moved into PostgreSQL with `portero migrate-to` (timed); then the same
 # reply and new-ticket messages go through portero-deliver into both, the
 # two taking turns as portero-deliver and maildrop do. On the first scale,
-# the same through PgBouncer (session pooling) when it is installed, and two
+# the same through PgBouncer (transaction pooling) when it is installed, and two
 # "hosts" (two configurations, one database, one key file) of 8 concurrent
 # deliveries each. Writes $work/pg-report.txt for the report.
 #
@@ -99,7 +99,8 @@ pg_hosts() {
 }
 
 # pgbouncer_start DB: PgBouncer in front of DB, on a Unix socket in
-# $work/pgb, port 6432, session pooling; PgBouncer refuses to run as root.
+# $work/pgb, port 6432, transaction pooling (the mode that shares a server
+# connection most, tests/T193); PgBouncer refuses to run as root.
 pgbouncer_start() {
   local user
   user=$(id -un)
@@ -113,7 +114,7 @@ listen_port = 6432
 unix_socket_dir = $work/pgb
 auth_type = trust
 auth_file = $work/pgb/users.txt
-pool_mode = session
+pool_mode = transaction
 max_client_conn = 200
 default_pool_size = 20
 logfile = $work/pgb/pgbouncer.log
@@ -208,7 +209,7 @@ else
 
   {
     echo "PostgreSQL $pg_version on a Unix socket, beside SQLite in the same run (the same messages, taking turns;"
-    echo "pgbouncer: the same database through PgBouncer, session pooling). migrate-to took:$pg_migrated"
+    echo "pgbouncer: the same database through PgBouncer, transaction pooling). migrate-to took:$pg_migrated"
     printf '%-8s %-10s %4s | %-27s | %-27s | %-27s | %5s %-5s\n' "" "" "" "SQLite" "PostgreSQL" "PgBouncer" "" "2x"
     printf '%-8s %-10s %4s | %7s %6s %6s %5s | %7s %6s %6s %5s | %7s %6s %6s %5s | %5s %-5s\n' scale case jobs \
       msg/s med p99 fail msg/s med p99 fail msg/s med p99 fail ratio tgt

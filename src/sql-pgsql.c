@@ -59,7 +59,9 @@ load (GError **error)
   return pq_module != NULL || portero_library_open (LIBPQ_SONAME, names, slots, G_N_ELEMENTS (names), &pq_module, error);
 }
 
-#define MAX_PARAMS 32
+/* The protocol's limit (a 16-bit count); migrate-to's many-row INSERTs
+ * come near it. */
+#define MAX_PARAMS 65535
 
 typedef struct {
   PorteroSql head;
@@ -70,17 +72,20 @@ typedef struct {
   gboolean by_deadline;    /* timeout_ms is the deadline's, not busy-timeout */
   gboolean read_only;
   gboolean retry;          /* the last failure was a serialization failure or a deadlock */
+  gboolean stale;          /* the session's timeouts are not timeout_ms yet (see set_deadline) */
+  int opened_version;      /* the schema version read while connecting, -1 once used */
 } Db;
 
 typedef struct {
   PorteroSqlStmt head;
   char *text;              /* with $N parameters */
   int nparams;
-  Oid types[MAX_PARAMS];
-  const char *values[MAX_PARAMS];
-  int lengths[MAX_PARAMS];
-  int formats[MAX_PARAMS];
-  char ints[MAX_PARAMS][24];
+  /* nparams each */
+  Oid *types;
+  const char **values;
+  int *lengths;
+  int *formats;
+  char (*ints)[24];
   PGresult *result;
   int row;                 /* the row step moved to, -1 before the first */
 } Stmt;
@@ -151,12 +156,15 @@ ok (PGresult *res)
   return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 }
 
+static gboolean session_timeouts (Db *d, GError **error);
+
 /* Run SQL (no parameters) and keep its result in *OUT (may be NULL). */
 static gboolean
 run_plain (Db *d, const char *sql, PGresult **out, GError **error)
 {
-  if (deadline_passed (d, error))
+  if (deadline_passed (d, error) || !session_timeouts (d, error))
     return FALSE;
+  d->opened_version = -1;
   PGresult *res = pq.exec (d->conn, sql);
   if (res == NULL || !ok (res))
     {
@@ -190,6 +198,27 @@ timeouts_sql (Db *d, const char *scope)
                           scope, d->timeout_ms, scope, d->timeout_ms);
 }
 
+static gboolean in_transaction (PorteroSql *db);
+
+/* Before a statement outside a transaction: the session's timeouts, if
+ * set_deadline changed them since they were last sent. Inside a
+ * transaction begin's SET LOCAL governs. */
+static gboolean
+session_timeouts (Db *d, GError **error)
+{
+  if (!d->stale || in_transaction (&d->head))
+    return TRUE;
+  d->stale = FALSE;
+  g_autofree char *sql = timeouts_sql (d, "");
+  PGresult *res = pq.exec (d->conn, sql);
+  gboolean good = res != NULL && ok (res);
+  if (!good)
+    fail (d, res, error);
+  if (res)
+    pq.clear (res);
+  return good;
+}
+
 static void
 set_deadline (PorteroSql *db, gint64 deadline)
 {
@@ -203,11 +232,10 @@ set_deadline (PorteroSql *db, gint64 deadline)
   gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
   gint64 ms = MAX (left - MAX (left / 10, 1000), 1);
   d->by_deadline = ms < d->timeout_ms;
+  /* Sent with the next statement that needs it (session_timeouts, or
+   * begin's SET LOCAL): a round trip saved where none does. */
+  d->stale = d->stale || ms < d->timeout_ms;
   d->timeout_ms = MIN (ms, d->timeout_ms);
-  g_autofree char *sql = timeouts_sql (d, "");
-  PGresult *res = pq.exec (d->conn, sql);
-  if (res)
-    pq.clear (res);
 }
 
 /* ?N stays N, ? is the next one: $N for the server. Text in quotes is
@@ -269,6 +297,11 @@ stmt_free (gpointer p)
   Stmt *st = p;
   stmt_clear (st);
   g_free (st->text);
+  g_free (st->types);
+  g_free (st->values);
+  g_free (st->lengths);
+  g_free (st->formats);
+  g_free (st->ints);
   g_free (st);
 }
 
@@ -289,6 +322,12 @@ prepare (PorteroSql *db, const char *sql, GError **error)
           stmt_free (st);
           return NULL;
         }
+      gsize n = (gsize) MAX (st->nparams, 1);
+      st->types = g_new0 (Oid, n);
+      st->values = g_new0 (const char *, n);
+      st->lengths = g_new0 (int, n);
+      st->formats = g_new0 (int, n);
+      st->ints = g_malloc0 (n * sizeof *st->ints);
       g_hash_table_insert (d->stmts, (gpointer) sql, st);
     }
   stmt_clear (st);
@@ -347,8 +386,9 @@ step (PorteroSqlStmt *s, gboolean *row, GError **error)
   *row = FALSE;
   if (st->result == NULL)
     {
-      if (deadline_passed (d, error))
+      if (deadline_passed (d, error) || !session_timeouts (d, error))
         return FALSE;
+      d->opened_version = -1;
       PGresult *res = pq.execParams (d->conn, st->text, st->nparams, st->types, st->values, st->lengths,
                                      st->formats, 0);
       if (res == NULL || !ok (res))
@@ -429,7 +469,10 @@ begin (PorteroSql *db, GError **error)
   Db *d = (Db *) db;
   d->retry = FALSE;
   g_autofree char *timeouts = timeouts_sql (d, "LOCAL ");
-  g_autofree char *sql = g_strdup_printf ("%s%s; %s", dialect.begin, d->read_only ? " READ ONLY" : "", timeouts);
+  /* Said each time, never left to the session's default: behind a pooler
+   * in transaction mode the server connection may have run anyone's SETs. */
+  g_autofree char *sql = g_strdup_printf ("%s%s; %s", dialect.begin, d->read_only ? " READ ONLY" : " READ WRITE",
+                                          timeouts);
   return exec (db, sql, error);
 }
 
@@ -471,6 +514,16 @@ get_version (PorteroSql *db, int *version, GError **error)
   Db *d = (Db *) db;
   PGresult *res = NULL;
   *version = 0;
+  /* Read while connecting, in the same round trip as the timeouts: good
+   * for the first question only, and never inside a transaction (a
+   * migration asks again under its lock). */
+  if (d->opened_version >= 0 && !in_transaction (db))
+    {
+      *version = d->opened_version;
+      d->opened_version = -1;
+      return TRUE;
+    }
+  d->opened_version = -1;
   if (!run_plain (d, "SELECT to_regclass('portero_schema') IS NOT NULL", &res, error))
     return FALSE;
   gboolean exists = strcmp (pq.getvalue (res, 0, 0), "t") == 0;
@@ -608,11 +661,36 @@ portero_sql_pgsql_open (const char *uri, PorteroSqlMode mode, int busy_timeout, 
     }
   pq.setNoticeProcessor (d->conn, quiet, NULL);
   /* For the statements outside a transaction; begin repeats them as SET
-   * LOCAL (see timeouts_sql). */
-  g_autofree char *timeouts = timeouts_sql (d, "");
-  g_autofree char *session = g_strdup_printf ("%s%s", timeouts,
-                                              d->read_only ? "; SET default_transaction_read_only = on" : "");
-  if (!run_plain (d, session, NULL, error))
-    return NULL;
+   * LOCAL (see timeouts_sql). Each round trip to a new server process is
+   * dear (docs/performance.md): the schema version every caller asks for
+   * next comes in the same one. A reader's transactions are READ ONLY
+   * (begin), never the session: behind PgBouncer in transaction pooling a
+   * session setting stays on the server connection, for the next client's
+   * delivery too. */
+  g_autofree char *session = timeouts_sql (d, "");
+  g_autofree char *first = g_strdup_printf ("%s; SELECT coalesce(max(version), 0) FROM portero_schema", session);
+  PGresult *res = pq.exec (d->conn, first);
+  const char *state = res ? pq.resultErrorField (res, PG_DIAG_SQLSTATE) : NULL;
+  if (res != NULL && pq.resultStatus (res) == PGRES_TUPLES_OK && pq.ntuples (res) == 1)
+    d->opened_version = atoi (pq.getvalue (res, 0, 0));
+  else if (state != NULL && strcmp (state, "42P01") == 0)
+    {
+      /* no schema table: an empty database, and the batch (one implicit
+       * transaction) undone with it */
+      if (!run_plain (d, session, NULL, error))
+        {
+          pq.clear (res);
+          return NULL;
+        }
+      d->opened_version = 0;
+    }
+  else
+    {
+      fail (d, res, error);
+      if (res)
+        pq.clear (res);
+      return NULL;
+    }
+  pq.clear (res);
   return g_steal_pointer (&db);
 }

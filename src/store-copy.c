@@ -16,6 +16,10 @@
 
 /* Rows between two progress reports. */
 #define PROGRESS_EVERY 200
+/* Rows are written many to a statement, one round trip for them all: at
+ * most this many parameters, and no more than this many bytes held. */
+#define BATCH_PARAMS 4000
+#define BATCH_BYTES (8 * 1024 * 1024)
 
 typedef enum { COPY_TEXT, COPY_INT, COPY_BLOB } CopyKind;
 
@@ -29,6 +33,8 @@ typedef struct {
   char *count_sql;
   char *select_sql;
   char *insert_sql;
+  GPtrArray *batch_sql;  /* char *: the INSERT of N + 1 rows, made when first needed */
+  int batch;             /* rows a statement at most */
   char *clear_sql;
   GPtrArray *setval_sql; /* char *: one per sequence */
   gint64 rows;
@@ -45,6 +51,7 @@ copy_table_free (gpointer p)
   g_free (t->count_sql);
   g_free (t->select_sql);
   g_free (t->insert_sql);
+  g_clear_pointer (&t->batch_sql, g_ptr_array_unref);
   g_free (t->clear_sql);
   g_ptr_array_unref (t->setval_sql);
   g_free (t);
@@ -222,6 +229,9 @@ table_sql (CopyTable *t)
    * identity columns too. */
   t->insert_sql = g_strdup_printf ("INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE VALUES (%s)", name,
                                    columns->str, params->str);
+  t->batch = MAX (1, BATCH_PARAMS / (int) MAX (t->columns->len, 1));
+  t->batch_sql = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_set_size (t->batch_sql, t->batch);
   t->clear_sql = g_strdup_printf ("DELETE FROM %s", name);
 }
 
@@ -273,6 +283,89 @@ target_clear (PorteroSql *dst, GPtrArray *tables, GError **error)
   return TRUE;
 }
 
+/* The INSERT of ROWS rows of T, ?1 ... ?(ROWS x columns). */
+static const char *
+batch_sql (CopyTable *t, int rows)
+{
+  char **slot = (char **) &t->batch_sql->pdata[rows - 1];
+  if (*slot != NULL)
+    return *slot;
+  g_autofree char *name = quote_ident (t->name);
+  g_autoptr (GString) sql = g_string_new (NULL);
+  g_string_printf (sql, "INSERT INTO %s (", name);
+  for (guint i = 0; i < t->columns->len; i++)
+    {
+      g_autofree char *c = quote_ident (t->columns->pdata[i]);
+      g_string_append_printf (sql, "%s%s", i ? ", " : "", c);
+    }
+  g_string_append (sql, ") OVERRIDING SYSTEM VALUE VALUES ");
+  guint n = 0;
+  for (int r = 0; r < rows; r++)
+    {
+      g_string_append (sql, r ? ", (" : "(");
+      for (guint i = 0; i < t->columns->len; i++)
+        g_string_append_printf (sql, "%s?%u", i ? ", " : "", ++n);
+      g_string_append_c (sql, ')');
+    }
+  *slot = g_string_free (g_steal_pointer (&sql), FALSE);
+  return *slot;
+}
+
+/* A value read from the source, held until its batch is written. */
+typedef struct {
+  CopyKind kind;
+  gboolean null;
+  gint64 number;
+  char *text;
+  GBytes *blob;
+} CopyValue;
+
+static void
+copy_value_clear (gpointer p)
+{
+  CopyValue *v = p;
+  g_free (v->text);
+  if (v->blob)
+    g_bytes_unref (v->blob);
+}
+
+/* Write the rows held in VALUES in one statement, and let them go. */
+static gboolean
+flush_rows (PorteroSql *dst, CopyTable *t, GArray *values, GError **error)
+{
+  guint ncols = t->columns->len;
+  if (values->len == 0)
+    return TRUE;
+  int rows = (int) (values->len / ncols);
+  PorteroSqlStmt *out = portero_sql_prepare (dst, batch_sql (t, rows), error);
+  if (out == NULL)
+    return FALSE;
+  for (guint i = 0; i < values->len; i++)
+    {
+      CopyValue *v = &g_array_index (values, CopyValue, i);
+      int p = (int) i + 1;
+      if (v->null)
+        portero_sql_bind_null (out, p);
+      else if (v->kind == COPY_INT)
+        portero_sql_bind_int64 (out, p, v->number);
+      else if (v->kind == COPY_BLOB)
+        {
+          gsize len = 0;
+          gconstpointer data = v->blob ? g_bytes_get_data (v->blob, &len) : "";
+          portero_sql_bind_blob (out, p, data ? data : "", len);
+        }
+      else
+        portero_sql_bind_text (out, p, v->text);
+    }
+  gboolean ignored;
+  gboolean written = portero_sql_step (out, &ignored, error);
+  portero_sql_reset (out);
+  g_array_set_size (values, 0);
+  if (!written)
+    g_prefix_error (error, _("copying table %s: "), t->name);
+  return written;
+}
+
 static gboolean
 copy_rows (PorteroSql *src, PorteroSql *dst, CopyTable *t, PorteroCopyProgress progress, gpointer data,
            GError **error)
@@ -283,56 +376,43 @@ copy_rows (PorteroSql *src, PorteroSql *dst, CopyTable *t, PorteroCopyProgress p
   if (in == NULL)
     return FALSE;
   gint64 done = 0;
-  g_autoptr (GPtrArray) blobs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  gsize held = 0;
+  guint ncols = t->columns->len;
+  g_autoptr (GArray) values = g_array_sized_new (FALSE, TRUE, sizeof (CopyValue), ncols * (guint) t->batch);
+  g_array_set_clear_func (values, copy_value_clear);
   gboolean row, stepped;
   while ((stepped = portero_sql_step (in, &row, error)) && row)
     {
-      PorteroSqlStmt *out = portero_sql_prepare (dst, t->insert_sql, error);
-      if (out == NULL)
-        return FALSE;
-      for (guint i = 0; i < t->columns->len; i++)
+      for (guint i = 0; i < ncols; i++)
         {
           int c = (int) i;
-          if (portero_sql_column_null (in, c))
+          CopyValue v = { .kind = g_array_index (t->kinds, CopyKind, i) };
+          v.null = portero_sql_column_null (in, c);
+          if (!v.null && v.kind == COPY_INT)
+            v.number = portero_sql_column_int64 (in, c);
+          else if (!v.null && v.kind == COPY_BLOB)
             {
-              portero_sql_bind_null (out, c + 1);
-              continue;
+              v.blob = portero_sql_column_blob (in, c);
+              held += v.blob ? g_bytes_get_size (v.blob) : 0;
             }
-          switch (g_array_index (t->kinds, CopyKind, i))
+          else if (!v.null)
             {
-            case COPY_INT:
-              portero_sql_bind_int64 (out, c + 1, portero_sql_column_int64 (in, c));
-              break;
-            case COPY_BLOB:
-              {
-                /* Bound by address: kept until the row is written. */
-                GBytes *b = portero_sql_column_blob (in, c);
-                gsize len = 0;
-                gconstpointer p = b ? g_bytes_get_data (b, &len) : "";
-                if (b != NULL)
-                  g_ptr_array_add (blobs, b);
-                portero_sql_bind_blob (out, c + 1, p, len);
-              }
-              break;
-            case COPY_TEXT:
-              portero_sql_bind_text (out, c + 1, portero_sql_column_text (in, c));
-              break;
+              v.text = g_strdup (portero_sql_column_text (in, c));
+              held += strlen (v.text);
             }
+          g_array_append_val (values, v);
         }
-      gboolean ignored;
-      gboolean written = portero_sql_step (out, &ignored, error);
-      g_ptr_array_set_size (blobs, 0);
-      if (!written)
-        {
-          g_prefix_error (error, _("copying table %s: "), t->name);
-          return FALSE;
-        }
-      portero_sql_reset (out);
       done++;
+      if ((int) (values->len / ncols) >= t->batch || held >= BATCH_BYTES)
+        {
+          if (!flush_rows (dst, t, values, error))
+            return FALSE;
+          held = 0;
+        }
       if (progress != NULL && done % PROGRESS_EVERY == 0)
         progress (t->name, done, t->rows, data);
     }
-  if (!stepped)
+  if (!stepped || !flush_rows (dst, t, values, error))
     return FALSE;
   if (progress != NULL)
     progress (t->name, done, t->rows, data);

@@ -14,6 +14,7 @@
 
 struct _PorteroStore {
   PorteroSql *db;
+  int commits;           /* transactions committed (portero_store_may_retry) */
 };
 
 /* Migrations: entry N takes schema version N to N + 1. Never edit one that
@@ -568,7 +569,10 @@ portero_store_begin (PorteroStore *store, GError **error)
 gboolean
 portero_store_commit (PorteroStore *store, GError **error)
 {
-  return portero_sql_commit (store->db, error);
+  if (!portero_sql_commit (store->db, error))
+    return FALSE;
+  store->commits++;
+  return TRUE;
 }
 
 void
@@ -595,7 +599,7 @@ portero_store_transaction (PorteroStore *store, PorteroStoreWork work, gpointer 
               portero_sql_rollback (store->db);
               return TRUE;
             }
-          if (portero_sql_commit (store->db, &local))
+          if (portero_store_commit (store, &local))
             return TRUE;
         }
       portero_sql_rollback (store->db);
@@ -608,6 +612,16 @@ portero_store_transaction (PorteroStore *store, PorteroStoreWork work, gpointer 
        * that the two do not meet again at once. */
       g_usleep ((gulong) g_random_int_range (2000, 20000) * (gulong) attempt);
     }
+}
+
+gboolean
+portero_store_may_retry (PorteroStore *store, int attempt)
+{
+  if (store->commits > 0 || attempt >= TRANSACTION_ATTEMPTS || !portero_sql_retry (store->db))
+    return FALSE;
+  portero_sql_rollback (store->db);
+  g_usleep ((gulong) g_random_int_range (2000, 20000) * (gulong) attempt);
+  return TRUE;
 }
 
 gboolean

@@ -60,6 +60,12 @@ void portero_store_rollback (PorteroStore *store);
  * time; then the error stays PORTERO_ERROR_TEMPFAIL. */
 typedef gboolean (*PorteroStoreWork) (PorteroStore *store, gpointer data, gboolean *commit, GError **error);
 gboolean portero_store_transaction (PorteroStore *store, PorteroStoreWork work, gpointer data, GError **error);
+/* For a caller that begins and commits itself and failed: whether running
+ * it again from its start may succeed, as portero_store_transaction would
+ * run WORK again (the transaction ended as a serialization failure or a
+ * deadlock, ATTEMPT, counted from 1, is not the last, and nothing was
+ * committed through STORE yet); after the same pause. */
+gboolean portero_store_may_retry (PorteroStore *store, int attempt);
 
 /* Customers and domains. Ids are 0 when not found. */
 gboolean portero_store_customer_add (PorteroStore *store, const char *name, gint64 *id, GError **error);

@@ -121,4 +121,42 @@ else
   expect_eq "$(sql "$D" "select count(*) from outbox where recipient='dora@dead.example' and kind='welcome'")" "1"
 fi
 
+begin "a deadlock with another session: a command's own transaction runs again, the reply is stored once"
+if ! on_pgsql; then
+  skip "PostgreSQL only: SQLite admits one writer at a time, which cannot deadlock"
+else
+  C=$TMP/cli-deadlock
+  new_state "$C"
+  sed -i 's/^busy-timeout=.*/busy-timeout=10/' "$C/portero.conf"
+  expect_code 0 deliver_to "$C" < <(mail "carl@dead.example" "Needs an answer")
+  ticket=$(sql "$C" "select id from tickets where requester='carl@dead.example'")
+  printf 'We are on it.\n' > "$TMP/answer.txt"
+  cdeadlocks() { sql "$C" "select deadlocks from pg_stat_database where datname = current_database()"; }
+  before=$(cdeadlocks)
+  rm -f "$TMP/cl-go"
+  # The other session keeps new messages out; once the reply, which has
+  # queued its mail in the outbox, waits for it, it asks for the outbox:
+  # each waits for the other, and the server ends the command's transaction.
+  ( printf "SET deadlock_timeout = '60s';\nBEGIN;\nLOCK TABLE messages IN SHARE MODE;\n\\\\echo locked\n"
+    i=0; while [ ! -e "$TMP/cl-go" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+    printf "LOCK TABLE outbox IN SHARE MODE;\n\\\\echo got\nCOMMIT;\n" ) \
+    | psql -X -q -t -v ON_ERROR_STOP=1 -h "$PGHOST" -d "$(cat "$C/.pgdb")" > "$TMP/cl-other" 2>&1 &
+  other=$!
+  i=0; while ! grep -q locked "$TMP/cl-other" && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+  ( portero --config "$C/portero.conf" ticket reply "$ticket" --body-file "$TMP/answer.txt" > "$TMP/cl-out" 2>&1
+    echo $? > "$TMP/cl-rc" ) &
+  cl=$!
+  waiting="select count(*) from pg_stat_activity where datname = current_database()
+           and application_name = 'portero' and wait_event_type = 'Lock'"
+  i=0; while [ "$(sql "$C" "$waiting")" != 1 ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+  touch "$TMP/cl-go"
+  wait "$cl"; wait "$other"
+  expect_eq "$(cat "$TMP/cl-rc")" "0" "$(cat "$TMP/cl-out")"
+  check grep -q got "$TMP/cl-other"
+  i=0; while [ "$(cdeadlocks)" = "$before" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  expect_eq "$(( $(cdeadlocks) - before ))" "1"
+  expect_eq "$(sql "$C" "select count(*) from outbox where recipient='carl@dead.example' and kind <> 'welcome'")" "1"
+  expect_eq "$(sql "$C" "select count(*) from messages where ticket_id=$ticket and body like '%We are on it.%'")" "1"
+fi
+
 test_done

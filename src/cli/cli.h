@@ -23,6 +23,11 @@ enum {
   CMD_CONFIG = 1 << 0,       /* needs the configuration */
   CMD_STORE_READ = 1 << 1,   /* needs the database, read-only */
   CMD_STORE_WRITE = 1 << 2,  /* needs the database, writable */
+  /* Its one transaction, ended by a deadlock or serialization failure
+   * before anything was committed, runs again by running the whole command
+   * again (portero_store_may_retry): the command reads nothing it cannot
+   * read twice (stdin) and writes nothing outside its transaction. */
+  CMD_RETRY = 1 << 3,
 };
 
 typedef struct {

@@ -26,41 +26,41 @@ static const PorteroCommand commands[] = {
   { "init", CMD_CONFIG, portero_cmd_init, "[--owner USER[:GROUP]]",
     N_ ("create the database, the default customer and the key file") },
   { "check", CMD_CONFIG, portero_cmd_check, "[--show]", N_ ("validate the configuration, key file and database") },
-  { "customer add", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_customer_add, "NAME", N_ ("add a customer") },
+  { "customer add", CMD_CONFIG | CMD_STORE_WRITE | CMD_RETRY, portero_cmd_customer_add, "NAME", N_ ("add a customer") },
   { "customer list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_customer_list,
     "[--sort ORDER] [--limit N] [--page N | --after ID | --before ID] [--json]",
     N_ ("list customers with their domains") },
   { "customer show", CMD_CONFIG | CMD_STORE_READ, portero_cmd_customer_show, "NAME [--json]",
     N_ ("show a customer: domains, contacts, tickets") },
-  { "customer rename", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_customer_rename, "OLD NEW", N_ ("rename a customer") },
-  { "customer domain add", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_customer_domain_add,
+  { "customer rename", CMD_CONFIG | CMD_STORE_WRITE | CMD_RETRY, portero_cmd_customer_rename, "OLD NEW", N_ ("rename a customer") },
+  { "customer domain add", CMD_CONFIG | CMD_STORE_WRITE | CMD_RETRY, portero_cmd_customer_domain_add,
     "NAME DOMAIN [--force] [--apply-existing]", N_ ("file mail from DOMAIN under customer NAME") },
-  { "customer domain remove", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_customer_domain_remove, "DOMAIN",
+  { "customer domain remove", CMD_CONFIG | CMD_STORE_WRITE | CMD_RETRY, portero_cmd_customer_domain_remove, "DOMAIN",
     N_ ("stop filing mail from DOMAIN under its customer") },
   { "customer domain list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_customer_domain_list, "[NAME] [--json]",
     N_ ("list domains and their customers") },
-  { "contact add", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_add,
+  { "contact add", CMD_CONFIG | CMD_STORE_WRITE | CMD_RETRY, portero_cmd_contact_add,
     "EMAIL [--name N] [--customer C] [--main] [--no-welcome]", N_ ("add a contact (sends the welcome mail when set)") },
   { "contact list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_contact_list,
     "[--customer NAME] [--search TEXT] [--sort ORDER] [--limit N] [--page N | --after ID | --before ID] [--json]",
     N_ ("list contacts") },
   { "contact show", CMD_CONFIG | CMD_STORE_READ, portero_cmd_contact_show, "EMAIL [--json]", N_ ("show a contact") },
-  { "contact email add", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_email_add, "EMAIL OTHER",
+  { "contact email add", CMD_CONFIG | CMD_STORE_WRITE | CMD_RETRY, portero_cmd_contact_email_add, "EMAIL OTHER",
     N_ ("give a contact another address") },
-  { "contact email remove", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_email_remove, "EMAIL OTHER",
+  { "contact email remove", CMD_CONFIG | CMD_STORE_WRITE | CMD_RETRY, portero_cmd_contact_email_remove, "EMAIL OTHER",
     N_ ("take an address from a contact") },
-  { "contact set", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_set,
+  { "contact set", CMD_CONFIG | CMD_STORE_WRITE | CMD_RETRY, portero_cmd_contact_set,
     "EMAIL [--main yes|no] [--auto-tickets yes|no] [--name N] [--customer C]", N_ ("change a contact") },
   { "contact import", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_import,
     "FILE [--format csv|azure-ad] [--customer C] [--dry-run] [--keep-going]",
     N_ ("import contacts from CSV or an Azure AD / Entra ID export (no welcome mail)") },
-  { "contact merge", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_merge, "FROM INTO",
+  { "contact merge", CMD_CONFIG | CMD_STORE_WRITE | CMD_RETRY, portero_cmd_contact_merge, "FROM INTO",
     N_ ("move FROM's addresses, tickets and history to INTO and remove FROM") },
-  { "contact delete", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_delete, "EMAIL [--erase] [--force]",
+  { "contact delete", CMD_CONFIG | CMD_STORE_WRITE | CMD_RETRY, portero_cmd_contact_delete, "EMAIL [--erase] [--force]",
     N_ ("delete a contact (--erase: their messages' content too)") },
-  { "contact reset-password", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_reset_password,
+  { "contact reset-password", CMD_CONFIG | CMD_STORE_WRITE | CMD_RETRY, portero_cmd_contact_reset_password,
     "EMAIL (--send TEMPLATE [--ticket ID] | --print)", N_ ("a technician's password reset") },
-  { "contact request-reset", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_contact_request_reset, "EMAIL",
+  { "contact request-reset", CMD_CONFIG | CMD_STORE_WRITE | CMD_RETRY, portero_cmd_contact_request_reset, "EMAIL",
     N_ ("the customer's \"forgot password\": mail a one-time reset link") },
   { "message list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_message_list,
     "[--unfiled] [--sort ORDER] [--limit N] [--page N | --after ID | --before ID] [--json]",
@@ -76,12 +76,12 @@ static const PorteroCommand commands[] = {
     " [--sort ORDER] [--limit N] [--page N | --after ID | --before ID] [--json]", N_ ("list tickets") },
   { "ticket show", CMD_CONFIG | CMD_STORE_READ, portero_cmd_ticket_show, "ID [--json]",
     N_ ("show a ticket and its thread") },
-  { "ticket reply", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_ticket_reply,
+  { "ticket reply", CMD_CONFIG | CMD_STORE_WRITE | CMD_RETRY, portero_cmd_ticket_reply,
     "ID (--template NAME | --body-file F) [--status S]",
     N_ ("reply to the requester (quick response templates)") },
-  { "ticket status", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_ticket_status, "ID STATUS",
+  { "ticket status", CMD_CONFIG | CMD_STORE_WRITE | CMD_RETRY, portero_cmd_ticket_status, "ID STATUS",
     N_ ("change a ticket's status (fires status-changed rules)") },
-  { "ticket contact", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_ticket_contact, "ID EMAIL",
+  { "ticket contact", CMD_CONFIG | CMD_STORE_WRITE | CMD_RETRY, portero_cmd_ticket_contact, "ID EMAIL",
     N_ ("give a ticket its contact (and the contact's customer)") },
   { "template list", CMD_CONFIG, portero_cmd_template_list, "[--json]", N_ ("list the templates") },
   { "template render", CMD_CONFIG | CMD_STORE_READ, portero_cmd_template_render,
@@ -92,14 +92,14 @@ static const PorteroCommand commands[] = {
     N_ ("show an article") },
   { "kb search", CMD_CONFIG | CMD_STORE_READ, portero_cmd_kb_search, "QUERY... [--customer C] [--limit N] [--json]",
     N_ ("search the articles as a mail's suggestions do") },
-  { "kb sync", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_kb_sync, "",
+  { "kb sync", CMD_CONFIG | CMD_STORE_WRITE | CMD_RETRY, portero_cmd_kb_sync, "",
     N_ ("index the knowledge base's folder (changed files only)") },
   { "rule list", CMD_CONFIG, portero_cmd_rule_list, "[--json]", N_ ("list the rules in force, in order") },
   { "rule test", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_rule_test, "MESSAGE.eml [--as-new] [--sender ADDR] [--recipient ADDR]",
     N_ ("run intake and every rule on a message, writing and sending nothing") },
   { "outbox list", CMD_CONFIG | CMD_STORE_READ, portero_cmd_outbox_list, "[--json]", N_ ("list outgoing mail") },
   { "outbox flush", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_outbox_flush, "", N_ ("send every queued mail now") },
-  { "outbox retry", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_outbox_retry, "ID", N_ ("send one queued or failed mail now") },
+  { "outbox retry", CMD_CONFIG | CMD_STORE_WRITE | CMD_RETRY, portero_cmd_outbox_retry, "ID", N_ ("send one queued or failed mail now") },
   { "maintain", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_maintain, "",
     N_ ("what cron runs: send due mail, optimise and checkpoint the database") },
   { "auth", CMD_CONFIG | CMD_STORE_WRITE, portero_cmd_auth, "[--reset-code CODE] USERNAME",
@@ -315,9 +315,17 @@ run (int argc, char **argv, GError **error)
                                       cli.config->busy_timeout, error);
       ok = cli.store != NULL;
     }
-  /* The command sees its own words as argv[0], then its arguments. */
-  if (ok)
-    ok = cmd->func (&cli, argc - words, argv + words, error);
+  /* The command sees its own words as argv[0], then its arguments (a copy
+   * each run: the option parser takes out what it reads). */
+  for (int attempt = 1; ok; attempt++)
+    {
+      g_autofree char **args = g_memdup2 (argv + words, sizeof (char *) * (gsize) (argc - words + 1));
+      ok = cmd->func (&cli, argc - words, args, error);
+      if (ok || !(cmd->flags & CMD_RETRY) || cli.store == NULL || !portero_store_may_retry (cli.store, attempt))
+        break;
+      g_clear_error (error);
+      ok = TRUE;
+    }
   g_clear_pointer (&cli.store, portero_store_close);
   g_clear_pointer (&cli.config, portero_config_free);
   g_free (cli.config_path);
