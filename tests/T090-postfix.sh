@@ -178,12 +178,12 @@ fi
 # new ones can be made: the state directory alone is not enough when the
 # -wal/-shm files are there, and a 0440 database alone makes SQLite leave
 # 0440 -wal/-shm files that keep failing after the database is 0660 again.
-# On PostgreSQL the database turns read-only for new sessions instead: every
-# write fails, which portero-deliver must also answer with 75.
+# On PostgreSQL another session holds the tables' write lock instead
+# (test-lib's lock_db): every write waits out busy-timeout and fails, which
+# portero-deliver must also answer with 75; reading stays possible.
 if on_pgsql; then
-  pgdb=$(cat "$S/.pgdb")
-  lock_state() { psql -X -q -h "$PGHOST" -d postgres -c "ALTER DATABASE \"$pgdb\" SET default_transaction_read_only = on"; }
-  unlock_state() { psql -X -q -h "$PGHOST" -d postgres -c "ALTER DATABASE \"$pgdb\" RESET default_transaction_read_only"; }
+  lock_state() { lock_db "$S"; }
+  unlock_state() { [ -z "${_locker:-}" ] || unlock_db; }
 else
   lock_state() { chmod 0440 "$S"/portero.db*; chmod 0550 "$S"; }
   unlock_state() { chmod 2770 "$S"; chmod 0660 "$S"/portero.db*; }
