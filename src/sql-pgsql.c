@@ -158,6 +158,18 @@ ok (PGresult *res)
 
 static gboolean session_timeouts (Db *d, GError **error);
 
+/* Whether RES (which may be NULL) succeeded; ERROR set if not; RES freed. */
+static gboolean
+done (Db *d, PGresult *res, GError **error)
+{
+  gboolean good = res != NULL && ok (res);
+  if (!good)
+    fail (d, res, error);
+  if (res)
+    pq.clear (res);
+  return good;
+}
+
 /* Run SQL (no parameters) and keep its result in *OUT (may be NULL). */
 static gboolean
 run_plain (Db *d, const char *sql, PGresult **out, GError **error)
@@ -210,13 +222,7 @@ session_timeouts (Db *d, GError **error)
     return TRUE;
   d->stale = FALSE;
   g_autofree char *sql = timeouts_sql (d, "");
-  PGresult *res = pq.exec (d->conn, sql);
-  gboolean good = res != NULL && ok (res);
-  if (!good)
-    fail (d, res, error);
-  if (res)
-    pq.clear (res);
-  return good;
+  return done (d, pq.exec (d->conn, sql), error);
 }
 
 static void
@@ -577,12 +583,7 @@ lock (PorteroSql *db, const char *key, GError **error)
   const Oid types[] = { 25 };
   PGresult *res = pq.execParams (d->conn, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", 1, types,
                                  values, NULL, NULL, 0);
-  gboolean good = res != NULL && ok (res);
-  if (!good)
-    fail (d, res, error);
-  if (res)
-    pq.clear (res);
-  return good;
+  return done (d, res, error);
 }
 
 static void
