@@ -704,3 +704,41 @@ portero_automation_request (PorteroStore *store, const PorteroConfig *config, co
   g_free (run.from);
   return ok;
 }
+
+gboolean
+portero_automation_request_reset (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys,
+                                  const PorteroTemplate *t, const char *address, const char *allowance,
+                                  gint64 started, GArray *queued, GPtrArray *report, GError **error)
+{
+  gint64 contact = 0;
+  if (address != NULL && !portero_store_contact_by_address (store, address, &contact, error))
+    return FALSE;
+  if (!portero_store_begin (store, error))
+    return FALSE;
+  if (contact != 0)
+    {
+      /* Automatic mail: nobody floods a contact with reset mails. */
+      if (!portero_automation_request (store, config, keys, "reset", t, contact, 0, FALSE, allowance, FALSE, queued,
+                                       report, error))
+        {
+          portero_store_rollback (store);
+          return FALSE;
+        }
+      if (!portero_store_commit (store, error))
+        return FALSE;
+    }
+  else
+    {
+      /* The same kind of work for nobody: a code made and hashed, the
+       * transaction taken and given back. */
+      g_autofree char *token_hash = NULL;
+      g_autofree char *token = portero_token_new (&token_hash);
+      sodium_memzero (token, strlen (token));
+      portero_store_rollback (store);
+      g_ptr_array_add (report, g_strdup_printf ("no contact <%s>", address ? address : ""));
+    }
+  gint64 spent = g_get_monotonic_time () - started;
+  if (spent < PORTERO_REQUEST_RESET_MIN_USEC)
+    g_usleep (PORTERO_REQUEST_RESET_MIN_USEC - spent);
+  return TRUE;
+}

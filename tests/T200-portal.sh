@@ -293,19 +293,31 @@ cgi POST /set-password "csrf=$pre&password=another-one-x&password2=another-one-x
 expect_eq "$(status)" 200
 check grep -q "invalid or has expired" "$TMP/body"
 
-begin "forgot password: the same answer for every address"
+begin "forgot password: the same answer for every address, no sooner than the minimum; a link only for a contact"
+rm -rf "$S/sent"
 COOKIE=""
 cgi GET /forgot
 pre=$(cookie_of portero-csrf)
 COOKIE="portero-csrf=$pre"
+t0=$(date +%s%N)
 cgi POST /forgot "csrf=$pre&address=carl%40acme.example"
+t1=$(date +%s%N)
 expect_eq "$(status)" 200
 sed 's/[0-9a-f]\{64\}/TOKEN/g' "$TMP/body" > "$TMP/known.html"
+for i in $(seq 1 50); do [ -n "$(ls "$S/sent/new" 2>/dev/null)" ] && break; sleep 0.1; done
+expect_eq "$(ls "$S/sent/new" 2>/dev/null | wc -l)" 1
+check grep -qi "^To: .*carl@acme.example" "$(ls -d "$S"/sent/new/* | head -1)"
 cgi POST /forgot "csrf=$pre&address=nobody%40acme.example"
+t2=$(date +%s%N)
 expect_eq "$(status)" 200
 sed 's/[0-9a-f]\{64\}/TOKEN/g' "$TMP/body" > "$TMP/unknown.html"
 check cmp -s "$TMP/known.html" "$TMP/unknown.html"
 check grep -q "one-time link" "$TMP/body"
+check test $(((t1 - t0) / 1000000)) -ge 500
+check test $(((t2 - t1) / 1000000)) -ge 500
+sleep 0.5
+expect_eq "$(ls "$S/sent/new" 2>/dev/null | wc -l)" 1
+expect_eq "$(sql "$S" "select count(*) from outbox where recipient like '%nobody%'")" 0
 
 begin "an attachment of one's own ticket downloads, name sanitised; another's is 404"
 {

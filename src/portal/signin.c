@@ -17,8 +17,6 @@
 
 /* The shortest password a contact may choose (as portero auth --reset-code). */
 #define MIN_CHOSEN_PASSWORD 8
-/* The forgot-password form answers no sooner than this (as request-reset). */
-#define REQUEST_RESET_MIN_USEC (G_USEC_PER_SEC * 3 / 4)
 
 static void
 signin_form (PorteroPortal *p, const char *notice_class, const char *notice)
@@ -410,39 +408,14 @@ page_forgot (PorteroPortal *p, const char *arg, GError **error)
   g_autoptr (PorteroKeys) keys = portero_keys_load (p->config->key_file, error);
   if (keys == NULL)
     return FALSE;
-  gint64 contact = 0;
-  if (address != NULL && !portero_store_contact_by_address (p->store, address, &contact, error))
-    return FALSE;
   g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *allowance = g_strconcat ("requester:", p->client, NULL);
-  if (!portero_store_begin (p->store, error))
+  if (!portero_automation_request_reset (p->store, p->config, keys, t, address, allowance, started, queued, report,
+                                         error))
     return FALSE;
-  if (contact != 0)
-    {
-      /* The credential rate limits apply: nobody floods a contact. */
-      if (!portero_automation_request (p->store, p->config, keys, "reset", t, contact, 0, FALSE, allowance, FALSE,
-                                       queued, report, error))
-        {
-          portero_store_rollback (p->store);
-          return FALSE;
-        }
-      if (!portero_store_commit (p->store, error))
-        return FALSE;
-      for (guint i = 0; i < report->len; i++)
-        portero_log_info ("portal: forgot: %s", (const char *) g_ptr_array_index (report, i));
-    }
-  else
-    {
-      /* The same kind of work for nobody. */
-      g_autofree char *token_hash = NULL;
-      g_autofree char *token = portero_token_new (&token_hash);
-      sodium_memzero (token, strlen (token));
-      portero_store_rollback (p->store);
-    }
-  gint64 spent = g_get_monotonic_time () - started;
-  if (spent < REQUEST_RESET_MIN_USEC)
-    g_usleep (REQUEST_RESET_MIN_USEC - spent);
+  for (guint i = 0; i < report->len; i++)
+    portero_log_info ("portal: forgot: %s", (const char *) g_ptr_array_index (report, i));
   if (queued->len > 0 && p->config->smtp_send_budget > 0)
     send_detached (p, keys, queued);
   forgot_form (p, T (p, N_("If the address is registered, a mail with a one-time link to set a new password "
