@@ -154,7 +154,8 @@ typedef struct {
 #define L_(run, msgid) portero_i18n_in ((run)->lang, (msgid))
 
 /* For xgettext: the kinds of mail, as the report names them. */
-static const char *const mail_kinds[] G_GNUC_UNUSED = { N_ ("welcome"), N_ ("rule"), N_ ("reply"), N_ ("reset") };
+static const char *const mail_kinds[] G_GNUC_UNUSED = { N_ ("welcome"), N_ ("rule"), N_ ("reply"), N_ ("reset"),
+                                                             N_ ("password-change") };
 
 static void
 report (Run *run, const char *format, ...) G_GNUC_PRINTF (2, 3);
@@ -741,4 +742,32 @@ portero_automation_request_reset (PorteroStore *store, const PorteroConfig *conf
   if (spent < PORTERO_REQUEST_RESET_MIN_USEC)
     g_usleep (PORTERO_REQUEST_RESET_MIN_USEC - spent);
   return TRUE;
+}
+
+gboolean
+portero_automation_password_changed (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys,
+                                     gint64 contact, GArray *queued, GPtrArray *report, GError **error)
+{
+  const char *name = "password-changed";
+  g_autoptr (GError) local = NULL;
+  g_autoptr (PorteroTemplate) t = portero_template_find (config->templates, name, config->language, &local);
+  if (t == NULL && g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (t == NULL)
+    {
+      portero_log_warn ("template %s: %s; no notice of a password change sent", name, local->message);
+      return TRUE;
+    }
+  /* A notice must never be a way to hand out a password or a link. */
+  if (portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD)
+      || portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD_LINK))
+    {
+      portero_log_warn ("template %s carries a credential; no notice of a password change sent", name);
+      return TRUE;
+    }
+  return portero_automation_request (store, config, keys, "password-change", t, contact, 0, FALSE, NULL, FALSE,
+                                     queued, report, error);
 }

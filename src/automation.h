@@ -81,5 +81,14 @@ gboolean portero_automation_request_reset (PorteroStore *store, const PorteroCon
                                            const char *allowance, gint64 started, GArray *queued, GPtrArray *report,
                                            GError **error);
 
+/* Inside the caller's transaction, when a person has just changed CONTACT's
+ * password (the portal, a one-time code): queue the short notice of the
+ * change (template password-changed) to the contact's registered address, as
+ * automatic mail. A template that would carry a credential, or none at all,
+ * is logged and sends nothing: the change stands. */
+gboolean portero_automation_password_changed (PorteroStore *store, const PorteroConfig *config,
+                                              const PorteroKeys *keys, gint64 contact, GArray *queued,
+                                              GPtrArray *report, GError **error);
+
 /* Whether MAIL passed DMARC at the configured authserv-id (TRUE when unset). */
 gboolean portero_automation_authenticated (const PorteroConfig *config, const PorteroMail *mail);

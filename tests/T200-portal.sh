@@ -293,6 +293,54 @@ cgi POST /set-password "csrf=$pre&password=another-one-x&password2=another-one-x
 expect_eq "$(status)" 200
 check grep -q "invalid or has expired" "$TMP/body"
 
+begin "a password change, in the portal or with a one-time link, mails the contact a notice through SMTP, no secret in it"
+SINK_DIR=$TMP/inbox
+mkdir -p "$SINK_DIR"
+rm -f "$TMP/port"
+/usr/bin/python3 "$TESTS_DIR/smtp-sink.py" --dir "$SINK_DIR" --port-file "$TMP/port" --lifetime 300 &
+sink=$!
+at_exit "kill $sink 2>/dev/null"
+for i in $(seq 1 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
+sed -i "s/^transport=maildir$/transport=smtp\nhost=127.0.0.1\nport=$(cat "$TMP/port")\nstarttls=never\ntimeout=5/" "$C"
+# wait_inbox N: the sink holds N mails (10 s at most; the portal sends after it answers)
+wait_inbox() { for i in $(seq 1 100); do [ "$(ls "$SINK_DIR"/*.eml 2>/dev/null | wc -l)" -ge "$1" ] && break; sleep 0.1; done; }
+notices=$(sql "$S" "select count(*) from outbox where kind = 'password-change' and status = 'sent'")
+signin carl@acme.example chosen-by-carl
+token=$(page_csrf /password)
+cgi POST /password "csrf=$token&current=chosen-by-carl&password=carl-second-choice&password2=carl-second-choice"
+expect_eq "$(status)" 303
+wait_inbox 1
+expect_eq "$(ls "$SINK_DIR"/*.eml 2>/dev/null | wc -l)" 1
+notice=$(ls "$SINK_DIR"/*.eml | head -1)
+check grep -qi "^To: .*carl@acme.example" "$notice"
+check grep -q "^Subject: Your portal password was changed" "$notice"
+check grep -q "^Auto-Submitted: auto-generated" "$notice"
+check grep -q "has just been changed" <<< "$(mail_find '(?s)(.*)' "$notice")"
+check test "$(grep -c "carl-second-choice\|chosen-by-carl\|set-password" "$notice")" = 0
+# the link: a reset mail, then the notice once the new password is set
+expect_code 0 p contact request-reset carl@acme.example
+wait_inbox 2
+link=$(mail_find '(http://127.0.0.1:8080/portal/set-password\?\S+)' "$(ls -t "$SINK_DIR"/*.eml | head -1)")
+check test -n "$link"
+COOKIE=""
+cgi GET "${link#http://127.0.0.1:8080/portal}"
+reset=$(cookie_of portero-reset)
+COOKIE="portero-reset=$reset"
+cgi GET /set-password
+pre=$(cookie_of portero-csrf)
+COOKIE="portero-reset=$reset; portero-csrf=$pre"
+cgi POST /set-password "csrf=$pre&password=chosen-by-carl&password2=chosen-by-carl"
+expect_eq "$(status)" 303
+wait_inbox 3
+expect_eq "$(ls "$SINK_DIR"/*.eml 2>/dev/null | wc -l)" 3
+notice=$(ls -t "$SINK_DIR"/*.eml | head -1)
+check grep -q "^Subject: Your portal password was changed" "$notice"
+check test "$(grep -c "chosen-by-carl\|set-password" "$notice")" = 0
+expect_eq "$(sql "$S" "select count(*) from outbox where kind = 'password-change' and status = 'sent'")" $((notices + 2))
+kill "$sink" 2>/dev/null; wait "$sink" 2>/dev/null
+sed -i -e '/^host=127.0.0.1$/d' -e '/^port=[0-9]*$/d' -e '/^starttls=never$/d' -e '/^timeout=5$/d' \
+  -e 's/^transport=smtp$/transport=maildir/' "$C"
+
 begin "forgot password: the same answer for every address, no sooner than the minimum; a link only for a contact"
 rm -rf "$S/sent"
 COOKIE=""

@@ -193,6 +193,8 @@ chosen_password (PorteroPortal *p, const char **why)
   return *why ? NULL : a;
 }
 
+static void send_detached (PorteroPortal *p, const PorteroKeys *keys, GArray *queued);
+
 gboolean
 page_set_password (PorteroPortal *p, const char *arg, GError **error)
 {
@@ -245,15 +247,23 @@ page_set_password (PorteroPortal *p, const char *arg, GError **error)
   g_autofree char *token_hash = portero_token_hash (cookie_code);
   sodium_memzero (cookie_code, strlen (cookie_code));
   g_autofree char *address = portero_address_normalise (cookie_user);
+  g_autoptr (PorteroKeys) keys = portero_keys_load (p->config->key_file, error);
+  if (keys == NULL)
+    return FALSE;
   gint64 contact = 0;
   if (address != NULL && !portero_store_contact_by_address (p->store, address, &contact, error))
     return FALSE;
   gboolean valid = FALSE;
+  g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
   if (!portero_store_begin (p->store, error))
     return FALSE;
+  /* The contact hears of the change by mail (ASVS 2.5.5). */
   if (!portero_store_reset_token_take (p->store, contact, token_hash, &valid, error)
       || (valid && !(portero_store_contact_set_password (p->store, contact, hash, PORTERO_PASSWORD_CURRENT, error)
-                     && portero_store_contact_mark_heard (p->store, contact, error))))
+                     && portero_store_contact_mark_heard (p->store, contact, error)
+                     && portero_automation_password_changed (p->store, p->config, keys, contact, queued, report,
+                                                             error))))
     {
       portero_store_rollback (p->store);
       return FALSE;
@@ -270,6 +280,10 @@ page_set_password (PorteroPortal *p, const char *arg, GError **error)
       return TRUE;
     }
   portero_log_info ("portal: <%s> set a password with a one-time link", address);
+  for (guint i = 0; i < report->len; i++)
+    portero_log_info ("portal: %s", (const char *) g_ptr_array_index (report, i));
+  if (queued->len > 0 && p->config->smtp_send_budget > 0)
+    send_detached (p, keys, queued);
   page_redirect (p, "/sign-in?done=1");
   return TRUE;
 }
@@ -307,6 +321,11 @@ page_change_password (PorteroPortal *p, const char *arg, GError **error)
   g_autofree char *hash = NULL;
   if (right && password != NULL && (hash = portero_password_hash (password, ops, mem, error)) == NULL)
     return FALSE;
+  g_autoptr (PorteroKeys) keys = portero_keys_load (p->config->key_file, error);
+  if (keys == NULL)
+    return FALSE;
+  g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
   int failures = 0;
   if (!portero_store_begin (p->store, error))
     return FALSE;
@@ -315,10 +334,11 @@ page_change_password (PorteroPortal *p, const char *arg, GError **error)
     goto fail;
   allowed = right && failures < p->config->auth_failures_per_hour;
   /* Any password change voids every session (the store does it); this
-   * one goes on in a new one. */
+   * one goes on in a new one. The contact hears of it by mail. */
   if (allowed && password != NULL
       && !(portero_store_contact_set_password (p->store, p->contact, hash, PORTERO_PASSWORD_CURRENT, error)
-           && session_start (p, p->contact, error)))
+           && session_start (p, p->contact, error)
+           && portero_automation_password_changed (p->store, p->config, keys, p->contact, queued, report, error)))
     goto fail;
   if (!portero_store_commit (p->store, error))
     return FALSE;
@@ -329,6 +349,10 @@ page_change_password (PorteroPortal *p, const char *arg, GError **error)
   else
     {
       portero_log_info ("portal: <%s> changed the password", p->me.email);
+      for (guint i = 0; i < report->len; i++)
+        portero_log_info ("portal: %s", (const char *) g_ptr_array_index (report, i));
+      if (queued->len > 0 && p->config->smtp_send_budget > 0)
+        send_detached (p, keys, queued);
       page_redirect (p, "/password?done=1");
     }
   return TRUE;
