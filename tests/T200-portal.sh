@@ -21,10 +21,10 @@ else
 fi
 
 # cgi METHOD PATH [BODY]: one request, as a web server makes it; COOKIE,
-# ORIGIN, CLIENT, LANGH, SITE set the matching variables. The answer (CGI
+# ORIGIN, CLIENT, LANGH, SITE, UA set the matching variables. The answer (CGI
 # headers, a blank line, the page) goes to $TMP/resp, the page alone to
 # $TMP/body.
-COOKIE="" ORIGIN="http://127.0.0.1:8080" CLIENT=192.0.2.1 LANGH="" SITE=""
+COOKIE="" ORIGIN="http://127.0.0.1:8080" CLIENT=192.0.2.1 LANGH="" SITE="" UA=""
 cgi() {
   local method=$1 path=$2 body=${3:-} q=""
   case $path in *\?*) q=${path#*\?}; path=${path%%\?*} ;; esac
@@ -35,7 +35,7 @@ cgi() {
     ${LSAN_OPTIONS:+LSAN_OPTIONS="$LSAN_OPTIONS"} \
     REQUEST_METHOD="$method" PATH_INFO="$path" QUERY_STRING="$q" SCRIPT_NAME=/portal \
     CONTENT_LENGTH="$(wc -c < "$TMP/req")" HTTP_COOKIE="$COOKIE" ${ORIGIN:+HTTP_ORIGIN="$ORIGIN"} \
-    ${SITE:+HTTP_SEC_FETCH_SITE="$SITE"} REMOTE_ADDR="$CLIENT" HTTP_ACCEPT_LANGUAGE="$LANGH" \
+    ${SITE:+HTTP_SEC_FETCH_SITE="$SITE"} ${UA:+HTTP_USER_AGENT="$UA"} REMOTE_ADDR="$CLIENT" HTTP_ACCEPT_LANGUAGE="$LANGH" \
     $PORTERO_WRAPPER "$PORTAL_BIN" < "$TMP/req" > "$TMP/resp" 2>"$TMP/cgi.err" || rc=$?
   # the program always answers and exits 0: anything else is a crash (or a sanitizer's report)
   [ "$rc" -eq 0 ] || fail "portero-portal $method $path: exit $rc: $(head -c 600 "$TMP/cgi.err")"
@@ -260,6 +260,48 @@ COOKIE="portero=$A2"
 cgi GET /tickets
 expect_eq "$(status)" 200
 ANN=correct-horse-battery
+
+begin "a contact's sessions: when and where each was opened, this one marked; sign out everywhere else (POST, CSRF)"
+CLIENT=198.51.100.21 UA="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0" signin ann@acme.example "$ANN"
+OTHER=$SESSION
+CLIENT=198.51.100.31 UA="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0" signin bob@globex.example "$BOB"
+BOBS=$SESSION
+CLIENT=198.51.100.22 UA="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36" \
+  signin ann@acme.example "$ANN"
+MINE=$SESSION
+cgi GET /sessions
+expect_eq "$(status)" 200
+expect_eq "$(header Cache-Control)" no-store
+check grep -q '198.51.100.21' "$TMP/body"
+check grep -q 'Firefox, Linux' "$TMP/body"
+check grep -q '198.51.100.22' "$TMP/body"
+check grep -q 'Chrome, Windows' "$TMP/body"
+check test "$(grep -c '198.51.100.31' "$TMP/body")" = 0
+# "this session" on the row of the one that asks, and on no other
+check grep -q 'Chrome, Windows <strong class="this">(this session)</strong>' "$TMP/body"
+expect_eq "$(grep -o '(this session)' "$TMP/body" | wc -l)" 1
+token=$(csrf_of)
+n=$(sql "$S" "select count(*) from portal_sessions")
+cgi POST /sessions "csrf=$(printf '%064d' 0)"
+expect_eq "$(status)" 403
+cgi GET "/sessions?csrf=$token"
+expect_eq "$(sql "$S" "select count(*) from portal_sessions")" "$n"
+cgi POST /sessions "csrf=$token"
+expect_eq "$(status)" 303
+expect_eq "$(header Location)" "/portal/sessions?done=1"
+expect_eq "$(sql "$S" "select count(*) from portal_sessions where contact_id = (select contact_id from contact_emails where email = 'ann@acme.example')")" 1
+cgi GET /sessions
+expect_eq "$(status)" 200
+check test "$(grep -c '198.51.100.21\|Sign out everywhere else' "$TMP/body")" = 0
+COOKIE="portero=$OTHER"
+cgi GET /tickets
+expect_eq "$(status)" 303
+COOKIE="portero=$BOBS"
+cgi GET /tickets
+expect_eq "$(status)" 200
+COOKIE="portero=$MINE"
+cgi GET /tickets
+expect_eq "$(status)" 200
 
 begin "a technician's reset voids the portal sessions too"
 signin carl@acme.example "$CARL"

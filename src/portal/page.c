@@ -36,6 +36,12 @@ page_href (PorteroPortal *p, const char *path)
 }
 
 void
+page_date (PorteroPortal *p, const char *iso)
+{
+  page_text (p, iso);
+}
+
+void
 page_link (PorteroPortal *p, const char *path, const char *label)
 {
   page_html (p, "<a href=\"");
@@ -129,6 +135,8 @@ page_begin (PorteroPortal *p, const char *title)
       page_link (p, "/kb", T (p, N_("Articles")));
       page_html (p, " ");
       page_link (p, "/password", T (p, N_("Password")));
+      page_html (p, " ");
+      page_link (p, "/sessions", T (p, N_("Sessions")));
       page_html (p, " ");
       page_form (p, "/sign-out");
       page_html (p, "<button type=\"submit\" class=\"link\">");
