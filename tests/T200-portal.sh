@@ -505,6 +505,22 @@ cgi GET /sign-in
 check grep -q 'Service Portal' "$TMP/body"
 sed -i '/^mode=it/d' "$C"
 
+begin "dates in the reader's language, in [portal] timezone"
+sql "$S" "update tickets set updated = '2026-11-24T10:05:00Z' where id = 1"
+sed -i 's|^\[portal\]$|[portal]\ntimezone=Europe/Madrid|' "$C"
+signin ann@acme.example "$ANN"
+cgi GET /tickets
+check grep -q '<time datetime="2026-11-24T10:05:00Z">24 November 2026, 11:05 CET</time>' "$TMP/body"
+check test "$(grep -c '>2026-11-24T10:05:00Z<' "$TMP/body")" = 0
+LANGH="es"
+cgi GET /tickets
+check grep -q '<time datetime="2026-11-24T10:05:00Z">24 de noviembre de 2026, 11:05 CET</time>' "$TMP/body"
+LANGH=""
+sed -i 's|^timezone=Europe/Madrid$|timezone=America/New_York|' "$C"
+cgi GET /tickets
+check grep -q '>24 November 2026, 05:05 EST</time>' "$TMP/body"
+sed -i '/^timezone=/d' "$C"
+
 begin "a request too large is refused"
 body=$(head -c 300000 /dev/zero | tr '\0' a)
 cgi POST /sign-in "$body"

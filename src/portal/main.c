@@ -282,6 +282,7 @@ portal_clear (PorteroPortal *p)
   g_clear_pointer (&p->cookie, g_free);
   g_clear_pointer (&p->csrf, g_free);
   g_clear_pointer (&p->session_hash, g_free);
+  g_clear_pointer (&p->tz, g_time_zone_unref);
   portero_contact_info_clear (&p->me);
   g_string_free (p->headers, TRUE);
   g_string_free (p->body, TRUE);

@@ -40,6 +40,7 @@ typedef struct {
   char *csrf;
   char *session_hash;        /* the session's token as stored (SHA-256 hex), or NULL */
   PorteroContactInfo me;
+  GTimeZone *tz;             /* [portal] timezone, made at the first date shown */
 
   /* the response */
   int status;
