@@ -389,7 +389,10 @@ if cat "$S"/portero.db* | grep -aq "$CODE"; then fail "the code is in the databa
 
 begin "auth --reset-code: too short a password is refused and keeps the code"
 expect_code 1 portero --config "$C" auth --reset-code "$CODE" ann@acme.example <<< "short"
-check grep -q "at least 8 characters" "$TMP/last.err"
+check grep -q "at least 12 characters" "$TMP/last.err"
+# eleven characters are not enough either
+expect_code 1 portero --config "$C" auth --reset-code "$CODE" ann@acme.example <<< "elevenchars"
+check grep -q "at least 12 characters" "$TMP/last.err"
 expect_eq "$(sql "$S" "select count(*) from reset_tokens where contact_id=$(contact_of ann@acme.example)")" "1"
 
 begin "auth --reset-code sets the new password once; the code is then spent"

@@ -303,6 +303,15 @@ COOKIE="portero=$MINE"
 cgi GET /tickets
 expect_eq "$(status)" 200
 
+begin "a chosen password has at least 12 characters"
+signin ann@acme.example "$ANN"
+token=$(page_csrf /password)
+cgi POST /password "csrf=$token&current=$(urlenc "$ANN")&password=elevenchars&password2=elevenchars"
+expect_eq "$(status)" 200
+check grep -q "at least 12 characters" "$TMP/body"
+signin ann@acme.example elevenchars
+check test -z "$SESSION"
+
 begin "a technician's reset voids the portal sessions too"
 signin carl@acme.example "$CARL"
 CARL=$(password_of carl@acme.example)

@@ -10,9 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The shortest password a contact may choose with a reset code. */
-#define MIN_CHOSEN_PASSWORD 8
-
 /* Stdin into BUF (at most SIZE - 1 bytes), ended at the first line's end;
  * *SECOND: the second line, when there is one. */
 static void
@@ -39,10 +36,10 @@ read_lines (char *buf, gsize size, char **second)
 static gboolean
 reset_with_code (PorteroCli *cli, const char *code, const char *username, char *buf, GError **error)
 {
-  if (!g_utf8_validate (buf, -1, NULL) || g_utf8_strlen (buf, -1) < MIN_CHOSEN_PASSWORD)
+  if (!g_utf8_validate (buf, -1, NULL) || g_utf8_strlen (buf, -1) < PORTERO_MIN_CHOSEN_PASSWORD)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
-                   _("the new password must be at least %d characters long"), MIN_CHOSEN_PASSWORD);
+                   _("the new password must be at least %d characters long"), PORTERO_MIN_CHOSEN_PASSWORD);
       return FALSE;
     }
   /* argon2id before the write lock, for known and unknown users alike. */

@@ -15,8 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The shortest password a contact may choose (as portero auth --reset-code). */
-#define MIN_CHOSEN_PASSWORD 8
 
 static void
 signin_form (PorteroPortal *p, const char *notice_class, const char *notice)
@@ -188,8 +186,8 @@ chosen_password (PorteroPortal *p, const char **why)
   *why = NULL;
   if (a == NULL || b == NULL || strcmp (a, b) != 0)
     *why = T (p, N_("The two passwords differ."));
-  else if (!g_utf8_validate (a, -1, NULL) || g_utf8_strlen (a, -1) < MIN_CHOSEN_PASSWORD || strlen (a) > 1024)
-    *why = T (p, N_("The password must be at least 8 characters long."));
+  else if (!g_utf8_validate (a, -1, NULL) || g_utf8_strlen (a, -1) < PORTERO_MIN_CHOSEN_PASSWORD || strlen (a) > 1024)
+    *why = T (p, N_("The password must be at least 12 characters long."));
   return *why ? NULL : a;
 }
 
