@@ -154,7 +154,8 @@ typedef struct {
 #define L_(run, msgid) portero_i18n_in ((run)->lang, (msgid))
 
 /* For xgettext: the kinds of mail, as the report names them. */
-static const char *const mail_kinds[] G_GNUC_UNUSED = { N_ ("welcome"), N_ ("rule"), N_ ("reply"), N_ ("reset") };
+static const char *const mail_kinds[] G_GNUC_UNUSED = { N_ ("welcome"), N_ ("rule"), N_ ("reply"), N_ ("reset"),
+                                                             N_ ("password-change") };
 
 static void
 report (Run *run, const char *format, ...) G_GNUC_PRINTF (2, 3);
@@ -773,4 +774,70 @@ portero_automation_request (PorteroStore *store, const PorteroConfig *config, co
   g_hash_table_unref (run.credentialed);
   g_free (run.from);
   return ok;
+}
+
+gboolean
+portero_automation_request_reset (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys,
+                                  const PorteroTemplate *t, const char *address, const char *allowance,
+                                  gint64 started, GArray *queued, GPtrArray *report, GError **error)
+{
+  gint64 contact = 0;
+  if (address != NULL && !portero_store_contact_by_address (store, address, &contact, error))
+    return FALSE;
+  if (!portero_store_begin (store, error))
+    return FALSE;
+  if (contact != 0)
+    {
+      /* Automatic mail: nobody floods a contact with reset mails. */
+      if (!portero_automation_request (store, config, keys, "reset", t, contact, 0, FALSE, allowance, FALSE, queued,
+                                       report, error))
+        {
+          portero_store_rollback (store);
+          return FALSE;
+        }
+      if (!portero_store_commit (store, error))
+        return FALSE;
+    }
+  else
+    {
+      /* The same kind of work for nobody: a code made and hashed, the
+       * transaction taken and given back. */
+      g_autofree char *token_hash = NULL;
+      g_autofree char *token = portero_token_new (&token_hash);
+      sodium_memzero (token, strlen (token));
+      portero_store_rollback (store);
+      g_ptr_array_add (report, g_strdup_printf ("no contact <%s>", address ? address : ""));
+    }
+  gint64 spent = g_get_monotonic_time () - started;
+  if (spent < PORTERO_REQUEST_RESET_MIN_USEC)
+    g_usleep (PORTERO_REQUEST_RESET_MIN_USEC - spent);
+  return TRUE;
+}
+
+gboolean
+portero_automation_password_changed (PorteroStore *store, const PorteroConfig *config, const PorteroKeys *keys,
+                                     gint64 contact, GArray *queued, GPtrArray *report, GError **error)
+{
+  const char *name = "password-changed";
+  g_autoptr (GError) local = NULL;
+  g_autoptr (PorteroTemplate) t = portero_template_find (config->templates, name, config->language, &local);
+  if (t == NULL && g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (t == NULL)
+    {
+      portero_log_warn ("template %s: %s; no notice of a password change sent", name, local->message);
+      return TRUE;
+    }
+  /* A notice must never be a way to hand out a password or a link. */
+  if (portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD)
+      || portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD_LINK))
+    {
+      portero_log_warn ("template %s carries a credential; no notice of a password change sent", name);
+      return TRUE;
+    }
+  return portero_automation_request (store, config, keys, "password-change", t, contact, 0, FALSE, NULL, FALSE,
+                                     queued, report, error);
 }

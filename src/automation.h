@@ -65,5 +65,30 @@ gboolean portero_automation_request (PorteroStore *store, const PorteroConfig *c
                                      gboolean technician, const char *allowance, gboolean dry_run, GArray *queued,
                                      GPtrArray *report, GError **error);
 
+/* The least time a reset request answers in, whatever the address. */
+#define PORTERO_REQUEST_RESET_MIN_USEC (G_USEC_PER_SEC * 3 / 4)
+
+/* A reset link asked for ADDRESS (normalised; NULL or no contact's: nobody),
+ * as the portal's forgot-password and `portero contact request-reset` ask
+ * it: template T (password-reset) as automatic mail, the credential rate
+ * limits drawing on ALLOWANCE, in a transaction of its own; the same kind of
+ * work for nobody; and no return before STARTED (g_get_monotonic_time) plus
+ * PORTERO_REQUEST_RESET_MIN_USEC, so that neither the answer nor its time
+ * tells whether the address is a contact's. What can fail for everyone (T,
+ * KEYS) is the caller's, before it. Lines for the log go to REPORT. */
+gboolean portero_automation_request_reset (PorteroStore *store, const PorteroConfig *config,
+                                           const PorteroKeys *keys, const PorteroTemplate *t, const char *address,
+                                           const char *allowance, gint64 started, GArray *queued, GPtrArray *report,
+                                           GError **error);
+
+/* Inside the caller's transaction, when a person has just changed CONTACT's
+ * password (the portal, a one-time code): queue the short notice of the
+ * change (template password-changed) to the contact's registered address, as
+ * automatic mail. A template that would carry a credential, or none at all,
+ * is logged and sends nothing: the change stands. */
+gboolean portero_automation_password_changed (PorteroStore *store, const PorteroConfig *config,
+                                              const PorteroKeys *keys, gint64 contact, GArray *queued,
+                                              GPtrArray *report, GError **error);
+
 /* Whether MAIL passed DMARC at the configured authserv-id (TRUE when unset). */
 gboolean portero_automation_authenticated (const PorteroConfig *config, const PorteroMail *mail);

@@ -37,6 +37,7 @@ typedef struct {
   /* [portal] */
   char *portal_address;
   int reset_expiry;         /* minutes */
+  char *portal_timezone;    /* the pages' dates: a tz database name; "" the system's */
 
   /* [credentials] */
   int password_length;

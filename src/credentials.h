@@ -7,6 +7,11 @@
  * no 0/O, 1/l/I. */
 #define PORTERO_PASSWORD_ALPHABET "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 
+/* The shortest password a person may choose (ASVS 2.1.1), in the portal and
+ * with `portero auth --reset-code`; generated ones are longer still
+ * ([credentials] password-length, at least 14). */
+#define PORTERO_MIN_CHOSEN_PASSWORD 12
+
 /* A new random password of LENGTH characters (libsodium's generator). */
 char *portero_password_new (int length);
 

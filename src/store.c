@@ -232,6 +232,10 @@ static const char *const migrations[] = {
    * SQLite's FTS5 trigram table, PostgreSQL's pg_trgm), with the titles
    * there are */
   "@TITLE_INDEX@",
+  /* 9: the portal's sessions say where they were opened, for the contact's
+   * list of them: the client address and a summary of the browser */
+  "ALTER TABLE portal_sessions ADD COLUMN client TEXT NOT NULL DEFAULT '';"
+  "ALTER TABLE portal_sessions ADD COLUMN agent TEXT NOT NULL DEFAULT '';",
 };
 
 int
@@ -1767,15 +1771,16 @@ portero_store_kb_search (PorteroStore *store, const char *const *terms, const Po
 
 gboolean
 portero_store_portal_session_add (PorteroStore *store, const char *token_hash, gint64 contact, const char *csrf,
-                                  int idle, int absolute, GError **error)
+                                  const char *client, const char *agent, int idle, int absolute, GError **error)
 {
   /* Sessions that outlived either limit go here, at sign-in, rather than
    * on every page: a page that only reads writes nothing. */
   return run (store, error, NULL, "DELETE FROM portal_sessions WHERE last_seen < ? OR created < ?", "TT", -idle,
               -absolute)
          && run (store, error, NULL,
-                 "INSERT INTO portal_sessions(token_hash, contact_id, csrf, created, last_seen) VALUES (?, ?, ?, ?, ?)",
-                 "titTT", token_hash, contact, csrf, 0, 0);
+                 "INSERT INTO portal_sessions(token_hash, contact_id, csrf, created, last_seen, client, agent)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 "titTTtt", token_hash, contact, csrf, 0, 0, client ? client : "", agent ? agent : "");
 }
 
 gboolean
@@ -1853,6 +1858,24 @@ portero_store_portal_tickets (PorteroStore *store, gint64 contact, gint64 custom
     "SELECT t.id, t.title, t.status, t.updated, t.requester FROM tickets t"
     " WHERE (?1 <> 0 AND t.customer_id = ?1) OR (?1 = 0 AND t.contact_id = ?2)"
     " ORDER BY t.updated DESC, t.id DESC LIMIT 500", "ii", customer, contact), 5, rows, error);
+}
+
+gboolean
+portero_store_portal_sessions (PorteroStore *store, gint64 contact, const char *token_hash, int idle, int absolute,
+                               GPtrArray *rows, GError **error)
+{
+  return rows_of (portero_store_query (store, error,
+    "SELECT created, last_seen, client, agent, CASE WHEN token_hash = ?2 THEN 1 ELSE 0 END FROM portal_sessions"
+    " WHERE contact_id = ?1 AND last_seen >= ?3 AND created >= ?4 ORDER BY last_seen DESC, id DESC LIMIT 100",
+    "itTT", contact, token_hash, -idle, -absolute), 5, rows, error);
+}
+
+gboolean
+portero_store_portal_sessions_end_others (PorteroStore *store, gint64 contact, const char *token_hash, gint64 *ended,
+                                          GError **error)
+{
+  return run (store, error, ended, "DELETE FROM portal_sessions WHERE contact_id = ? AND token_hash <> ?", "it",
+              contact, token_hash);
 }
 
 gboolean

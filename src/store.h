@@ -457,7 +457,16 @@ gboolean portero_store_kb_search (PorteroStore *store, const char *const *terms,
  * its CSRF token; sessions unused for IDLE seconds or older than ABSOLUTE
  * are removed. */
 gboolean portero_store_portal_session_add (PorteroStore *store, const char *token_hash, gint64 contact,
-                                          const char *csrf, int idle, int absolute, GError **error);
+                                          const char *csrf, const char *client, const char *agent, int idle,
+                                          int absolute, GError **error);
+/* CONTACT's sessions still within IDLE and ABSOLUTE, last used first: rows of
+ * { created, last_seen, client, agent, "1" for the one with TOKEN_HASH }. */
+gboolean portero_store_portal_sessions (PorteroStore *store, gint64 contact, const char *token_hash, int idle,
+                                        int absolute, GPtrArray *rows, GError **error);
+/* Delete every session of CONTACT but the one with TOKEN_HASH; *ENDED (may
+ * be NULL): how many. */
+gboolean portero_store_portal_sessions_end_others (PorteroStore *store, gint64 contact, const char *token_hash,
+                                                   gint64 *ended, GError **error);
 /* The session with TOKEN_HASH: *CONTACT 0 when none, or when it has been
  * unused for IDLE seconds or lived ABSOLUTE seconds (then it is removed);
  * else its last use is now (to the minute). */

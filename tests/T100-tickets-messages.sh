@@ -389,7 +389,10 @@ if cat "$S"/portero.db* | grep -aq "$CODE"; then fail "the code is in the databa
 
 begin "auth --reset-code: too short a password is refused and keeps the code"
 expect_code 1 portero --config "$C" auth --reset-code "$CODE" ann@acme.example <<< "short"
-check grep -q "at least 8 characters" "$TMP/last.err"
+check grep -q "at least 12 characters" "$TMP/last.err"
+# eleven characters are not enough either
+expect_code 1 portero --config "$C" auth --reset-code "$CODE" ann@acme.example <<< "elevenchars"
+check grep -q "at least 12 characters" "$TMP/last.err"
 expect_eq "$(sql "$S" "select count(*) from reset_tokens where contact_id=$(contact_of ann@acme.example)")" "1"
 
 begin "auth --reset-code sets the new password once; the code is then spent"
@@ -398,7 +401,13 @@ expect_code 1 portero --config "$C" auth --reset-code "$CODE" nobody@acme.exampl
 check grep -q "invalid or expired code" "$TMP/last.err"
 expect_code 1 portero --config "$C" auth --reset-code "0123456789abcdef0123456789abcdef" ann@acme.example <<< "$NEWP"
 check grep -q "invalid or expired code" "$TMP/last.err"
+n=$(sent_count)
 expect_code 0 portero --config "$C" auth --reset-code "$CODE" ann@acme.example <<< "$NEWP"
+# the contact hears of the change, without the password
+expect_eq "$(sent_count)" "$((n + 1))" "a notice of the change"
+expect_eq "$(header "$(last_sent)" Subject)" "Your portal password was changed"
+expect_eq "$(header "$(last_sent)" To)" "Ann Smith <ann@acme.example>"
+check [ "$(grep -c "$NEWP" "$(last_sent)")" = 0 ]
 expect_code 0 portero --config "$C" auth ann@acme.example <<< "$NEWP"
 expect_code 1 portero --config "$C" auth ann@acme.example <<< "$P3"
 expect_code 1 portero --config "$C" auth --reset-code "$CODE" ann@acme.example <<< "another password 1"

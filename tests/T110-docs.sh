@@ -120,6 +120,7 @@ begin "es: the Maildir holds exactly the mails the document promises"
 expect_eq "$(mails "$M")" "ana@acme.example|Bienvenido/a al Portal del Cliente [#1]
 ana@acme.example|Credenciales del portal [#1]
 ana@acme.example|Restablecer su contraseña del portal
+ana@acme.example|Se ha cambiado su contraseña del portal
 ana@acme.example|Sus credenciales del Portal del Cliente [#4]
 carlos@acme.example|Bienvenido/a al Portal del Cliente [#3]
 eva@acme.example|Sus credenciales del Portal del Cliente
@@ -182,6 +183,7 @@ expect_eq "$(mails "$M")" "ann@acme.example|Portal credentials [#1]
 ann@acme.example|Reset your portal password
 ann@acme.example|Welcome to the Customer Portal [#1]
 ann@acme.example|Your Customer Portal credentials [#4]
+ann@acme.example|Your portal password was changed
 carl@acme.example|Welcome to the Customer Portal [#3]
 eve@acme.example|Your Customer Portal credentials
 louis@central.example|Welcome to the Service Portal

@@ -200,7 +200,7 @@ for mode in msp it; do
   for lang in en es; do
     new_state "$TMP/$mode-$lang" "[portero]" "mode=$mode" "language=$lang"
     sed -i "s/^language=en$/language=$lang/" "$TMP/$mode-$lang/portero.conf"
-    for t in welcome portal-credentials password-reset; do
+    for t in welcome portal-credentials password-reset password-changed; do
       expect_code 0 portero --config "$TMP/$mode-$lang/portero.conf" template render "$t"
       case $mode-$lang in
         msp-en) want="Customer Portal" ;; it-en) want="Service Portal" ;;

@@ -67,7 +67,7 @@ for lang in en es; do
     fi
   done
 done
-expect_eq "$n" "16"
+expect_eq "$n" "18"
 
 begin "the copy on the ticket is the text part, the password masked; its raw copy has the HTML, masked too"
 expect_eq "$(sql "$S" "select count(*) from messages where kind='reply' and body like '%<td%'")" "0"

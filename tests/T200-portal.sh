@@ -21,10 +21,10 @@ else
 fi
 
 # cgi METHOD PATH [BODY]: one request, as a web server makes it; COOKIE,
-# ORIGIN, CLIENT, LANGH, SITE set the matching variables. The answer (CGI
+# ORIGIN, CLIENT, LANGH, SITE, UA set the matching variables. The answer (CGI
 # headers, a blank line, the page) goes to $TMP/resp, the page alone to
 # $TMP/body.
-COOKIE="" ORIGIN="http://127.0.0.1:8080" CLIENT=192.0.2.1 LANGH="" SITE=""
+COOKIE="" ORIGIN="http://127.0.0.1:8080" CLIENT=192.0.2.1 LANGH="" SITE="" UA=""
 cgi() {
   local method=$1 path=$2 body=${3:-} q=""
   case $path in *\?*) q=${path#*\?}; path=${path%%\?*} ;; esac
@@ -35,7 +35,7 @@ cgi() {
     ${LSAN_OPTIONS:+LSAN_OPTIONS="$LSAN_OPTIONS"} \
     REQUEST_METHOD="$method" PATH_INFO="$path" QUERY_STRING="$q" SCRIPT_NAME=/portal \
     CONTENT_LENGTH="$(wc -c < "$TMP/req")" HTTP_COOKIE="$COOKIE" ${ORIGIN:+HTTP_ORIGIN="$ORIGIN"} \
-    ${SITE:+HTTP_SEC_FETCH_SITE="$SITE"} REMOTE_ADDR="$CLIENT" HTTP_ACCEPT_LANGUAGE="$LANGH" \
+    ${SITE:+HTTP_SEC_FETCH_SITE="$SITE"} ${UA:+HTTP_USER_AGENT="$UA"} REMOTE_ADDR="$CLIENT" HTTP_ACCEPT_LANGUAGE="$LANGH" \
     $PORTERO_WRAPPER "$PORTAL_BIN" < "$TMP/req" > "$TMP/resp" 2>"$TMP/cgi.err" || rc=$?
   # the program always answers and exits 0: anything else is a crash (or a sanitizer's report)
   [ "$rc" -eq 0 ] || fail "portero-portal $method $path: exit $rc: $(head -c 600 "$TMP/cgi.err")"
@@ -261,6 +261,57 @@ cgi GET /tickets
 expect_eq "$(status)" 200
 ANN=correct-horse-battery
 
+begin "a contact's sessions: when and where each was opened, this one marked; sign out everywhere else (POST, CSRF)"
+CLIENT=198.51.100.21 UA="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0" signin ann@acme.example "$ANN"
+OTHER=$SESSION
+CLIENT=198.51.100.31 UA="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0" signin bob@globex.example "$BOB"
+BOBS=$SESSION
+CLIENT=198.51.100.22 UA="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36" \
+  signin ann@acme.example "$ANN"
+MINE=$SESSION
+cgi GET /sessions
+expect_eq "$(status)" 200
+expect_eq "$(header Cache-Control)" no-store
+check grep -q '198.51.100.21' "$TMP/body"
+check grep -q 'Firefox, Linux' "$TMP/body"
+check grep -q '198.51.100.22' "$TMP/body"
+check grep -q 'Chrome, Windows' "$TMP/body"
+check test "$(grep -c '198.51.100.31' "$TMP/body")" = 0
+# "this session" on the row of the one that asks, and on no other
+check grep -q 'Chrome, Windows <strong class="this">(this session)</strong>' "$TMP/body"
+expect_eq "$(grep -o '(this session)' "$TMP/body" | wc -l)" 1
+token=$(csrf_of)
+n=$(sql "$S" "select count(*) from portal_sessions")
+cgi POST /sessions "csrf=$(printf '%064d' 0)"
+expect_eq "$(status)" 403
+cgi GET "/sessions?csrf=$token"
+expect_eq "$(sql "$S" "select count(*) from portal_sessions")" "$n"
+cgi POST /sessions "csrf=$token"
+expect_eq "$(status)" 303
+expect_eq "$(header Location)" "/portal/sessions?done=1"
+expect_eq "$(sql "$S" "select count(*) from portal_sessions where contact_id = (select contact_id from contact_emails where email = 'ann@acme.example')")" 1
+cgi GET /sessions
+expect_eq "$(status)" 200
+check test "$(grep -c '198.51.100.21\|Sign out everywhere else' "$TMP/body")" = 0
+COOKIE="portero=$OTHER"
+cgi GET /tickets
+expect_eq "$(status)" 303
+COOKIE="portero=$BOBS"
+cgi GET /tickets
+expect_eq "$(status)" 200
+COOKIE="portero=$MINE"
+cgi GET /tickets
+expect_eq "$(status)" 200
+
+begin "a chosen password has at least 12 characters"
+signin ann@acme.example "$ANN"
+token=$(page_csrf /password)
+cgi POST /password "csrf=$token&current=$(urlenc "$ANN")&password=elevenchars&password2=elevenchars"
+expect_eq "$(status)" 200
+check grep -q "at least 12 characters" "$TMP/body"
+signin ann@acme.example elevenchars
+check test -z "$SESSION"
+
 begin "a technician's reset voids the portal sessions too"
 signin carl@acme.example "$CARL"
 CARL=$(password_of carl@acme.example)
@@ -293,19 +344,79 @@ cgi POST /set-password "csrf=$pre&password=another-one-x&password2=another-one-x
 expect_eq "$(status)" 200
 check grep -q "invalid or has expired" "$TMP/body"
 
-begin "forgot password: the same answer for every address"
+begin "a password change, in the portal or with a one-time link, mails the contact a notice through SMTP, no secret in it"
+SINK_DIR=$TMP/inbox
+mkdir -p "$SINK_DIR"
+rm -f "$TMP/port"
+/usr/bin/python3 "$TESTS_DIR/smtp-sink.py" --dir "$SINK_DIR" --port-file "$TMP/port" --lifetime 300 &
+sink=$!
+at_exit "kill $sink 2>/dev/null"
+for i in $(seq 1 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
+sed -i "s/^transport=maildir$/transport=smtp\nhost=127.0.0.1\nport=$(cat "$TMP/port")\nstarttls=never\ntimeout=5/" "$C"
+# wait_inbox N: the sink holds N mails (10 s at most; the portal sends after it answers)
+wait_inbox() { for i in $(seq 1 100); do [ "$(ls "$SINK_DIR"/*.eml 2>/dev/null | wc -l)" -ge "$1" ] && break; sleep 0.1; done; }
+notices=$(sql "$S" "select count(*) from outbox where kind = 'password-change' and status = 'sent'")
+signin carl@acme.example chosen-by-carl
+token=$(page_csrf /password)
+cgi POST /password "csrf=$token&current=chosen-by-carl&password=carl-second-choice&password2=carl-second-choice"
+expect_eq "$(status)" 303
+wait_inbox 1
+expect_eq "$(ls "$SINK_DIR"/*.eml 2>/dev/null | wc -l)" 1
+notice=$(ls "$SINK_DIR"/*.eml | head -1)
+check grep -qi "^To: .*carl@acme.example" "$notice"
+check grep -q "^Subject: Your portal password was changed" "$notice"
+check grep -q "^Auto-Submitted: auto-generated" "$notice"
+check grep -q "has just been changed" <<< "$(mail_find '(?s)(.*)' "$notice")"
+check test "$(grep -c "carl-second-choice\|chosen-by-carl\|set-password" "$notice")" = 0
+# the link: a reset mail, then the notice once the new password is set
+expect_code 0 p contact request-reset carl@acme.example
+wait_inbox 2
+link=$(mail_find '(http://127.0.0.1:8080/portal/set-password\?\S+)' "$(ls -t "$SINK_DIR"/*.eml | head -1)")
+check test -n "$link"
+COOKIE=""
+cgi GET "${link#http://127.0.0.1:8080/portal}"
+reset=$(cookie_of portero-reset)
+COOKIE="portero-reset=$reset"
+cgi GET /set-password
+pre=$(cookie_of portero-csrf)
+COOKIE="portero-reset=$reset; portero-csrf=$pre"
+cgi POST /set-password "csrf=$pre&password=chosen-by-carl&password2=chosen-by-carl"
+expect_eq "$(status)" 303
+wait_inbox 3
+expect_eq "$(ls "$SINK_DIR"/*.eml 2>/dev/null | wc -l)" 3
+notice=$(ls -t "$SINK_DIR"/*.eml | head -1)
+check grep -q "^Subject: Your portal password was changed" "$notice"
+check test "$(grep -c "chosen-by-carl\|set-password" "$notice")" = 0
+expect_eq "$(sql "$S" "select count(*) from outbox where kind = 'password-change' and status = 'sent'")" $((notices + 2))
+kill "$sink" 2>/dev/null; wait "$sink" 2>/dev/null
+sed -i -e '/^host=127.0.0.1$/d' -e '/^port=[0-9]*$/d' -e '/^starttls=never$/d' -e '/^timeout=5$/d' \
+  -e 's/^transport=smtp$/transport=maildir/' "$C"
+
+begin "forgot password: the same answer for every address, no sooner than the minimum; a link only for a contact"
+rm -rf "$S/sent"
 COOKIE=""
 cgi GET /forgot
 pre=$(cookie_of portero-csrf)
 COOKIE="portero-csrf=$pre"
+t0=$(date +%s%N)
 cgi POST /forgot "csrf=$pre&address=carl%40acme.example"
+t1=$(date +%s%N)
 expect_eq "$(status)" 200
 sed 's/[0-9a-f]\{64\}/TOKEN/g' "$TMP/body" > "$TMP/known.html"
+for i in $(seq 1 50); do [ -n "$(ls "$S/sent/new" 2>/dev/null)" ] && break; sleep 0.1; done
+expect_eq "$(ls "$S/sent/new" 2>/dev/null | wc -l)" 1
+check grep -qi "^To: .*carl@acme.example" "$(ls -d "$S"/sent/new/* | head -1)"
 cgi POST /forgot "csrf=$pre&address=nobody%40acme.example"
+t2=$(date +%s%N)
 expect_eq "$(status)" 200
 sed 's/[0-9a-f]\{64\}/TOKEN/g' "$TMP/body" > "$TMP/unknown.html"
 check cmp -s "$TMP/known.html" "$TMP/unknown.html"
 check grep -q "one-time link" "$TMP/body"
+check test $(((t1 - t0) / 1000000)) -ge 500
+check test $(((t2 - t1) / 1000000)) -ge 500
+sleep 0.5
+expect_eq "$(ls "$S/sent/new" 2>/dev/null | wc -l)" 1
+expect_eq "$(sql "$S" "select count(*) from outbox where recipient like '%nobody%'")" 0
 
 begin "an attachment of one's own ticket downloads, name sanitised; another's is 404"
 {
@@ -402,6 +513,22 @@ sed -i 's/^language=en/language=en\nmode=it/' "$C"
 cgi GET /sign-in
 check grep -q 'Service Portal' "$TMP/body"
 sed -i '/^mode=it/d' "$C"
+
+begin "dates in the reader's language, in [portal] timezone"
+sql "$S" "update tickets set updated = '2026-11-24T10:05:00Z' where id = 1"
+sed -i 's|^\[portal\]$|[portal]\ntimezone=Europe/Madrid|' "$C"
+signin ann@acme.example "$ANN"
+cgi GET /tickets
+check grep -q '<time datetime="2026-11-24T10:05:00Z">24 November 2026, 11:05 CET</time>' "$TMP/body"
+check test "$(grep -c '>2026-11-24T10:05:00Z<' "$TMP/body")" = 0
+LANGH="es"
+cgi GET /tickets
+check grep -q '<time datetime="2026-11-24T10:05:00Z">24 de noviembre de 2026, 11:05 CET</time>' "$TMP/body"
+LANGH=""
+sed -i 's|^timezone=Europe/Madrid$|timezone=America/New_York|' "$C"
+cgi GET /tickets
+check grep -q '>24 November 2026, 05:05 EST</time>' "$TMP/body"
+sed -i '/^timezone=/d' "$C"
 
 begin "a request too large is refused"
 body=$(head -c 300000 /dev/zero | tr '\0' a)

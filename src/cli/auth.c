@@ -2,14 +2,13 @@
  * read on stdin, or set it with a one-time code */
 #include "cli.h"
 #include "../address.h"
+#include "../automation.h"
 #include "../credentials.h"
+#include "../keys.h"
 #include "../log.h"
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-
-/* The shortest password a contact may choose with a reset code. */
-#define MIN_CHOSEN_PASSWORD 8
 
 /* Stdin into BUF (at most SIZE - 1 bytes), ended at the first line's end;
  * *SECOND: the second line, when there is one. */
@@ -37,10 +36,10 @@ read_lines (char *buf, gsize size, char **second)
 static gboolean
 reset_with_code (PorteroCli *cli, const char *code, const char *username, char *buf, GError **error)
 {
-  if (!g_utf8_validate (buf, -1, NULL) || g_utf8_strlen (buf, -1) < MIN_CHOSEN_PASSWORD)
+  if (!g_utf8_validate (buf, -1, NULL) || g_utf8_strlen (buf, -1) < PORTERO_MIN_CHOSEN_PASSWORD)
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
-                   _("the new password must be at least %d characters long"), MIN_CHOSEN_PASSWORD);
+                   _("the new password must be at least %d characters long"), PORTERO_MIN_CHOSEN_PASSWORD);
       return FALSE;
     }
   /* argon2id before the write lock, for known and unknown users alike. */
@@ -49,14 +48,22 @@ reset_with_code (PorteroCli *cli, const char *code, const char *username, char *
     return FALSE;
   g_autofree char *token_hash = portero_token_hash (code);
   g_autofree char *address = portero_address_normalise (username);
+  g_autoptr (PorteroKeys) keys = portero_keys_load (cli->config->key_file, error);
+  if (keys == NULL)
+    return FALSE;
   gint64 contact = 0;
   if (address != NULL && !portero_store_contact_by_address (cli->store, address, &contact, error))
     return FALSE;
   gboolean valid = FALSE;
+  g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
   if (!portero_store_begin (cli->store, error))
     return FALSE;
+  /* The contact hears of the change by mail. */
   if (!portero_store_reset_token_take (cli->store, contact, token_hash, &valid, error)
-      || (valid && !portero_store_contact_set_password (cli->store, contact, hash, PORTERO_PASSWORD_CURRENT, error)))
+      || (valid && !(portero_store_contact_set_password (cli->store, contact, hash, PORTERO_PASSWORD_CURRENT, error)
+                     && portero_automation_password_changed (cli->store, cli->config, keys, contact, queued, report,
+                                                             error))))
     {
       portero_store_rollback (cli->store);
       return FALSE;
@@ -68,6 +75,9 @@ reset_with_code (PorteroCli *cli, const char *code, const char *username, char *
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID, _("invalid or expired code"));
       return FALSE;
     }
+  for (guint i = 0; i < report->len; i++)
+    portero_log_info ("auth: %s", (const char *) g_ptr_array_index (report, i));
+  portero_cli_send_queued (cli, keys, queued, FALSE);
   return TRUE;
 }
 

@@ -14,10 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* request-reset answers no sooner than this, whatever it did: the time it
- * takes says nothing about whether the address is a contact's. */
-#define REQUEST_RESET_MIN_USEC (G_USEC_PER_SEC * 3 / 4)
-
 /* The contact with ADDRESS, or PORTERO_ERROR_NOT_FOUND. */
 static gboolean
 find_contact (PorteroCli *cli, const char *arg, gint64 *contact, GError **error)
@@ -253,42 +249,13 @@ portero_cmd_contact_request_reset (PorteroCli *cli, int argc, char **argv, GErro
   g_autoptr (PorteroKeys) keys = portero_keys_load (cli->config->key_file, error);
   if (keys == NULL)
     return FALSE;
-  gint64 contact = 0;
-  if (!portero_store_contact_by_address (cli->store, address, &contact, error))
-    return FALSE;
-
   g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
-  if (!portero_store_begin (cli->store, error))
+  if (!portero_automation_request_reset (cli->store, cli->config, keys, t, address, allowance, started, queued, report,
+                                         error))
     return FALSE;
-  if (contact != 0)
-    {
-      /* Automatic mail: the credential rate limits apply, so that nobody can
-       * flood a contact with reset mails. */
-      if (!portero_automation_request (cli->store, cli->config, keys, "reset", t, contact, 0, FALSE, allowance,
-                                       FALSE, queued, report, error))
-        {
-          portero_store_rollback (cli->store);
-          return FALSE;
-        }
-      if (!portero_store_commit (cli->store, error))
-        return FALSE;
-      for (guint i = 0; i < report->len; i++)
-        portero_log_info ("request-reset: %s", (const char *) g_ptr_array_index (report, i));
-    }
-  else
-    {
-      /* The same kind of work for nobody: a code made and hashed, the
-       * transaction taken and given back. */
-      g_autofree char *token_hash = NULL;
-      g_autofree char *token = portero_token_new (&token_hash);
-      sodium_memzero (token, strlen (token));
-      portero_store_rollback (cli->store);
-      portero_log_info ("request-reset: no contact <%s>", address);
-    }
-  gint64 spent = g_get_monotonic_time () - started;
-  if (spent < REQUEST_RESET_MIN_USEC)
-    g_usleep (REQUEST_RESET_MIN_USEC - spent);
+  for (guint i = 0; i < report->len; i++)
+    portero_log_info ("request-reset: %s", (const char *) g_ptr_array_index (report, i));
   /* One line, the same for every address. */
   printf (_("If the address belongs to a %s, a mail with a one-time link to set a new password is on its way.\n"),
           portero_cli_word (cli, "contact"));

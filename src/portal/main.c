@@ -31,6 +31,7 @@ static const struct {
   { "/set-password", 0, page_set_password },
   { "/forgot", 0, page_forgot },
   { "/password", NEEDS_SESSION, page_change_password },
+  { "/sessions", NEEDS_SESSION, page_sessions },
   { "/tickets", NEEDS_SESSION, page_tickets },
   { "/company", NEEDS_SESSION, page_company },
   { "/ticket/", NEEDS_SESSION | TAKES_ARG, page_ticket },
@@ -280,6 +281,8 @@ portal_clear (PorteroPortal *p)
     sodium_memzero (p->cookie, strlen (p->cookie));
   g_clear_pointer (&p->cookie, g_free);
   g_clear_pointer (&p->csrf, g_free);
+  g_clear_pointer (&p->session_hash, g_free);
+  g_clear_pointer (&p->tz, g_time_zone_unref);
   portero_contact_info_clear (&p->me);
   g_string_free (p->headers, TRUE);
   g_string_free (p->body, TRUE);

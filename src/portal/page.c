@@ -1,6 +1,7 @@
 /* page - the portal's page frame, and the only ways text reaches a page:
  * every value through markup.h's escaping, markup only from literals */
 #include "portal.h"
+#include "../log.h"
 #include "../markup.h"
 #include <string.h>
 
@@ -33,6 +34,49 @@ page_href (PorteroPortal *p, const char *path)
 {
   g_autofree char *url = g_strconcat (p->script, path, NULL);
   page_attr (p, url);
+}
+
+/* For xgettext: the months, as page_date shows them. */
+static const char *const months[] = {
+  N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
+  N_("August"), N_("September"), N_("October"), N_("November"), N_("December"),
+};
+
+void
+page_date (PorteroPortal *p, const char *iso)
+{
+  if (p->tz == NULL)
+    {
+      const char *name = p->config->portal_timezone;
+      if (name == NULL || *name == '\0')
+        p->tz = g_time_zone_new_local ();
+      else
+        {
+          /* g_time_zone_new gives UTC for a name it does not know. */
+          p->tz = g_time_zone_new (name);
+          if (strcmp (g_time_zone_get_identifier (p->tz), name) != 0)
+            portero_log_warn ("[portal] timezone=%s: no such time zone; dates are shown in UTC", name);
+        }
+    }
+  g_autoptr (GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr (GDateTime) at = iso ? g_date_time_new_from_iso8601 (iso, utc) : NULL;
+  g_autoptr (GDateTime) local = at ? g_date_time_to_timezone (at, p->tz) : NULL;
+  if (local == NULL)
+    {
+      page_text (p, iso ? iso : "");
+      return;
+    }
+  g_autofree char *clock = g_date_time_format (local, "%H:%M");
+  /* "4 December 2026, 09:15 CET"; the reader's language orders the parts. */
+  g_autofree char *shown = g_strdup_printf (T (p, N_("%d %s %d, %s %s")), g_date_time_get_day_of_month (local),
+                                            T (p, months[g_date_time_get_month (local) - 1]),
+                                            g_date_time_get_year (local), clock,
+                                            g_date_time_get_timezone_abbreviation (local));
+  page_html (p, "<time datetime=\"");
+  page_attr (p, iso);
+  page_html (p, "\">");
+  page_text (p, shown);
+  page_html (p, "</time>");
 }
 
 void
@@ -129,6 +173,8 @@ page_begin (PorteroPortal *p, const char *title)
       page_link (p, "/kb", T (p, N_("Articles")));
       page_html (p, " ");
       page_link (p, "/password", T (p, N_("Password")));
+      page_html (p, " ");
+      page_link (p, "/sessions", T (p, N_("Sessions")));
       page_html (p, " ");
       page_form (p, "/sign-out");
       page_html (p, "<button type=\"submit\" class=\"link\">");

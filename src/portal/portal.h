@@ -38,7 +38,9 @@ typedef struct {
   /* the session */
   gint64 contact;            /* 0: nobody signed in */
   char *csrf;
+  char *session_hash;        /* the session's token as stored (SHA-256 hex), or NULL */
   PorteroContactInfo me;
+  GTimeZone *tz;             /* [portal] timezone, made at the first date shown */
 
   /* the response */
   int status;
@@ -69,6 +71,8 @@ void page_form (PorteroPortal *p, const char *path);
 /* <label>LABEL<input name=NAME type=TYPE ...></label> */
 void page_field (PorteroPortal *p, const char *label, const char *name, const char *type, const char *autocomplete);
 void page_notice (PorteroPortal *p, const char *cls, const char *text);
+/* A stored time (ISO 8601 UTC), as the reader reads dates. */
+void page_date (PorteroPortal *p, const char *iso);
 /* 303 See Other to PATH under the program. */
 void page_redirect (PorteroPortal *p, const char *path);
 void page_not_found (PorteroPortal *p);
@@ -105,3 +109,4 @@ gboolean page_ticket (PorteroPortal *p, const char *arg, GError **error);
 gboolean page_new_ticket (PorteroPortal *p, const char *arg, GError **error);
 gboolean page_attachment (PorteroPortal *p, const char *arg, GError **error);
 gboolean page_kb (PorteroPortal *p, const char *arg, GError **error);
+gboolean page_sessions (PorteroPortal *p, const char *arg, GError **error);

@@ -55,6 +55,8 @@ session_load (PorteroPortal *p, GError **error)
       if (!portero_store_portal_session_get (p->store, hash, PORTAL_SESSION_IDLE, PORTAL_SESSION_ABSOLUTE, &contact,
                                              &p->csrf, error))
         return FALSE;
+      if (contact != 0)
+        p->session_hash = g_steal_pointer (&hash);
       if (contact != 0 && !portero_store_contact_info (p->store, contact, &p->me, error))
         return FALSE;
       p->contact = p->me.id;
@@ -81,6 +83,31 @@ session_load (PorteroPortal *p, GError **error)
   return TRUE;
 }
 
+/* What a person recognises of a User-Agent: "Firefox, Linux". Only this
+ * is kept, not the whole header. */
+static char *
+agent_summary (const char *ua)
+{
+  static const struct { const char *mark, *name; } browsers[] = {
+    { "Edg/", "Edge" }, { "OPR/", "Opera" }, { "Firefox/", "Firefox" }, { "Chromium/", "Chromium" },
+    { "Chrome/", "Chrome" }, { "Safari/", "Safari" }, { "curl/", "curl" },
+  };
+  static const struct { const char *mark, *name; } systems[] = {
+    { "Android", "Android" }, { "iPhone", "iOS" }, { "iPad", "iPadOS" }, { "Windows", "Windows" },
+    { "Mac OS X", "macOS" }, { "CrOS", "ChromeOS" }, { "Linux", "Linux" },
+  };
+  const char *browser = NULL, *system = NULL;
+  for (gsize i = 0; ua != NULL && i < G_N_ELEMENTS (browsers) && browser == NULL; i++)
+    if (strstr (ua, browsers[i].mark) != NULL)
+      browser = browsers[i].name;
+  for (gsize i = 0; ua != NULL && i < G_N_ELEMENTS (systems) && system == NULL; i++)
+    if (strstr (ua, systems[i].mark) != NULL)
+      system = systems[i].name;
+  if (browser && system)
+    return g_strconcat (browser, ", ", system, NULL);
+  return g_strdup (browser ? browser : system ? system : "");
+}
+
 gboolean
 session_start (PorteroPortal *p, gint64 contact, GError **error)
 {
@@ -94,9 +121,12 @@ session_start (PorteroPortal *p, gint64 contact, GError **error)
   g_autofree char *token = random_hex ();
   g_autofree char *hash = portero_token_hash (token);
   g_autofree char *csrf = random_hex ();
-  if (!portero_store_portal_session_add (p->store, hash, contact, csrf, PORTAL_SESSION_IDLE,
+  g_autofree char *agent = agent_summary (g_getenv ("HTTP_USER_AGENT"));
+  if (!portero_store_portal_session_add (p->store, hash, contact, csrf, p->client, agent, PORTAL_SESSION_IDLE,
                                          PORTAL_SESSION_ABSOLUTE, error))
     return FALSE;
+  g_free (p->session_hash);
+  p->session_hash = g_steal_pointer (&hash);
   set_cookie (p, p->cookie_name, token, FALSE);
   sodium_memzero (token, strlen (token));
   g_free (p->csrf);

@@ -15,10 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The shortest password a contact may choose (as portero auth --reset-code). */
-#define MIN_CHOSEN_PASSWORD 8
-/* The forgot-password form answers no sooner than this (as request-reset). */
-#define REQUEST_RESET_MIN_USEC (G_USEC_PER_SEC * 3 / 4)
 
 static void
 signin_form (PorteroPortal *p, const char *notice_class, const char *notice)
@@ -190,10 +186,12 @@ chosen_password (PorteroPortal *p, const char **why)
   *why = NULL;
   if (a == NULL || b == NULL || strcmp (a, b) != 0)
     *why = T (p, N_("The two passwords differ."));
-  else if (!g_utf8_validate (a, -1, NULL) || g_utf8_strlen (a, -1) < MIN_CHOSEN_PASSWORD || strlen (a) > 1024)
-    *why = T (p, N_("The password must be at least 8 characters long."));
+  else if (!g_utf8_validate (a, -1, NULL) || g_utf8_strlen (a, -1) < PORTERO_MIN_CHOSEN_PASSWORD || strlen (a) > 1024)
+    *why = T (p, N_("The password must be at least 12 characters long."));
   return *why ? NULL : a;
 }
+
+static void send_detached (PorteroPortal *p, const PorteroKeys *keys, GArray *queued);
 
 gboolean
 page_set_password (PorteroPortal *p, const char *arg, GError **error)
@@ -247,15 +245,23 @@ page_set_password (PorteroPortal *p, const char *arg, GError **error)
   g_autofree char *token_hash = portero_token_hash (cookie_code);
   sodium_memzero (cookie_code, strlen (cookie_code));
   g_autofree char *address = portero_address_normalise (cookie_user);
+  g_autoptr (PorteroKeys) keys = portero_keys_load (p->config->key_file, error);
+  if (keys == NULL)
+    return FALSE;
   gint64 contact = 0;
   if (address != NULL && !portero_store_contact_by_address (p->store, address, &contact, error))
     return FALSE;
   gboolean valid = FALSE;
+  g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
   if (!portero_store_begin (p->store, error))
     return FALSE;
+  /* The contact hears of the change by mail (ASVS 2.5.5). */
   if (!portero_store_reset_token_take (p->store, contact, token_hash, &valid, error)
       || (valid && !(portero_store_contact_set_password (p->store, contact, hash, PORTERO_PASSWORD_CURRENT, error)
-                     && portero_store_contact_mark_heard (p->store, contact, error))))
+                     && portero_store_contact_mark_heard (p->store, contact, error)
+                     && portero_automation_password_changed (p->store, p->config, keys, contact, queued, report,
+                                                             error))))
     {
       portero_store_rollback (p->store);
       return FALSE;
@@ -272,6 +278,10 @@ page_set_password (PorteroPortal *p, const char *arg, GError **error)
       return TRUE;
     }
   portero_log_info ("portal: <%s> set a password with a one-time link", address);
+  for (guint i = 0; i < report->len; i++)
+    portero_log_info ("portal: %s", (const char *) g_ptr_array_index (report, i));
+  if (queued->len > 0 && p->config->smtp_send_budget > 0)
+    send_detached (p, keys, queued);
   page_redirect (p, "/sign-in?done=1");
   return TRUE;
 }
@@ -309,6 +319,11 @@ page_change_password (PorteroPortal *p, const char *arg, GError **error)
   g_autofree char *hash = NULL;
   if (right && password != NULL && (hash = portero_password_hash (password, ops, mem, error)) == NULL)
     return FALSE;
+  g_autoptr (PorteroKeys) keys = portero_keys_load (p->config->key_file, error);
+  if (keys == NULL)
+    return FALSE;
+  g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
   int failures = 0;
   if (!portero_store_begin (p->store, error))
     return FALSE;
@@ -317,10 +332,11 @@ page_change_password (PorteroPortal *p, const char *arg, GError **error)
     goto fail;
   allowed = right && failures < p->config->auth_failures_per_hour;
   /* Any password change voids every session (the store does it); this
-   * one goes on in a new one. */
+   * one goes on in a new one. The contact hears of it by mail. */
   if (allowed && password != NULL
       && !(portero_store_contact_set_password (p->store, p->contact, hash, PORTERO_PASSWORD_CURRENT, error)
-           && session_start (p, p->contact, error)))
+           && session_start (p, p->contact, error)
+           && portero_automation_password_changed (p->store, p->config, keys, p->contact, queued, report, error)))
     goto fail;
   if (!portero_store_commit (p->store, error))
     return FALSE;
@@ -331,6 +347,10 @@ page_change_password (PorteroPortal *p, const char *arg, GError **error)
   else
     {
       portero_log_info ("portal: <%s> changed the password", p->me.email);
+      for (guint i = 0; i < report->len; i++)
+        portero_log_info ("portal: %s", (const char *) g_ptr_array_index (report, i));
+      if (queued->len > 0 && p->config->smtp_send_budget > 0)
+        send_detached (p, keys, queued);
       page_redirect (p, "/password?done=1");
     }
   return TRUE;
@@ -410,39 +430,14 @@ page_forgot (PorteroPortal *p, const char *arg, GError **error)
   g_autoptr (PorteroKeys) keys = portero_keys_load (p->config->key_file, error);
   if (keys == NULL)
     return FALSE;
-  gint64 contact = 0;
-  if (address != NULL && !portero_store_contact_by_address (p->store, address, &contact, error))
-    return FALSE;
   g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *allowance = g_strconcat ("requester:", p->client, NULL);
-  if (!portero_store_begin (p->store, error))
+  if (!portero_automation_request_reset (p->store, p->config, keys, t, address, allowance, started, queued, report,
+                                         error))
     return FALSE;
-  if (contact != 0)
-    {
-      /* The credential rate limits apply: nobody floods a contact. */
-      if (!portero_automation_request (p->store, p->config, keys, "reset", t, contact, 0, FALSE, allowance, FALSE,
-                                       queued, report, error))
-        {
-          portero_store_rollback (p->store);
-          return FALSE;
-        }
-      if (!portero_store_commit (p->store, error))
-        return FALSE;
-      for (guint i = 0; i < report->len; i++)
-        portero_log_info ("portal: forgot: %s", (const char *) g_ptr_array_index (report, i));
-    }
-  else
-    {
-      /* The same kind of work for nobody. */
-      g_autofree char *token_hash = NULL;
-      g_autofree char *token = portero_token_new (&token_hash);
-      sodium_memzero (token, strlen (token));
-      portero_store_rollback (p->store);
-    }
-  gint64 spent = g_get_monotonic_time () - started;
-  if (spent < REQUEST_RESET_MIN_USEC)
-    g_usleep (REQUEST_RESET_MIN_USEC - spent);
+  for (guint i = 0; i < report->len; i++)
+    portero_log_info ("portal: forgot: %s", (const char *) g_ptr_array_index (report, i));
   if (queued->len > 0 && p->config->smtp_send_budget > 0)
     send_detached (p, keys, queued);
   forgot_form (p, T (p, N_("If the address is registered, a mail with a one-time link to set a new password "

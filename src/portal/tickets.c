@@ -71,7 +71,7 @@ ticket_table (PorteroPortal *p, GPtrArray *rows, gboolean requester)
           page_html (p, "</td>");
         }
       page_html (p, "<td class=\"when\">");
-      page_text (p, r[3]);
+      page_date (p, r[3]);
       page_html (p, "</td></tr>");
     }
   page_html (p, "</tbody></table>");
@@ -135,7 +135,7 @@ thread_message (PorteroPortal *p, char **m)
   page_html (p, "\"><h2>");
   page_text (p, ours ? T (p, N_("Support")) : (*m[3] ? m[3] : m[2]));
   page_html (p, " <span class=\"muted\">");
-  page_text (p, m[4]);
+  page_date (p, m[4]);
   page_html (p, "</span></h2><div>");
   page_lines (p, m[5]);
   page_html (p, "</div>");
