@@ -28,20 +28,34 @@ portero_prepared_password_clear (PorteroPreparedPassword *p)
   g_clear_pointer (&p->hash, g_free);
 }
 
-/* Whether template NAME issues a password. A template that is missing or
- * broken issues none (the mail is skipped with a note later); one that
- * could not be read just now fails, for the delivery to be retried. */
+/* Template NAME in the configured language, in *T. One that could not be
+ * read just now is an error (not the file's fault: the caller's work is
+ * retried); one that is missing or broken leaves *T NULL and says why in
+ * *MISSING, for the caller to skip its mail with a note. */
 static gboolean
-template_issues_password (const PorteroConfig *config, const char *name, gboolean *issues, GError **error)
+find_template (const PorteroConfig *config, const char *name, PorteroTemplate **t, GError **missing, GError **error)
 {
   g_autoptr (GError) local = NULL;
-  g_autoptr (PorteroTemplate) t = portero_template_find (config->templates, name, config->language, &local);
-  *issues = t != NULL && portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD);
-  if (t == NULL && g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL))
+  *t = portero_template_find (config->templates, name, config->language, &local);
+  if (*t == NULL && g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL))
     {
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
+  if (*t == NULL)
+    g_propagate_error (missing, g_steal_pointer (&local));
+  return TRUE;
+}
+
+/* Whether template NAME issues a password. A template that is missing or
+ * broken issues none (the mail is skipped with a note later). */
+static gboolean
+template_issues_password (const PorteroConfig *config, const char *name, gboolean *issues, GError **error)
+{
+  g_autoptr (PorteroTemplate) t = NULL;
+  if (!find_template (config, name, &t, NULL, error))
+    return FALSE;
+  *issues = t != NULL && portero_template_uses (t, PORTERO_SNIPPET_PORTAL_PASSWORD);
   return TRUE;
 }
 
@@ -255,13 +269,9 @@ queue_mail (Run *run, const PorteroEvent *e, const char *kind, const char *name,
   const PorteroConfig *config = run->config;
   gint64 ticket_id = ticket ? ticket->id : 0;
   g_autoptr (GError) local = NULL;
-  g_autoptr (PorteroTemplate) t = portero_template_find (config->templates, name, config->language, &local);
-  if (t == NULL && g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL))
-    {
-      /* Not the file's fault: the delivery is retried, with the mail. */
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
+  g_autoptr (PorteroTemplate) t = NULL;
+  if (!find_template (config, name, &t, &local, error))
+    return FALSE;
   if (t == NULL)
     {
       portero_log_warn ("template %s: %s; mail to <%s> not sent", name, local->message, to_addr);
@@ -820,12 +830,9 @@ portero_automation_password_changed (PorteroStore *store, const PorteroConfig *c
 {
   const char *name = "password-changed";
   g_autoptr (GError) local = NULL;
-  g_autoptr (PorteroTemplate) t = portero_template_find (config->templates, name, config->language, &local);
-  if (t == NULL && g_error_matches (local, PORTERO_ERROR, PORTERO_ERROR_TEMPFAIL))
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
+  g_autoptr (PorteroTemplate) t = NULL;
+  if (!find_template (config, name, &t, &local, error))
+    return FALSE;
   if (t == NULL)
     {
       portero_log_warn ("template %s: %s; no notice of a password change sent", name, local->message);
