@@ -54,6 +54,16 @@ static const PorteroSqlDialect dialect = {
   .title_candidates = "SELECT rowid FROM tickets_title WHERE tickets_title MATCH ?",
   .title_forget = "DELETE FROM tickets_title WHERE rowid = ?1",
   .title_learn = "INSERT INTO tickets_title(rowid, title) SELECT id, title FROM tickets WHERE id = ?1",
+  /* The same for contacts: the name, and the addresses joined by spaces
+   * (a text that spans two of them is a candidate LIKE then refuses). */
+  .contact_index = "CREATE VIRTUAL TABLE contacts_search USING fts5(name, emails, tokenize='trigram', columnsize=0);"
+                   "INSERT INTO contacts_search(rowid, name, emails) SELECT c.id, c.name,"
+                   " (SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = c.id) FROM contacts c;",
+  .contact_indexed = "SELECT count(*) FROM sqlite_schema WHERE name = 'contacts_search'",
+  .contact_candidates = "SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?",
+  .contact_forget = "DELETE FROM contacts_search WHERE rowid = ?1",
+  .contact_learn = "INSERT INTO contacts_search(rowid, name, emails) SELECT id, name,"
+                   " (SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = ?1) FROM contacts WHERE id = ?1",
 };
 
 /* Map a failed sqlite call to a GError that names the database. */

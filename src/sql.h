@@ -48,6 +48,20 @@ typedef struct {
   const char *title_candidates;
   const char *title_forget;
   const char *title_learn;
+  /* @CONTACT_INDEX@: an index of contacts' names and addresses, for the
+   * same search, built for the rows there are; the count of it (1 when it
+   * is there). */
+  const char *contact_index;
+  const char *contact_indexed;
+  /* The numbers of the contacts whose name or addresses may hold a text,
+   * each ? binding the same value: LIKE's pattern when CONTACT_BY_LIKE,
+   * otherwise an FTS5 phrase of the text. */
+  const char *contact_candidates;
+  gboolean contact_by_like;
+  /* Where the store keeps the contact index (NULL: the engine does): drop
+   * and add contact ?1's entry. */
+  const char *contact_forget;
+  const char *contact_learn;
 } PorteroSqlDialect;
 
 /* Whether TARGET names a PostgreSQL database (postgresql:// or postgres://). */

@@ -472,33 +472,47 @@ contains_pattern (const char *text)
   return g_string_free (pattern, FALSE);
 }
 
-/* Up to this many titles holding a text, a page is read from the title
- * index (each of them looked up, then sorted); past it, from the listing's
- * order, where one title in TITLE_FEW / 50 or more holds the text and a page
- * comes after reading 50 / that share of the rows. At a million tickets
- * either way reads a few thousand rows at most. */
-#define TITLE_FEW 2000
+/* Up to this many rows holding a text (titles, or contacts' names and
+ * addresses), a page is read from the search index (each of them looked
+ * up, then sorted); past it, from the listing's order, where one row in
+ * FEW_CANDIDATES / 50 or more holds the text and a page comes after reading
+ * 50 / that share of the rows. At a million tickets either way reads a few
+ * thousand rows at most. */
+#define FEW_CANDIDATES 2000
 
-/* Whether fewer than TITLE_FEW titles hold PHRASE, by the title index
- * (CANDIDATES: the dialect's query of it). */
-static gboolean
-few_titles (PorteroStore *store, const char *candidates, const char *phrase, gboolean *few, GError **error)
+/* How many ? a dialect's query of a search index has (each binds the same
+ * value). */
+static int
+count_params (const char *candidates)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM (%s LIMIT %d) c", candidates, TITLE_FEW);
+  int n = 0;
+  for (const char *c = candidates; *c; c++)
+    n += *c == '?';
+  return n;
+}
+
+/* Whether fewer than FEW_CANDIDATES rows hold the text, by CANDIDATES (the
+ * dialect's query of a search index) with VALUE for each of its ?. */
+static gboolean
+few_candidates (PorteroStore *store, const char *candidates, const char *value, gboolean *few, GError **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM (%s LIMIT %d) c", candidates, FEW_CANDIDATES);
   PorteroSqlStmt *s = portero_sql_prepare (portero_store_db (store), g_intern_string (sql), error);
   gboolean row;
   if (s == NULL)
     return FALSE;
-  portero_sql_bind_text (s, 1, phrase);
+  for (int i = count_params (candidates); i > 0; i--)
+    portero_sql_bind_text (s, i, value);
   if (!portero_sql_step (s, &row, error))
     return FALSE;
-  *few = row && portero_sql_column_int64 (s, 0) < TITLE_FEW;
+  *few = row && portero_sql_column_int64 (s, 0) < FEW_CANDIDATES;
   portero_sql_reset (s);
   return TRUE;
 }
 
 /* FTS5's query for the text TEXT (lowered as LIKE's pattern is): one
- * quoted string, whose trigrams must all be there, in order. */
+ * quoted string, whose trigrams must all be there, in order (titles and
+ * contacts alike). */
 static char *
 title_phrase (const char *text)
 {
@@ -586,6 +600,31 @@ static const Order contact_orders[] = {
   { "name", "lower(c.name)", FALSE }, { "newest", NULL, TRUE }, { "id", NULL, FALSE }, { NULL },
 };
 
+/* The condition "among the contacts the contact index finds for SEARCH"
+ * (*NARROW, NULL when the index is missing, the text shorter than a
+ * trigram or found in many contacts), and the value each of its ? binds:
+ * *PHRASE, or LIKE when the index is queried by LIKE's pattern. */
+static gboolean
+contact_candidates (PorteroStore *store, const char *search, const char *like, char **phrase, char **narrow,
+                    GError **error)
+{
+  const PorteroSqlDialect *d = portero_sql_dialect (portero_store_db (store));
+  gboolean indexed = FALSE, few = FALSE;
+  if (g_utf8_strlen (search, -1) < 3)
+    return TRUE;
+  if (!portero_store_contact_indexed (store, &indexed, error))
+    return FALSE;
+  if (!indexed)
+    return TRUE;
+  if (!d->contact_by_like)
+    *phrase = title_phrase (search);
+  if (!few_candidates (store, d->contact_candidates, d->contact_by_like ? like : *phrase, &few, error))
+    return FALSE;
+  if (few)
+    *narrow = g_strdup_printf ("c.id IN (%s)", d->contact_candidates);
+  return TRUE;
+}
+
 char *
 portero_store_contacts_page_json (PorteroStore *store, const char *customer, const char *search, PorteroPage *page,
                                   GError **error)
@@ -600,10 +639,22 @@ portero_store_contacts_page_json (PorteroStore *store, const char *customer, con
   if (customer != NULL)
     where_text (&q, "c.customer_id = (SELECT id FROM customers WHERE name = ?)", 1, customer);
   g_autofree char *like = search ? contains_pattern (search) : NULL;
+  g_autofree char *phrase = NULL, *narrow = NULL;
   if (like != NULL)
-    where_text (&q, "lower(c.name) LIKE ? ESCAPE '\\'"
-                " OR EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id AND e.email LIKE ? ESCAPE '\\')",
-                2, like);
+    {
+      where_text (&q, "lower(c.name) LIKE ? ESCAPE '\\'"
+                  " OR EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id AND e.email LIKE ? ESCAPE '\\')",
+                  2, like);
+      /* As for ticket titles: the contact index narrows the search when it
+       * finds few contacts; LIKE above keeps the answer exact. */
+      if (!contact_candidates (store, search, like, &phrase, &narrow, error))
+        {
+          query_clear (&q);
+          return NULL;
+        }
+      if (narrow != NULL)
+        where_text (&q, narrow, count_params (narrow), phrase ? phrase : like);
+    }
   char *json = page_json (store, &l, "1 = 1", &q, page, fields, error);
   query_clear (&q);
   return json;
@@ -685,7 +736,7 @@ portero_store_tickets_json (PorteroStore *store, const PorteroTicketFilter *f, G
       if (candidates != NULL && g_utf8_strlen (f->search, -1) >= 3)
         {
           phrase = title_phrase (f->search);
-          if (!few_titles (store, candidates, phrase, &few, error))
+          if (!few_candidates (store, candidates, phrase, &few, error))
             {
               query_clear (&q);
               return NULL;

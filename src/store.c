@@ -236,6 +236,9 @@ static const char *const migrations[] = {
    * list of them: the client address and a summary of the browser */
   "ALTER TABLE portal_sessions ADD COLUMN client TEXT NOT NULL DEFAULT '';"
   "ALTER TABLE portal_sessions ADD COLUMN agent TEXT NOT NULL DEFAULT '';",
+  /* 10: an index of contacts' names and addresses for contact list
+   * --search (as 8 for titles), with the contacts there are */
+  "@CONTACT_INDEX@",
 };
 
 int
@@ -717,6 +720,27 @@ portero_store_contact_find (PorteroStore *store, const char *address, PorteroCon
   return TRUE;
 }
 
+/* Drop contact CONTACT's entry from the contact index, where the store
+ * keeps it, in the transaction that changed or deleted the contact. */
+static gboolean
+contact_index_forget (PorteroStore *store, gint64 contact, GError **error)
+{
+  const PorteroSqlDialect *d = portero_sql_dialect (store->db);
+  return d->contact_forget == NULL || run (store, error, NULL, d->contact_forget, "i", contact);
+}
+
+/* Tell the contact index CONTACT's name and addresses (FORGET: replacing
+ * what it had). */
+static gboolean
+contact_index_update (PorteroStore *store, gint64 contact, gboolean forget, GError **error)
+{
+  const PorteroSqlDialect *d = portero_sql_dialect (store->db);
+  if (d->contact_learn == NULL)
+    return TRUE;
+  return (!forget || contact_index_forget (store, contact, error))
+         && run (store, error, NULL, d->contact_learn, "i", contact);
+}
+
 gboolean
 portero_store_contact_add (PorteroStore *store, const char *address, const char *name, gint64 customer_id,
                            const char *source, gint64 *id, GError **error)
@@ -727,7 +751,8 @@ portero_store_contact_add (PorteroStore *store, const char *address, const char 
               "INSERT INTO contacts(customer_id, name, source, domain) VALUES (?, ?, ?, ?) RETURNING id",
               "ittt", customer_id, name ? name : "", source, at ? at + 1 : "")
       || !run (store, error, NULL, "INSERT INTO contact_emails(email, contact_id, is_primary) VALUES (?, ?, 1)",
-               "ti", address, contact))
+               "ti", address, contact)
+      || !contact_index_update (store, contact, FALSE, error))
     return FALSE;
   if (id)
     *id = contact;
@@ -793,6 +818,16 @@ title_index_update (PorteroStore *store, gint64 ticket, gboolean forget, GError 
     return TRUE;
   return (!forget || run (store, error, NULL, d->title_forget, "i", ticket))
          && run (store, error, NULL, d->title_learn, "i", ticket);
+}
+
+gboolean
+portero_store_contact_indexed (PorteroStore *store, gboolean *indexed, GError **error)
+{
+  int n = 0;
+  if (!count (store, error, &n, portero_sql_dialect (store->db)->contact_indexed, ""))
+    return FALSE;
+  *indexed = n > 0;
+  return TRUE;
 }
 
 gboolean
@@ -1371,7 +1406,8 @@ portero_store_contact_email_add (PorteroStore *store, gint64 contact, const char
       return FALSE;
     }
   return run (store, error, NULL, "INSERT INTO contact_emails(email, contact_id) VALUES (?, ?)", "ti", address,
-              contact);
+              contact)
+         && contact_index_update (store, contact, TRUE, error);
 }
 
 gboolean
@@ -1402,7 +1438,8 @@ portero_store_contact_email_remove (PorteroStore *store, gint64 contact, const c
          && run (store, error, NULL,
                  "UPDATE contact_emails SET is_primary = 1 WHERE contact_id = ?1"
                  " AND NOT EXISTS (SELECT 1 FROM contact_emails WHERE contact_id = ?1 AND is_primary = 1)"
-                 " AND @ROWID@ = (SELECT min(@ROWID@) FROM contact_emails WHERE contact_id = ?1)", "i", contact);
+                 " AND @ROWID@ = (SELECT min(@ROWID@) FROM contact_emails WHERE contact_id = ?1)", "i", contact)
+         && contact_index_update (store, contact, TRUE, error);
 }
 
 gboolean
@@ -1424,7 +1461,7 @@ portero_store_contact_update (PorteroStore *store, gint64 contact, int main, int
   if (!portero_sql_step (s, &row, error))
     return FALSE;
   portero_sql_reset (s);
-  return TRUE;
+  return name == NULL || contact_index_update (store, contact, TRUE, error);
 }
 
 gboolean
@@ -1436,7 +1473,9 @@ portero_store_contact_merge (PorteroStore *store, gint64 from, gint64 into, GErr
          && run (store, error, NULL, "UPDATE messages SET contact_id = ?2 WHERE contact_id = ?1", "ii", from, into)
          && run (store, error, NULL, "UPDATE outbox SET contact_id = ?2 WHERE contact_id = ?1", "ii", from, into)
          && run (store, error, NULL, "DELETE FROM reset_tokens WHERE contact_id = ?", "i", from)
-         && run (store, error, NULL, "DELETE FROM contacts WHERE id = ?", "i", from);
+         && run (store, error, NULL, "DELETE FROM contacts WHERE id = ?", "i", from)
+         && contact_index_forget (store, from, error)
+         && contact_index_update (store, into, TRUE, error);
 }
 
 gboolean
@@ -1457,7 +1496,8 @@ portero_store_contact_delete (PorteroStore *store, gint64 contact, gboolean eras
                    "it", contact, "(erased)")
            && run (store, error, NULL, "DELETE FROM outbox WHERE contact_id = ?", "i", contact)))
     return FALSE;
-  return run (store, error, NULL, "DELETE FROM contacts WHERE id = ?", "i", contact);
+  return run (store, error, NULL, "DELETE FROM contacts WHERE id = ?", "i", contact)
+         && contact_index_forget (store, contact, error);
 }
 
 gboolean

@@ -46,6 +46,8 @@ gboolean portero_store_describe (PorteroStore *store, char **backend, char **ser
 /* Whether ticket titles have their index (without it a search reads every
  * title: PostgreSQL without pg_trgm). */
 gboolean portero_store_title_indexed (PorteroStore *store, gboolean *indexed, GError **error);
+/* Whether contacts' names and addresses have theirs (likewise). */
+gboolean portero_store_contact_indexed (PorteroStore *store, gboolean *indexed, GError **error);
 
 /* Write transactions: BEGIN IMMEDIATE, so that the lock is taken (or the
  * busy timeout spent) before any work, never half-way through it. */

@@ -44,7 +44,7 @@ on_pgsql || check [ -f "$S/var/portero.db" ]
 check [ -f "$S/var/portero.key" ]
 expect_eq "$(sql "$S/var" "select name, is_default from customers")" "Unassigned|1"
 on_pgsql || expect_eq "$(sql "$S/var" "pragma journal_mode")" "wal"
-expect_eq "$(schema_version "$S/var")" "9"
+expect_eq "$(schema_version "$S/var")" "10"
 
 begin "database 0660, key file 0640, state folder 2770"
 on_pgsql || expect_eq "$(stat -c %a "$S/var/portero.db")" "660"

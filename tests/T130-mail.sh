@@ -42,9 +42,9 @@ S3=$TMP/old
 new_state "$S3" "[mail]" "welcome-email=false"
 expect_code 0 deliver_to "$S3" < <(mail "old@example.org" "before the upgrade")
 # Back to schema 2 as an older portero left it: no recipients table.
-sql "$S3" "drop table message_recipients; drop table tickets_title; drop table portal_sessions; drop table portal_failures; drop table kb_terms; drop table kb_articles; alter table outbox drop column claimed; drop index tickets_updated; drop index tickets_status_updated; drop index tickets_customer_updated; drop index tickets_contact_updated; drop index tickets_requester_updated; drop index contacts_name_order; drop index customers_name_order; create index tickets_customer on tickets(customer_id); create index tickets_contact on tickets(contact_id); create index tickets_requester on tickets(requester); create index tickets_status on tickets(status); pragma user_version=2"
+sql "$S3" "drop table message_recipients; drop table tickets_title; drop table contacts_search; drop table portal_sessions; drop table portal_failures; drop table kb_terms; drop table kb_articles; alter table outbox drop column claimed; drop index tickets_updated; drop index tickets_status_updated; drop index tickets_customer_updated; drop index tickets_contact_updated; drop index tickets_requester_updated; drop index contacts_name_order; drop index customers_name_order; create index tickets_customer on tickets(customer_id); create index tickets_contact on tickets(contact_id); create index tickets_requester on tickets(requester); create index tickets_status on tickets(status); pragma user_version=2"
 expect_code 0 deliver --config "$S3/portero.conf" --recipient soporte@helpdesk.example < <(mail "new@example.org" "after")
-expect_eq "$(sql "$S3" "pragma user_version")" 9
+expect_eq "$(sql "$S3" "pragma user_version")" 10
 expect_eq "$(sql "$S3" "select r.recipient from message_recipients r join messages m on m.id = r.message_id
   where m.subject='before the upgrade'")" "support@helpdesk.example"
 fi

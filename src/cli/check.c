@@ -11,6 +11,23 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Warn of a search index the database lacks (PostgreSQL without pg_trgm). */
+static gboolean
+check_indexes (PorteroStore *store, const char *database, GError **error)
+{
+  gboolean titles_indexed = FALSE, contacts_indexed = FALSE;
+  if (!portero_store_title_indexed (store, &titles_indexed, error)
+      || !portero_store_contact_indexed (store, &contacts_indexed, error))
+    return FALSE;
+  if (!titles_indexed)
+    printf (_("%s: warning: ticket titles have no index (PostgreSQL: the pg_trgm extension is missing): "
+              "ticket list --search reads every title; see --search in portero(8)\n"), database);
+  if (!contacts_indexed)
+    printf (_("%s: warning: contacts' names and addresses have no index (PostgreSQL: the pg_trgm extension "
+              "is missing): contact list --search reads every contact; see --search in portero(8)\n"), database);
+  return TRUE;
+}
+
 gboolean
 portero_cmd_check (PorteroCli *cli, int argc, char **argv, GError **error)
 {
@@ -46,12 +63,8 @@ portero_cmd_check (PorteroCli *cli, int argc, char **argv, GError **error)
     return FALSE;
   /* TRANSLATORS: database: ok (sqlite, SQLite 3.40.1, schema 3) */
   printf (_("%s: ok (%s, %s, schema %d)\n"), config->database, backend, server, schema);
-  gboolean titles_indexed = FALSE;
-  if (!portero_store_title_indexed (store, &titles_indexed, error))
+  if (!check_indexes (store, config->database, error))
     return FALSE;
-  if (!titles_indexed)
-    printf (_("%s: warning: ticket titles have no index (PostgreSQL: the pg_trgm extension is missing): "
-              "ticket list --search reads every title; see --search in portero(8)\n"), config->database);
   /* syslog(3) drops lines silently when no daemon listens (containers). */
   if (strcmp (config->log, "syslog") == 0 && !portero_log_syslog_reachable ())
     printf (_("%s: warning: [portero] log=syslog, but no syslog daemon listens on /dev/log: "
