@@ -267,7 +267,7 @@ typedef struct {
   const Order *orders;       /* the default first */
 } Listing;
 
-#define MAX_PARAMS 8
+#define MAX_PARAMS 12
 
 /* The conditions of a listing and the values they bind, in order. */
 typedef struct {

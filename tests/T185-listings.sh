@@ -250,6 +250,9 @@ done
 expect_eq "[$(echo "${walked[*]}" | sed 's/ /, /g')]" "$(q contact list --search gonz --json | ids)" "walk --search"
 expect_eq "${#walked[@]}" "4" "pages walked"
 expect_eq "$(q contact list --search gonz --json --before "$last" --limit 2 | ids)" "[${walked[1]}, ${walked[2]}]" "--before"
+first=$(q contact list --search gonz --customer Acme --json --limit 1 | py 'd[0]["id"]')
+expect_eq "$(q contact list --search gonz --customer Acme --json --after "$first" | names)" "$(like gonz Acme | part 1:)" \
+  "--customer --after"
 # 2 characters: no trigram; the search reads the contacts, with the same answer
 expect_eq "$(q contact list --search 'Ez' --json | names)" "$(like ez)" "2 characters"
 expect_eq "$(q contact list --search 'o.' --customer Acme --json | names)" "$(like o. Acme)" "2 characters, --customer"
