@@ -64,6 +64,9 @@ static const PorteroSqlDialect dialect = {
   .contact_forget = "DELETE FROM contacts_search WHERE rowid = ?1",
   .contact_learn = "INSERT INTO contacts_search(rowid, name, emails) SELECT id, name,"
                    " (SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = ?1) FROM contacts WHERE id = ?1",
+  /* 0.7 s at 115 000 contacts, once an erasure; secure_delete zeroes the
+   * pages the old segments free. */
+  .contact_purge = "INSERT INTO contacts_search(contacts_search) VALUES ('optimize')",
 };
 
 /* Map a failed sqlite call to a GError that names the database. */

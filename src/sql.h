@@ -62,6 +62,10 @@ typedef struct {
    * and add contact ?1's entry. */
   const char *contact_forget;
   const char *contact_learn;
+  /* After an erasure (NULL: nothing to do): rewrite the contact index
+   * without the entries it dropped, which it otherwise keeps in older
+   * segments until they merge. */
+  const char *contact_purge;
 } PorteroSqlDialect;
 
 /* Whether TARGET names a PostgreSQL database (postgresql:// or postgres://). */

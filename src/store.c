@@ -1496,8 +1496,10 @@ portero_store_contact_delete (PorteroStore *store, gint64 contact, gboolean eras
                    "it", contact, "(erased)")
            && run (store, error, NULL, "DELETE FROM outbox WHERE contact_id = ?", "i", contact)))
     return FALSE;
+  const char *purge = portero_sql_dialect (store->db)->contact_purge;
   return run (store, error, NULL, "DELETE FROM contacts WHERE id = ?", "i", contact)
-         && contact_index_forget (store, contact, error);
+         && contact_index_forget (store, contact, error)
+         && (!erase || purge == NULL || run (store, error, NULL, purge, ""));
 }
 
 gboolean

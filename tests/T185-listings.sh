@@ -276,6 +276,13 @@ expect_eq "$(q contact list --search 'maria.gonz' --json | names)" "[]"
 if ! on_pgsql; then
   expect_eq "$(in_index maría)$(in_index maria.gonz)" "00" "erased contact in the index"
   expect_eq "$(sql "$S5" "SELECT count(*) FROM contacts_search")" "$(sql "$S5" "SELECT count(*) FROM contacts")" "index rows"
+  # nor in the file: the index is rewritten without the erased entries,
+  # which it would otherwise keep in an older segment
+  add jqwxzkv@beta.example "Jqwxzkv Brmflt" Beta
+  check grep -aq 'qwx' "$S5/portero.db" "$S5/portero.db-wal"
+  q contact delete jqwxzkv@beta.example --erase --force >/dev/null
+  sql "$S5" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+  expect_eq "$(grep -ac 'qwx\|rmf' "$S5/portero.db")" "0" "the erased contact's trigrams in the file"
 fi
 
 begin "contact list --search a text many contacts hold reads them in order, with the same answer"
