@@ -54,6 +54,7 @@ static const KeySpec keys[] = {
   { "portal", "address", T_STRING, OFF (portal_address), "https://portal.example.com", NOB },
   { "portal", "reset-expiry", T_INT, OFF (reset_expiry), "30", I (1, 1440) },
   { "portal", "timezone", T_STRING, OFF (portal_timezone), "", NOB },
+  { "portal", "breached-passwords", T_PATH, OFF (breached_passwords), "", NOB },
 
   { "credentials", "password-length", T_INT, OFF (password_length), "16", I (14, 128) },
   { "credentials", "per-contact-hour", T_INT, OFF (per_contact_hour), "3", I (0, 1000) },

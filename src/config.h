@@ -38,6 +38,7 @@ typedef struct {
   char *portal_address;
   int reset_expiry;         /* minutes */
   char *portal_timezone;    /* the pages' dates: a tz database name; "" the system's */
+  char *breached_passwords; /* SHA-1 list chosen passwords must not be in; "" none */
 
   /* [credentials] */
   int password_length;

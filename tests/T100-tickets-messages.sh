@@ -395,6 +395,28 @@ expect_code 1 portero --config "$C" auth --reset-code "$CODE" ann@acme.example <
 check grep -q "at least 12 characters" "$TMP/last.err"
 expect_eq "$(sql "$S" "select count(*) from reset_tokens where contact_id=$(contact_of ann@acme.example)")" "1"
 
+begin "auth --reset-code: a password in [portal] breached-passwords is refused; a list that cannot be read sets none"
+BREACHED="Summer2026!Summer"
+# Pwned Passwords' format, made as portero.conf(5) says, CRLF, one line either side
+{ printf '%s\n' "$BREACHED" "iloveyou-forever" "letmein-letmein"; } | while IFS= read -r w; do
+  printf '%s' "$w" | sha1sum | cut -c1-40 | tr a-f A-F | sed 's/$/:42/'
+done | LC_ALL=C sort | sed 's/$/\r/' > "$S/pwned.txt"
+printf '[portal]\nbreached-passwords=pwned.txt\n' >> "$C"
+expect_code 0 portero --config "$C" check
+check grep -q "^$S/pwned.txt: ok" "$TMP/last.out"
+expect_code 1 portero --config "$C" auth --reset-code "$CODE" ann@acme.example <<< "$BREACHED"
+check grep -q "appeared in a data breach" "$TMP/last.err"
+check [ "$(grep -c "$BREACHED" "$TMP/last.err")" = 0 ]
+# fail closed: no list, no password; portero check says what to fix
+sed -i 's/^breached-passwords=pwned.txt$/breached-passwords=missing.txt/' "$C"
+expect_code 1 portero --config "$C" auth --reset-code "$CODE" ann@acme.example <<< "chosen by Ann 2026"
+check grep -q "breached-passwords.*administrator" "$TMP/last.err"
+expect_code 0 portero --config "$C" check
+check grep -q "warning: \[portal\] breached-passwords: .*missing.txt" "$TMP/last.out"
+expect_eq "$(sql "$S" "select count(*) from reset_tokens where contact_id=$(contact_of ann@acme.example)")" "1"
+# the list stays set for the next test: its password is not in it
+sed -i 's/^breached-passwords=missing.txt$/breached-passwords=pwned.txt/' "$C"
+
 begin "auth --reset-code sets the new password once; the code is then spent"
 NEWP="chosen by Ann 2026"
 expect_code 1 portero --config "$C" auth --reset-code "$CODE" nobody@acme.example <<< "$NEWP"
@@ -414,6 +436,7 @@ expect_code 1 portero --config "$C" auth --reset-code "$CODE" ann@acme.example <
 check grep -q "invalid or expired code" "$TMP/last.err"
 expect_code 0 portero --config "$C" auth ann@acme.example <<< "$NEWP"
 expect_eq "$(sql "$S" "select count(*) from reset_tokens where contact_id=$(contact_of ann@acme.example)")" "0"
+sed -i '/^breached-passwords=/d' "$C"
 
 begin "auth --reset-code: an expired code fails"
 n=$(sent_count)

@@ -81,6 +81,39 @@ expect_eq "$(cat "$TMP"/rc.* | tr -d '\n')" "00" "$(cat "$TMP"/out.*)"
 expect_eq "$(sql "$S" "select status from outbox where recipient='queued@new.example'")" "sent"
 expect_eq "$(grep -l "To: queued@new.example" "$S"/sent/new/* 2>/dev/null | wc -l)" "1"
 
+# deadlock STATE TAG INPUT SQL CMD...: another session locks the messages
+# table; CMD (stdin from INPUT) runs, and once it waits for that lock the
+# other session runs SQL, which asks for a lock CMD holds: each waits for the
+# other. The other session's own deadlock check comes much later, so the
+# server ends CMD's transaction, not the other's. Checks that CMD still ends
+# with 0 (its transaction ran again), that the other session got its lock,
+# and that the server counted one deadlock.
+deadlock() {
+  local st=$1 tag=$2 input=$3 second=$4; shift 4
+  local before other pid i
+  local count="select deadlocks from pg_stat_database where datname = current_database()"
+  local waiting="select count(*) from pg_stat_activity where datname = current_database()
+                 and application_name = 'portero' and wait_event_type = 'Lock'"
+  before=$(sql "$st" "$count")
+  rm -f "$TMP/$tag-go"
+  ( printf "SET deadlock_timeout = '60s';\nBEGIN;\nLOCK TABLE messages IN SHARE MODE;\n\\\\echo locked\n"
+    i=0; while [ ! -e "$TMP/$tag-go" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+    printf "%s\n\\\\echo got\nCOMMIT;\n" "$second" ) \
+    | psql -X -q -t -v ON_ERROR_STOP=1 -h "$PGHOST" -d "$(cat "$st/.pgdb")" > "$TMP/$tag-other" 2>&1 &
+  other=$!
+  i=0; while ! grep -q locked "$TMP/$tag-other" && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+  ( "$@" < "$input" > "$TMP/$tag-out" 2>&1; echo $? > "$TMP/$tag-rc" ) &
+  pid=$!
+  i=0; while [ "$(sql "$st" "$waiting")" != 1 ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+  touch "$TMP/$tag-go"
+  wait "$pid"; wait "$other"
+  expect_eq "$(cat "$TMP/$tag-rc")" "0" "$(cat "$TMP/$tag-out")"
+  check grep -q got "$TMP/$tag-other"
+  # the server counts the deadlock in its statistics a little later
+  i=0; while [ "$(sql "$st" "$count")" = "$before" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  expect_eq "$(( $(sql "$st" "$count") - before ))" "1"
+}
+
 begin "a deadlock with another session: the delivery's transaction runs again, the message is stored once"
 if ! on_pgsql; then
   skip "PostgreSQL only: SQLite admits one writer at a time, which cannot deadlock"
@@ -89,32 +122,10 @@ else
   new_state "$D"
   # room to wait for the other session once the deadlock is broken
   sed -i 's/^busy-timeout=.*/busy-timeout=10/' "$D/portero.conf"
-  deadlocks() { sql "$D" "select deadlocks from pg_stat_database where datname = current_database()"; }
-  before=$(deadlocks)
   mail "dora@dead.example" "Deadlocked" > "$TMP/dl.eml"
-  rm -f "$TMP/dl-go"
-  # The other session keeps new messages out, then, once the delivery waits
-  # for it, asks for the lock the delivery holds on the sender's address:
-  # each waits for the other. Its own deadlock check comes much later, so
-  # the server ends the delivery's transaction, not this one.
-  ( printf "SET deadlock_timeout = '60s';\nBEGIN;\nLOCK TABLE messages IN SHARE MODE;\n\\\\echo locked\n"
-    i=0; while [ ! -e "$TMP/dl-go" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
-    printf "SELECT pg_advisory_xact_lock(hashtextextended('address:dora@dead.example', 0));\n\\\\echo got\nCOMMIT;\n" ) \
-    | psql -X -q -t -v ON_ERROR_STOP=1 -h "$PGHOST" -d "$(cat "$D/.pgdb")" > "$TMP/dl-other" 2>&1 &
-  other=$!
-  i=0; while ! grep -q locked "$TMP/dl-other" && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
-  ( deliver_to "$D" < "$TMP/dl.eml" > "$TMP/dl-out" 2>&1; echo $? > "$TMP/dl-rc" ) &
-  dl=$!
-  waiting="select count(*) from pg_stat_activity where datname = current_database()
-           and application_name = 'portero' and wait_event_type = 'Lock'"
-  i=0; while [ "$(sql "$D" "$waiting")" != 1 ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
-  touch "$TMP/dl-go"
-  wait "$dl"; wait "$other"
-  expect_eq "$(cat "$TMP/dl-rc")" "0" "$(cat "$TMP/dl-out")"
-  check grep -q got "$TMP/dl-other"
-  # the server counted the deadlock (its statistics are written a little later)
-  i=0; while [ "$(deadlocks)" = "$before" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-  expect_eq "$(( $(deadlocks) - before ))" "1"
+  # the delivery holds the lock on the sender's address when it waits
+  deadlock "$D" dl "$TMP/dl.eml" "SELECT pg_advisory_xact_lock(hashtextextended('address:dora@dead.example', 0));" \
+    deliver_to "$D"
   expect_eq "$(sql "$D" "select count(*) from messages where from_addr='dora@dead.example'")" "1"
   expect_eq "$(sql "$D" "select count(*) from tickets where requester='dora@dead.example'")" "1"
   expect_eq "$(sql "$D" "select count(*) from contact_emails where email='dora@dead.example'")" "1"
@@ -131,30 +142,9 @@ else
   expect_code 0 deliver_to "$C" < <(mail "carl@dead.example" "Needs an answer")
   ticket=$(sql "$C" "select id from tickets where requester='carl@dead.example'")
   printf 'We are on it.\n' > "$TMP/answer.txt"
-  cdeadlocks() { sql "$C" "select deadlocks from pg_stat_database where datname = current_database()"; }
-  before=$(cdeadlocks)
-  rm -f "$TMP/cl-go"
-  # The other session keeps new messages out; once the reply, which has
-  # queued its mail in the outbox, waits for it, it asks for the outbox:
-  # each waits for the other, and the server ends the command's transaction.
-  ( printf "SET deadlock_timeout = '60s';\nBEGIN;\nLOCK TABLE messages IN SHARE MODE;\n\\\\echo locked\n"
-    i=0; while [ ! -e "$TMP/cl-go" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
-    printf "LOCK TABLE outbox IN SHARE MODE;\n\\\\echo got\nCOMMIT;\n" ) \
-    | psql -X -q -t -v ON_ERROR_STOP=1 -h "$PGHOST" -d "$(cat "$C/.pgdb")" > "$TMP/cl-other" 2>&1 &
-  other=$!
-  i=0; while ! grep -q locked "$TMP/cl-other" && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
-  ( portero --config "$C/portero.conf" ticket reply "$ticket" --body-file "$TMP/answer.txt" > "$TMP/cl-out" 2>&1
-    echo $? > "$TMP/cl-rc" ) &
-  cl=$!
-  waiting="select count(*) from pg_stat_activity where datname = current_database()
-           and application_name = 'portero' and wait_event_type = 'Lock'"
-  i=0; while [ "$(sql "$C" "$waiting")" != 1 ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
-  touch "$TMP/cl-go"
-  wait "$cl"; wait "$other"
-  expect_eq "$(cat "$TMP/cl-rc")" "0" "$(cat "$TMP/cl-out")"
-  check grep -q got "$TMP/cl-other"
-  i=0; while [ "$(cdeadlocks)" = "$before" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-  expect_eq "$(( $(cdeadlocks) - before ))" "1"
+  # the reply has queued its mail in the outbox when it waits
+  deadlock "$C" cl /dev/null "LOCK TABLE outbox IN SHARE MODE;" \
+    portero --config "$C/portero.conf" ticket reply "$ticket" --body-file "$TMP/answer.txt"
   expect_eq "$(sql "$C" "select count(*) from outbox where recipient='carl@dead.example' and kind <> 'welcome'")" "1"
   expect_eq "$(sql "$C" "select count(*) from messages where ticket_id=$ticket and body like '%We are on it.%'")" "1"
 fi

@@ -530,6 +530,63 @@ cgi GET /tickets
 check grep -q '>24 November 2026, 05:05 EST</time>' "$TMP/body"
 sed -i '/^timezone=/d' "$C"
 
+begin "[portal] breached-passwords: a listed password is refused at /password and /set-password, another is taken; a list that cannot be read sets none"
+CLIENT=192.0.2.77
+expect_code 0 p contact add dora@acme.example --name "Dora Diaz" --customer "Acme Corporation" --no-welcome
+DORA=$(password_of dora@acme.example)
+BREACHED="Summer2026!Summer"
+# made as portero.conf(5) says: lower case, LF, no counts
+for w in "$BREACHED" "iloveyou-forever" "letmein-letmein"; do printf '%s' "$w" | sha1sum | cut -c1-40; done \
+  | LC_ALL=C sort > "$S/pwned.txt"
+sed -i -e 's|^\[portal\]$|[portal]\nbreached-passwords=pwned.txt|' -e 's|^\[portero\]$|[portero]\nlog=stderr|' "$C"
+signin dora@acme.example "$DORA"
+token=$(page_csrf /password)
+cgi POST /password "csrf=$token&current=$(urlenc "$DORA")&password=$(urlenc "$BREACHED")&password2=$(urlenc "$BREACHED")"
+expect_eq "$(status)" 200
+check grep -q "This password has appeared in a data breach; choose another." "$TMP/body"
+LANGH=es cgi POST /password "csrf=$token&current=$(urlenc "$DORA")&password=$(urlenc "$BREACHED")&password2=$(urlenc "$BREACHED")"
+check grep -q "Esta contraseña ha aparecido en una filtración de datos; elija otra." "$TMP/body"
+# never logged, nor its hash
+check test "$(grep -ci "$BREACHED\|$(printf '%s' "$BREACHED" | sha1sum | cut -c1-40)" "$TMP/cgi.err")" = 0
+# fail closed: the page shows an error, the log says what to fix, nothing changes
+sed -i 's/^breached-passwords=pwned.txt$/breached-passwords=missing.txt/' "$C"
+cgi POST /password "csrf=$token&current=$(urlenc "$DORA")&password=dora-fine-choice&password2=dora-fine-choice"
+expect_eq "$(status)" 500
+check grep -q "Please try again later" "$TMP/body"
+check grep -q "breached-passwords.*missing.txt.*administrator" "$TMP/cgi.err"
+sed -i 's/^breached-passwords=missing.txt$/breached-passwords=pwned.txt/' "$C"
+signin dora@acme.example "$BREACHED"
+check test -z "$SESSION"
+signin dora@acme.example dora-fine-choice
+check test -z "$SESSION"
+signin dora@acme.example "$DORA"
+token=$(page_csrf /password)
+cgi POST /password "csrf=$token&current=$(urlenc "$DORA")&password=dora-fine-choice&password2=dora-fine-choice"
+expect_eq "$(status)" 303
+DORA=dora-fine-choice
+# the one-time link
+rm -rf "$S/sent"
+expect_code 0 p contact request-reset dora@acme.example
+for i in $(seq 1 50); do [ -n "$(ls "$S/sent/new" 2>/dev/null)" ] && break; sleep 0.1; done
+link=$(mail_find '(http://127.0.0.1:8080/portal/set-password\?\S+)' "$(ls -d "$S"/sent/new/* | head -1)")
+check test -n "$link"
+COOKIE=""
+cgi GET "${link#http://127.0.0.1:8080/portal}"
+reset=$(cookie_of portero-reset)
+COOKIE="portero-reset=$reset"
+cgi GET /set-password
+pre=$(cookie_of portero-csrf)
+COOKIE="portero-reset=$reset; portero-csrf=$pre"
+cgi POST /set-password "csrf=$pre&password=$(urlenc "$BREACHED")&password2=$(urlenc "$BREACHED")"
+expect_eq "$(status)" 200
+check grep -q "This password has appeared in a data breach; choose another." "$TMP/body"
+cgi POST /set-password "csrf=$pre&password=dora-second-choice&password2=dora-second-choice"
+expect_eq "$(status)" 303
+expect_eq "$(header Location)" "/portal/sign-in?done=1"
+signin dora@acme.example dora-second-choice
+expect_eq "$(status)" 303
+sed -i -e '/^breached-passwords=/d' -e '/^log=stderr$/d' "$C"
+
 begin "a request too large is refused"
 body=$(head -c 300000 /dev/zero | tr '\0' a)
 cgi POST /sign-in "$body"

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "../address.h"
 #include "../automation.h"
+#include "../breached.h"
 #include "../credentials.h"
 #include "../keys.h"
 #include "../log.h"
@@ -40,6 +41,17 @@ reset_with_code (PorteroCli *cli, const char *code, const char *username, char *
     {
       g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
                    _("the new password must be at least %d characters long"), PORTERO_MIN_CHOSEN_PASSWORD);
+      return FALSE;
+    }
+  /* ASVS 2.1.7; a list that cannot be read sets no password at all. */
+  gboolean breached = FALSE;
+  const char *list = cli->config->breached_passwords;
+  if (*list != '\0' && !portero_breached_check (list, buf, &breached, error))
+    return FALSE;
+  if (breached)
+    {
+      g_set_error (error, PORTERO_ERROR, PORTERO_ERROR_INVALID,
+                   _("this password has appeared in a data breach; choose another"));
       return FALSE;
     }
   /* argon2id before the write lock, for known and unknown users alike. */

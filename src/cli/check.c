@@ -1,5 +1,6 @@
 /* check - portero check: configuration, key file, database, rule and template folders */
 #include "cli.h"
+#include "../breached.h"
 #include "../kb.h"
 #include "../keys.h"
 #include "../log.h"
@@ -76,6 +77,15 @@ portero_cmd_check (PorteroCli *cli, int argc, char **argv, GError **error)
     printf (_("%s: warning: rules folder does not exist\n"), config->rules);
   if (!g_file_test (config->templates, G_FILE_TEST_IS_DIR))
     printf (_("%s: warning: templates folder does not exist\n"), config->templates);
+  /* A list that cannot be used refuses every new password (fail closed). */
+  if (*config->breached_passwords != '\0')
+    {
+      g_autoptr (GError) local = NULL;
+      if (portero_breached_verify (config->breached_passwords, &local))
+        printf (_("%s: ok\n"), config->breached_passwords);
+      else
+        printf (_("%s: warning: %s\n"), config->path, local->message);
+    }
 
   /* Every problem as FILE:LINE: message, then one line that sums them up. */
   g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);

@@ -4,6 +4,7 @@
 #include "portal.h"
 #include "../address.h"
 #include "../automation.h"
+#include "../breached.h"
 #include "../credentials.h"
 #include "../keys.h"
 #include "../log.h"
@@ -176,19 +177,28 @@ set_password_form (PorteroPortal *p, const char *error_text)
   page_end (p);
 }
 
-/* A new password from the form (twice the same, long enough), or NULL
- * with the reason in *WHY. */
-static const char *
-chosen_password (PorteroPortal *p, const char **why)
+/* *PASSWORD: a new password from the form (twice the same, long enough, in
+ * no breached-password list), or NULL with the reason in *WHY. FALSE when
+ * the list cannot be read: no password is set then (fail closed). */
+static gboolean
+chosen_password (PorteroPortal *p, const char **password, const char **why, GError **error)
 {
   const char *a = g_hash_table_lookup (p->form, "password");
   const char *b = g_hash_table_lookup (p->form, "password2");
+  const char *list = p->config->breached_passwords;
+  gboolean breached = FALSE;
+  *password = NULL;
   *why = NULL;
   if (a == NULL || b == NULL || strcmp (a, b) != 0)
     *why = T (p, N_("The two passwords differ."));
   else if (!g_utf8_validate (a, -1, NULL) || g_utf8_strlen (a, -1) < PORTERO_MIN_CHOSEN_PASSWORD || strlen (a) > 1024)
     *why = T (p, N_("The password must be at least 12 characters long."));
-  return *why ? NULL : a;
+  else if (*list != '\0' && !portero_breached_check (list, a, &breached, error))
+    return FALSE;
+  else if (breached)
+    *why = T (p, N_("This password has appeared in a data breach; choose another."));
+  *password = *why ? NULL : a;
+  return TRUE;
 }
 
 static void send_detached (PorteroPortal *p, const PorteroKeys *keys, GArray *queued);
@@ -229,8 +239,9 @@ page_set_password (PorteroPortal *p, const char *arg, GError **error)
       set_password_form (p, NULL);
       return TRUE;
     }
-  const char *why = NULL;
-  const char *password = chosen_password (p, &why);
+  const char *why = NULL, *password = NULL;
+  if (!chosen_password (p, &password, &why, error))
+    return FALSE;
   if (password == NULL)
     {
       set_password_form (p, why);
@@ -312,8 +323,9 @@ page_change_password (PorteroPortal *p, const char *arg, GError **error)
       return TRUE;
     }
   const char *current = g_hash_table_lookup (p->form, "current");
-  const char *why = NULL;
-  const char *password = chosen_password (p, &why);
+  const char *why = NULL, *password = NULL;
+  if (!chosen_password (p, &password, &why, error))
+    return FALSE;
   gint64 ops = p->config->argon2_opslimit, mem = p->config->argon2_memlimit;
   gboolean right = portero_password_verify (p->me.password_hash, current ? current : "", ops, mem);
   g_autofree char *hash = NULL;
