@@ -54,6 +54,9 @@ static const PorteroSqlDialect dialect = {
   .title_candidates = "SELECT rowid FROM tickets_title WHERE tickets_title MATCH ?",
   .title_forget = "DELETE FROM tickets_title WHERE rowid = ?1",
   .title_learn = "INSERT INTO tickets_title(rowid, title) SELECT id, title FROM tickets WHERE id = ?1",
+  /* About 5 s at 1 000 000 tickets (a 107 MB index), once an erasure of a
+   * contact with tickets. */
+  .title_purge = "INSERT INTO tickets_title(tickets_title) VALUES ('optimize')",
   /* The same for contacts: the name, and the addresses joined by spaces
    * (a text that spans two of them is a candidate LIKE then refuses). */
   .contact_index = "CREATE VIRTUAL TABLE contacts_search USING fts5(name, emails, tokenize='trigram', columnsize=0);"

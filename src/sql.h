@@ -48,6 +48,9 @@ typedef struct {
   const char *title_candidates;
   const char *title_forget;
   const char *title_learn;
+  /* After an erasure forgot titles (NULL: nothing to do): rewrite the
+   * title index without them, as contact_purge below. */
+  const char *title_purge;
   /* @CONTACT_INDEX@: an index of contacts' names and addresses, for the
    * same search, built for the rows there are; the count of it (1 when it
    * is there). */

@@ -1528,7 +1528,11 @@ portero_store_contact_erase_titles (PorteroStore *store, gint64 contact, GError 
   for (guint i = 0; i < tickets->len; i++)
     if (!title_index_update (store, g_array_index (tickets, gint64, i), TRUE, error))
       return FALSE;
-  return TRUE;
+  /* FTS5 keeps a deleted entry's trigrams in older segments until they
+   * merge: rewrite the index so that, with secure_delete, the erased titles
+   * leave the file too. */
+  const char *purge = portero_sql_dialect (store->db)->title_purge;
+  return tickets->len == 0 || purge == NULL || run (store, error, NULL, purge, "");
 #undef THEIRS
 }
 

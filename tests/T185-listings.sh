@@ -182,6 +182,13 @@ expect_eq "$(p ticket list --search '(erased)' --json | ids)" "[1, 3]"
 if ! on_pgsql; then
   expect_eq "$(sql "$S" "SELECT count(*) FROM tickets_title WHERE tickets_title MATCH '\"laptop\"'")" "0" "old title in the index"
   expect_eq "$(sql "$S" "SELECT count(*) FROM tickets_title WHERE tickets_title MATCH '\"(erased)\"'")" "2" "new title in the index"
+  # nor in the file: the index is rewritten without the erased titles,
+  # which it would otherwise keep in an older segment
+  mail "Vkz <vkz@else.example>" "Qvbkwj fjxmrt" | deliver_to "$S" >/dev/null
+  check grep -aq 'qvb' "$S/portero.db" "$S/portero.db-wal"
+  p contact delete vkz@else.example --erase --force >/dev/null
+  sql "$S" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+  expect_eq "$(grep -aci 'qvb\|xmr' "$S/portero.db")" "0" "the erased title's trigrams in the file"
 fi
 rows
 
