@@ -178,7 +178,7 @@ table(pages, lambda v: "%d / %d" % (v[0], v[1]))
 print("Every row by cursor (--json --limit 1000 --after ID until empty): rows; portero's wall s / CPU s; slowest page ms")
 print()
 table(walks, lambda v: "%d; %.1f / %.1f; %d" % (v[2], v[0] / 1000, v[1] / 1000, v[4]))
-top = max(scales)
+top = max(scales, default=0)
 for b in backends:
     ps = [(v[(b, top)], k) for k, v in pages.items() if k.startswith("ticket list") and (b, top) in v]
     if ps:
