@@ -820,24 +820,27 @@ title_index_update (PorteroStore *store, gint64 ticket, gboolean forget, GError 
          && run (store, error, NULL, d->title_learn, "i", ticket);
 }
 
-gboolean
-portero_store_contact_indexed (PorteroStore *store, gboolean *indexed, GError **error)
+/* Whether the dialect's statement SQL counts any index objects. */
+static gboolean
+index_exists (PorteroStore *store, const char *sql, gboolean *indexed, GError **error)
 {
   int n = 0;
-  if (!count (store, error, &n, portero_sql_dialect (store->db)->contact_indexed, ""))
+  if (!count (store, error, &n, sql, ""))
     return FALSE;
   *indexed = n > 0;
   return TRUE;
 }
 
 gboolean
+portero_store_contact_indexed (PorteroStore *store, gboolean *indexed, GError **error)
+{
+  return index_exists (store, portero_sql_dialect (store->db)->contact_indexed, indexed, error);
+}
+
+gboolean
 portero_store_title_indexed (PorteroStore *store, gboolean *indexed, GError **error)
 {
-  int n = 0;
-  if (!count (store, error, &n, portero_sql_dialect (store->db)->title_indexed, ""))
-    return FALSE;
-  *indexed = n > 0;
-  return TRUE;
+  return index_exists (store, portero_sql_dialect (store->db)->title_indexed, indexed, error);
 }
 
 gboolean
