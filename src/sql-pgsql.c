@@ -107,25 +107,31 @@ static const PorteroSqlDialect dialect = {
   .binary = "COLLATE \"C\"",
   /* pg_trgm serves lower(title) LIKE itself; a database owner may create
    * it (trusted since PostgreSQL 13). Without it the search reads titles. */
-  .title_index = "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm; EXCEPTION WHEN OTHERS THEN NULL; END $$;"
-                 "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN"
-                 " CREATE INDEX tickets_title_trgm ON tickets USING gin (lower(title) gin_trgm_ops);"
-                 " END IF; EXCEPTION WHEN OTHERS THEN NULL; END $$;",
-  .title_indexed = "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema()"
-                   " AND indexname = 'tickets_title_trgm'",
+  .titles = {
+    .create = "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm; EXCEPTION WHEN OTHERS THEN NULL; END $$;"
+              "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN"
+              " CREATE INDEX tickets_title_trgm ON tickets USING gin (lower(title) gin_trgm_ops);"
+              " END IF; EXCEPTION WHEN OTHERS THEN NULL; END $$;",
+    .indexed = "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema()"
+               " AND indexname = 'tickets_title_trgm'",
+  },
   /* The contacts' names as the listing compares them (lower) and their
-   * addresses, which are kept in lower case; both or neither. */
-  .contact_index = "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm; EXCEPTION WHEN OTHERS THEN NULL; END $$;"
-                   "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN"
-                   " CREATE INDEX contacts_name_trgm ON contacts USING gin (lower(name) gin_trgm_ops);"
-                   " CREATE INDEX contact_emails_email_trgm ON contact_emails USING gin (email gin_trgm_ops);"
-                   " END IF; EXCEPTION WHEN OTHERS THEN NULL; END $$;",
-  .contact_indexed = "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM pg_indexes"
-                     " WHERE schemaname = current_schema()"
-                     " AND indexname IN ('contacts_name_trgm', 'contact_emails_email_trgm')",
-  .contact_candidates = "SELECT id FROM contacts WHERE lower(name) LIKE ? ESCAPE '\\'"
-                        " UNION SELECT contact_id FROM contact_emails WHERE email LIKE ? ESCAPE '\\'",
-  .contact_by_like = TRUE,
+   * addresses, which are kept in lower case; both or neither. The listing's
+   * OR over two tables keeps the planner from them: the candidates query
+   * them one at a time. */
+  .contacts = {
+    .create = "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm; EXCEPTION WHEN OTHERS THEN NULL; END $$;"
+              "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN"
+              " CREATE INDEX contacts_name_trgm ON contacts USING gin (lower(name) gin_trgm_ops);"
+              " CREATE INDEX contact_emails_email_trgm ON contact_emails USING gin (email gin_trgm_ops);"
+              " END IF; EXCEPTION WHEN OTHERS THEN NULL; END $$;",
+    .indexed = "SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM pg_indexes"
+               " WHERE schemaname = current_schema()"
+               " AND indexname IN ('contacts_name_trgm', 'contact_emails_email_trgm')",
+    .candidates = "SELECT id FROM contacts WHERE lower(name) LIKE ? ESCAPE '\\'"
+                  " UNION SELECT contact_id FROM contact_emails WHERE email LIKE ? ESCAPE '\\'",
+    .by_like = TRUE,
+  },
 };
 
 /* Set ERROR from a failed result (or the connection when RES is NULL). */

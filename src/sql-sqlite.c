@@ -47,29 +47,32 @@ static const PorteroSqlDialect dialect = {
   .binary = "",
   /* FTS5's trigram tokenizer (case folded); a table with its own copy of
    * the title, so that an entry is dropped by its number alone. Triggers
-   * cannot write a virtual table under trusted_schema=OFF: the store does. */
-  .title_index = "CREATE VIRTUAL TABLE tickets_title USING fts5(title, tokenize='trigram', columnsize=0);"
-                 "INSERT INTO tickets_title(rowid, title) SELECT id, title FROM tickets;",
-  .title_indexed = "SELECT count(*) FROM sqlite_schema WHERE name = 'tickets_title'",
-  .title_candidates = "SELECT rowid FROM tickets_title WHERE tickets_title MATCH ?",
-  .title_forget = "DELETE FROM tickets_title WHERE rowid = ?1",
-  .title_learn = "INSERT INTO tickets_title(rowid, title) SELECT id, title FROM tickets WHERE id = ?1",
-  /* About 5 s at 1 000 000 tickets (a 107 MB index), once an erasure of a
-   * contact with tickets. */
-  .title_purge = "INSERT INTO tickets_title(tickets_title) VALUES ('optimize')",
+   * cannot write a virtual table under trusted_schema=OFF: the store does.
+   * The purge: about 5 s at 1 000 000 tickets (a 107 MB index), once an
+   * erasure of a contact with tickets. */
+  .titles = {
+    .create = "CREATE VIRTUAL TABLE tickets_title USING fts5(title, tokenize='trigram', columnsize=0);"
+              "INSERT INTO tickets_title(rowid, title) SELECT id, title FROM tickets;",
+    .indexed = "SELECT count(*) FROM sqlite_schema WHERE name = 'tickets_title'",
+    .candidates = "SELECT rowid FROM tickets_title WHERE tickets_title MATCH ?",
+    .forget = "DELETE FROM tickets_title WHERE rowid = ?1",
+    .learn = "INSERT INTO tickets_title(rowid, title) SELECT id, title FROM tickets WHERE id = ?1",
+    .purge = "INSERT INTO tickets_title(tickets_title) VALUES ('optimize')",
+  },
   /* The same for contacts: the name, and the addresses joined by spaces
-   * (a text that spans two of them is a candidate LIKE then refuses). */
-  .contact_index = "CREATE VIRTUAL TABLE contacts_search USING fts5(name, emails, tokenize='trigram', columnsize=0);"
-                   "INSERT INTO contacts_search(rowid, name, emails) SELECT c.id, c.name,"
-                   " (SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = c.id) FROM contacts c;",
-  .contact_indexed = "SELECT count(*) FROM sqlite_schema WHERE name = 'contacts_search'",
-  .contact_candidates = "SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?",
-  .contact_forget = "DELETE FROM contacts_search WHERE rowid = ?1",
-  .contact_learn = "INSERT INTO contacts_search(rowid, name, emails) SELECT id, name,"
-                   " (SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = ?1) FROM contacts WHERE id = ?1",
-  /* 0.7 s at 115 000 contacts, once an erasure; secure_delete zeroes the
-   * pages the old segments free. */
-  .contact_purge = "INSERT INTO contacts_search(contacts_search) VALUES ('optimize')",
+   * (a text that spans two of them is a candidate LIKE then refuses). The
+   * purge: 0.7 s at 115 000 contacts, once an erasure. */
+  .contacts = {
+    .create = "CREATE VIRTUAL TABLE contacts_search USING fts5(name, emails, tokenize='trigram', columnsize=0);"
+              "INSERT INTO contacts_search(rowid, name, emails) SELECT c.id, c.name,"
+              " (SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = c.id) FROM contacts c;",
+    .indexed = "SELECT count(*) FROM sqlite_schema WHERE name = 'contacts_search'",
+    .candidates = "SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?",
+    .forget = "DELETE FROM contacts_search WHERE rowid = ?1",
+    .learn = "INSERT INTO contacts_search(rowid, name, emails) SELECT id, name,"
+             " (SELECT group_concat(email, ' ') FROM contact_emails WHERE contact_id = ?1) FROM contacts WHERE id = ?1",
+    .purge = "INSERT INTO contacts_search(contacts_search) VALUES ('optimize')",
+  },
 };
 
 /* Map a failed sqlite call to a GError that names the database. */

@@ -108,8 +108,8 @@ portero_sql_ddl (PorteroSql *db, const char *sql)
   const struct { const char *token, *text; } words[] = {
     { "@ID@", d->id }, { "@SERIAL@", d->serial_id }, { "@BLOB@", d->blob },
     { "@NOW@", d->now }, { "@NOCASE@", d->nocase }, { "@ROWID@", d->row_order },
-    { "@SKIP_LOCKED@", d->skip_locked }, { "@BINARY@", d->binary }, { "@TITLE_INDEX@", d->title_index },
-    { "@CONTACT_INDEX@", d->contact_index },
+    { "@SKIP_LOCKED@", d->skip_locked }, { "@BINARY@", d->binary }, { "@TITLE_INDEX@", d->titles.create },
+    { "@CONTACT_INDEX@", d->contacts.create },
   };
   char *out = g_strdup (sql);
   for (gsize i = 0; i < G_N_ELEMENTS (words); i++)

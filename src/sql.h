@@ -24,6 +24,27 @@ typedef enum {
 } PorteroSqlMode;
 
 /* What differs between the engines, as text the store puts into SQL. */
+/* A search index for a substring of 3 characters or more, each engine its
+ * own way (SQLite: an FTS5 trigram table the store writes; PostgreSQL:
+ * pg_trgm indexes the engine keeps). */
+typedef struct {
+  const char *create;     /* the migration's DDL, built for the rows there are */
+  const char *indexed;    /* a count: more than 0 when it is there (PostgreSQL may lack pg_trgm) */
+  /* The numbers of the rows whose text may hold the search, each ?
+   * binding the same value: LIKE's pattern when BY_LIKE, else an FTS5
+   * phrase (NULL: the engine serves the listing's LIKE itself). */
+  const char *candidates;
+  gboolean by_like;
+  /* Where the store keeps the index (NULL: the engine does): drop and add
+   * row ?1's entry. */
+  const char *forget;
+  const char *learn;
+  /* After an erasure (NULL: nothing to do): rewrite the index without the
+   * entries it dropped, which FTS5 keeps in older segments until they
+   * merge (with secure_delete, so that they leave the file too). */
+  const char *purge;
+} PorteroSqlSearch;
+
 typedef struct {
   const char *name;          /* "sqlite", "postgresql" */
   const char *begin;         /* a write transaction that locks before any work */
@@ -36,39 +57,9 @@ typedef struct {
   const char *row_order;     /* @ROWID@: the order rows of a table were added in */
   const char *skip_locked;   /* @SKIP_LOCKED@: claim the rows a query returns, pass over claimed ones */
   const char *binary;        /* @BINARY@: text ordered byte by byte (a range of words by prefix) */
-  /* @TITLE_INDEX@: an index of ticket titles for a search by substring of
-   * 3 characters or more, built for the rows there are. */
-  const char *title_index;
-  /* A count: 1 when the title index is there (PostgreSQL may lack pg_trgm). */
-  const char *title_indexed;
-  /* Where the store keeps the title index itself (NULL: the engine does):
-   * the numbers of the tickets whose titles may hold the text ?, a query
-   * of the index; and the statements that drop and add the index's entry
-   * for ticket ?1. */
-  const char *title_candidates;
-  const char *title_forget;
-  const char *title_learn;
-  /* After an erasure forgot titles (NULL: nothing to do): rewrite the
-   * title index without them, as contact_purge below. */
-  const char *title_purge;
-  /* @CONTACT_INDEX@: an index of contacts' names and addresses, for the
-   * same search, built for the rows there are; the count of it (1 when it
-   * is there). */
-  const char *contact_index;
-  const char *contact_indexed;
-  /* The numbers of the contacts whose name or addresses may hold a text,
-   * each ? binding the same value: LIKE's pattern when CONTACT_BY_LIKE,
-   * otherwise an FTS5 phrase of the text. */
-  const char *contact_candidates;
-  gboolean contact_by_like;
-  /* Where the store keeps the contact index (NULL: the engine does): drop
-   * and add contact ?1's entry. */
-  const char *contact_forget;
-  const char *contact_learn;
-  /* After an erasure (NULL: nothing to do): rewrite the contact index
-   * without the entries it dropped, which it otherwise keeps in older
-   * segments until they merge. */
-  const char *contact_purge;
+  /* @TITLE_INDEX@ and @CONTACT_INDEX@: the search indexes of ticket
+   * titles and of contacts' names and addresses. */
+  PorteroSqlSearch titles, contacts;
 } PorteroSqlDialect;
 
 /* Whether TARGET names a PostgreSQL database (postgresql:// or postgres://). */

@@ -514,7 +514,7 @@ few_candidates (PorteroStore *store, const char *candidates, const char *value, 
  * quoted string, whose trigrams must all be there, in order (titles and
  * contacts alike). */
 static char *
-title_phrase (const char *text)
+search_phrase (const char *text)
 {
   g_autofree char *down = g_utf8_strdown (text, -1);
   GString *phrase = g_string_new ("\"");
@@ -608,7 +608,7 @@ static gboolean
 contact_candidates (PorteroStore *store, const char *search, const char *like, char **phrase, char **narrow,
                     GError **error)
 {
-  const PorteroSqlDialect *d = portero_sql_dialect (portero_store_db (store));
+  const PorteroSqlSearch *idx = &portero_sql_dialect (portero_store_db (store))->contacts;
   gboolean indexed = FALSE, few = FALSE;
   if (g_utf8_strlen (search, -1) < 3)
     return TRUE;
@@ -616,12 +616,12 @@ contact_candidates (PorteroStore *store, const char *search, const char *like, c
     return FALSE;
   if (!indexed)
     return TRUE;
-  if (!d->contact_by_like)
-    *phrase = title_phrase (search);
-  if (!few_candidates (store, d->contact_candidates, d->contact_by_like ? like : *phrase, &few, error))
+  if (!idx->by_like)
+    *phrase = search_phrase (search);
+  if (!few_candidates (store, idx->candidates, idx->by_like ? like : *phrase, &few, error))
     return FALSE;
   if (few)
-    *narrow = g_strdup_printf ("c.id IN (%s)", d->contact_candidates);
+    *narrow = g_strdup_printf ("c.id IN (%s)", idx->candidates);
   return TRUE;
 }
 
@@ -731,11 +731,11 @@ portero_store_tickets_json (PorteroStore *store, const PorteroTicketFilter *f, G
        * text (a trigram needs 3 characters; shorter text reads the titles
        * in the order, as does text many titles hold); LIKE above keeps the
        * answer what it always was. */
-      const char *candidates = portero_sql_dialect (portero_store_db (store))->title_candidates;
+      const char *candidates = portero_sql_dialect (portero_store_db (store))->titles.candidates;
       gboolean few = FALSE;
       if (candidates != NULL && g_utf8_strlen (f->search, -1) >= 3)
         {
-          phrase = title_phrase (f->search);
+          phrase = search_phrase (f->search);
           if (!few_candidates (store, candidates, phrase, &few, error))
             {
               query_clear (&q);

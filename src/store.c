@@ -720,26 +720,33 @@ portero_store_contact_find (PorteroStore *store, const char *address, PorteroCon
   return TRUE;
 }
 
-/* Drop contact CONTACT's entry from the contact index, where the store
- * keeps it, in the transaction that changed or deleted the contact. */
+/* Drop row ID's entry from the search index IDX, where the store keeps it,
+ * in the transaction that changed or deleted the row. */
 static gboolean
-contact_index_forget (PorteroStore *store, gint64 contact, GError **error)
+search_forget (PorteroStore *store, const PorteroSqlSearch *idx, gint64 id, GError **error)
 {
-  const PorteroSqlDialect *d = portero_sql_dialect (store->db);
-  return d->contact_forget == NULL || run (store, error, NULL, d->contact_forget, "i", contact);
+  return idx->forget == NULL || run (store, error, NULL, idx->forget, "i", id);
 }
 
-/* Tell the contact index CONTACT's name and addresses (FORGET: replacing
- * what it had). */
+/* Tell the search index IDX row ID's text (FORGET: replacing what it had),
+ * where the store keeps it, in the transaction that wrote the text. */
 static gboolean
-contact_index_update (PorteroStore *store, gint64 contact, gboolean forget, GError **error)
+search_learn (PorteroStore *store, const PorteroSqlSearch *idx, gint64 id, gboolean forget, GError **error)
 {
-  const PorteroSqlDialect *d = portero_sql_dialect (store->db);
-  if (d->contact_learn == NULL)
+  if (idx->learn == NULL)
     return TRUE;
-  return (!forget || contact_index_forget (store, contact, error))
-         && run (store, error, NULL, d->contact_learn, "i", contact);
+  return (!forget || search_forget (store, idx, id, error)) && run (store, error, NULL, idx->learn, "i", id);
 }
+
+/* After an erasure, rewrite the search index IDX without what it dropped. */
+static gboolean
+search_purge (PorteroStore *store, const PorteroSqlSearch *idx, GError **error)
+{
+  return idx->purge == NULL || run (store, error, NULL, idx->purge, "");
+}
+
+#define CONTACTS (&portero_sql_dialect (store->db)->contacts)
+#define TITLES (&portero_sql_dialect (store->db)->titles)
 
 gboolean
 portero_store_contact_add (PorteroStore *store, const char *address, const char *name, gint64 customer_id,
@@ -752,7 +759,7 @@ portero_store_contact_add (PorteroStore *store, const char *address, const char 
               "ittt", customer_id, name ? name : "", source, at ? at + 1 : "")
       || !run (store, error, NULL, "INSERT INTO contact_emails(email, contact_id, is_primary) VALUES (?, ?, 1)",
                "ti", address, contact)
-      || !contact_index_update (store, contact, FALSE, error))
+      || !search_learn (store, CONTACTS, contact, FALSE, error))
     return FALSE;
   if (id)
     *id = contact;
@@ -808,18 +815,6 @@ portero_store_ticket_for_message_id (PorteroStore *store, const char *message_id
                 "ORDER BY id DESC LIMIT 1", "t", message_id);
 }
 
-/* Tell the title index ticket TICKET's title, in the transaction that wrote
- * it (FORGET: it had one before), where the store keeps that index. */
-static gboolean
-title_index_update (PorteroStore *store, gint64 ticket, gboolean forget, GError **error)
-{
-  const PorteroSqlDialect *d = portero_sql_dialect (store->db);
-  if (d->title_learn == NULL)
-    return TRUE;
-  return (!forget || run (store, error, NULL, d->title_forget, "i", ticket))
-         && run (store, error, NULL, d->title_learn, "i", ticket);
-}
-
 /* Whether the dialect's statement SQL counts any index objects. */
 static gboolean
 index_exists (PorteroStore *store, const char *sql, gboolean *indexed, GError **error)
@@ -834,13 +829,13 @@ index_exists (PorteroStore *store, const char *sql, gboolean *indexed, GError **
 gboolean
 portero_store_contact_indexed (PorteroStore *store, gboolean *indexed, GError **error)
 {
-  return index_exists (store, portero_sql_dialect (store->db)->contact_indexed, indexed, error);
+  return index_exists (store, CONTACTS->indexed, indexed, error);
 }
 
 gboolean
 portero_store_title_indexed (PorteroStore *store, gboolean *indexed, GError **error)
 {
-  return index_exists (store, portero_sql_dialect (store->db)->title_indexed, indexed, error);
+  return index_exists (store, TITLES->indexed, indexed, error);
 }
 
 gboolean
@@ -850,7 +845,7 @@ portero_store_ticket_add (PorteroStore *store, const char *title, gint64 custome
   return value (store, error, id,
                 "INSERT INTO tickets(title, customer_id, contact_id, requester, source) "
                 "VALUES (?, ?, ?, ?, ?) RETURNING id", "tidtt", title, customer_id, contact_id, requester, source)
-         && title_index_update (store, *id, FALSE, error);
+         && search_learn (store, TITLES, *id, FALSE, error);
 }
 
 gboolean
@@ -1410,7 +1405,7 @@ portero_store_contact_email_add (PorteroStore *store, gint64 contact, const char
     }
   return run (store, error, NULL, "INSERT INTO contact_emails(email, contact_id) VALUES (?, ?)", "ti", address,
               contact)
-         && contact_index_update (store, contact, TRUE, error);
+         && search_learn (store, CONTACTS, contact, TRUE, error);
 }
 
 gboolean
@@ -1442,7 +1437,7 @@ portero_store_contact_email_remove (PorteroStore *store, gint64 contact, const c
                  "UPDATE contact_emails SET is_primary = 1 WHERE contact_id = ?1"
                  " AND NOT EXISTS (SELECT 1 FROM contact_emails WHERE contact_id = ?1 AND is_primary = 1)"
                  " AND @ROWID@ = (SELECT min(@ROWID@) FROM contact_emails WHERE contact_id = ?1)", "i", contact)
-         && contact_index_update (store, contact, TRUE, error);
+         && search_learn (store, CONTACTS, contact, TRUE, error);
 }
 
 gboolean
@@ -1464,7 +1459,7 @@ portero_store_contact_update (PorteroStore *store, gint64 contact, int main, int
   if (!portero_sql_step (s, &row, error))
     return FALSE;
   portero_sql_reset (s);
-  return name == NULL || contact_index_update (store, contact, TRUE, error);
+  return name == NULL || search_learn (store, CONTACTS, contact, TRUE, error);
 }
 
 gboolean
@@ -1477,8 +1472,8 @@ portero_store_contact_merge (PorteroStore *store, gint64 from, gint64 into, GErr
          && run (store, error, NULL, "UPDATE outbox SET contact_id = ?2 WHERE contact_id = ?1", "ii", from, into)
          && run (store, error, NULL, "DELETE FROM reset_tokens WHERE contact_id = ?", "i", from)
          && run (store, error, NULL, "DELETE FROM contacts WHERE id = ?", "i", from)
-         && contact_index_forget (store, from, error)
-         && contact_index_update (store, into, TRUE, error);
+         && search_forget (store, CONTACTS, from, error)
+         && search_learn (store, CONTACTS, into, TRUE, error);
 }
 
 gboolean
@@ -1499,10 +1494,8 @@ portero_store_contact_delete (PorteroStore *store, gint64 contact, gboolean eras
                    "it", contact, "(erased)")
            && run (store, error, NULL, "DELETE FROM outbox WHERE contact_id = ?", "i", contact)))
     return FALSE;
-  const char *purge = portero_sql_dialect (store->db)->contact_purge;
   return run (store, error, NULL, "DELETE FROM contacts WHERE id = ?", "i", contact)
-         && contact_index_forget (store, contact, error)
-         && (!erase || purge == NULL || run (store, error, NULL, purge, ""));
+         && search_forget (store, CONTACTS, contact, error) && (!erase || search_purge (store, CONTACTS, error));
 }
 
 gboolean
@@ -1511,7 +1504,7 @@ portero_store_contact_erase_titles (PorteroStore *store, gint64 contact, GError 
   /* Where the store keeps the title index, it forgets the old titles and
    * learns "(erased)" for the same tickets. */
   g_autoptr (GArray) tickets = g_array_new (FALSE, FALSE, sizeof (gint64));
-  if (portero_sql_dialect (store->db)->title_learn != NULL)
+  if (TITLES->learn != NULL)
     {
       PorteroSqlStmt *s = portero_store_query (store, error, "SELECT id FROM tickets WHERE " THEIRS ("requester"),
                                                "i", contact);
@@ -1529,13 +1522,9 @@ portero_store_contact_erase_titles (PorteroStore *store, gint64 contact, GError 
   if (!run (store, error, NULL, "UPDATE tickets SET title = ?2 WHERE " THEIRS ("requester"), "it", contact, "(erased)"))
     return FALSE;
   for (guint i = 0; i < tickets->len; i++)
-    if (!title_index_update (store, g_array_index (tickets, gint64, i), TRUE, error))
+    if (!search_learn (store, TITLES, g_array_index (tickets, gint64, i), TRUE, error))
       return FALSE;
-  /* FTS5 keeps a deleted entry's trigrams in older segments until they
-   * merge: rewrite the index so that, with secure_delete, the erased titles
-   * leave the file too. */
-  const char *purge = portero_sql_dialect (store->db)->title_purge;
-  return tickets->len == 0 || purge == NULL || run (store, error, NULL, purge, "");
+  return tickets->len == 0 || search_purge (store, TITLES, error);
 #undef THEIRS
 }
 
