@@ -20,8 +20,7 @@ jq_py() { py "import json,sys; d=json.load(sys.stdin); print($1)"; }
 sent() { ls "$S/sent/new" | sort; }
 sent_count() { sent | wc -l; }
 last_sent() { echo "$S/sent/new/$(sent | tail -1)"; }
-# wait_sent N: request-reset sends after it answers; wait (5 s at most) for N mails.
-wait_sent() { local i=0; while [ "$(sent_count)" -lt "$1" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; }
+wait_sent() { wait_mail "$S/sent" "$1"; }
 # header FILE NAME: a header of a sent mail, decoded.
 header() {
   py 'import email, email.header, sys

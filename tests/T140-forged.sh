@@ -12,8 +12,7 @@ p() { portero --config "$C" "$@"; }
 sent() { ls "$S/sent/new" 2>/dev/null | sort; }
 sent_count() { sent | wc -l; }
 last_sent() { echo "$S/sent/new/$(ls -t "$S/sent/new" | head -1)"; }
-# wait_sent N: request-reset sends after it answers; wait (5 s at most) for N mails.
-wait_sent() { local i=0; while [ "$(sent_count)" -lt "$1" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; }
+wait_sent() { wait_mail "$S/sent" "$1"; }
 # code_in FILE: the one-time code in a reset mail (its text part decoded)
 code_in() {
   /usr/bin/python3 -c 'import email, sys

@@ -44,7 +44,7 @@ expect_code 0 p auth ann@acme.example <<< "$PASS"
 
 begin "auth --reset-code - reads the code from standard input, not the command line"
 expect_code 0 p contact request-reset ann@acme.example
-i=0; while [ "$(ls "$S/sent/new" | wc -l)" -lt 2 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_mail "$S/sent" 2
 CODE=$(body "$(last_sent)" | sed -n 's/.*[?&]code=\([0-9a-f]\{32\}\).*/\1/p' | head -1)
 check [ -n "$CODE" ]
 printf '%s\n' "$CODE" | expect_code 1 p auth --reset-code - ann@acme.example

@@ -28,6 +28,14 @@ test_cleanup() {
   rm -rf "$TMP"
 }
 
+# wait_mail DIR N: wait for N files in the maildir DIR/new. request-reset
+# sends after it answers, and under valgrind that takes seconds: wait up to
+# 60 s, returning as soon as they are there.
+wait_mail() {
+  local i=0
+  while [ "$(ls "$1/new" 2>/dev/null | wc -l)" -lt "$2" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+}
+
 _n=0
 _failed=0
 _current=""
