@@ -1807,14 +1807,34 @@ portero_store_kb_search (PorteroStore *store, const char *const *terms, const Po
 
 /* ---- section: customer portal ---- */
 
+static gboolean
+expire_sessions (PorteroStore *store, int idle, int absolute, gint64 *removed, GError **error)
+{
+  return run (store, error, removed, "DELETE FROM portal_sessions WHERE last_seen < ? OR created < ?", "TT", -idle,
+              -absolute);
+}
+
+/* What is older than the hour counts no more. */
+static gboolean
+expire_failures (PorteroStore *store, gint64 *removed, GError **error)
+{
+  return run (store, error, removed, "DELETE FROM portal_failures WHERE at < ?", "T", -3600);
+}
+
+gboolean
+portero_store_portal_expire (PorteroStore *store, int idle, int absolute, gint64 *sessions, gint64 *failures,
+                             GError **error)
+{
+  return expire_sessions (store, idle, absolute, sessions, error) && expire_failures (store, failures, error);
+}
+
 gboolean
 portero_store_portal_session_add (PorteroStore *store, const char *token_hash, gint64 contact, const char *csrf,
                                   const char *client, const char *agent, int idle, int absolute, GError **error)
 {
   /* Sessions that outlived either limit go here, at sign-in, rather than
    * on every page: a page that only reads writes nothing. */
-  return run (store, error, NULL, "DELETE FROM portal_sessions WHERE last_seen < ? OR created < ?", "TT", -idle,
-              -absolute)
+  return expire_sessions (store, idle, absolute, NULL, error)
          && run (store, error, NULL,
                  "INSERT INTO portal_sessions(token_hash, contact_id, csrf, created, last_seen, client, agent)"
                  " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -1866,8 +1886,7 @@ portero_store_portal_failures (PorteroStore *store, const char *client, gboolean
 {
   if (add && !run (store, error, NULL, "INSERT INTO portal_failures(client, at) VALUES (?, ?)", "tT", client, 0))
     return FALSE;
-  /* What is older than the hour counts no more. */
-  if (!run (store, error, NULL, "DELETE FROM portal_failures WHERE at < ?", "T", -3600))
+  if (!expire_failures (store, NULL, error))
     return FALSE;
   return count (store, error, n, "SELECT count(*) FROM portal_failures WHERE client = ?", "t", client);
 }

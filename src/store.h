@@ -455,6 +455,17 @@ gboolean portero_store_kb_search (PorteroStore *store, const char *const *terms,
 
 /* ---- section: customer portal ---- */
 
+/* How long a portal session lasts: unused, and at most (the portal's rule;
+ * portero maintain removes what outlived it). */
+#define PORTERO_PORTAL_SESSION_IDLE (30 * 60)
+#define PORTERO_PORTAL_SESSION_ABSOLUTE (12 * 60 * 60)
+/* Remove the portal sessions unused for IDLE seconds or older than ABSOLUTE,
+ * and the failed sign-ins older than the hour they count for: both hold
+ * client addresses, kept no longer than they serve. *SESSIONS and *FAILURES
+ * (may be NULL): how many rows went. */
+gboolean portero_store_portal_expire (PorteroStore *store, int idle, int absolute, gint64 *sessions,
+                                      gint64 *failures, GError **error);
+
 /* A session of CONTACT whose cookie token has TOKEN_HASH (SHA-256 hex), with
  * its CSRF token; sessions unused for IDLE seconds or older than ABSOLUTE
  * are removed. */

@@ -57,6 +57,10 @@ signin() {
   SESSION=$(cookie_of portero)
   COOKIE="portero=$SESSION"
 }
+# unwrapped CMD...: CMD without $PORTERO_WRAPPER. For the repeats of one
+# request (the throttling subtests' wrong passwords): valgrind sees the first
+# and the answers that differ; the ones between run the same code.
+unwrapped() { local PORTERO_WRAPPER=""; "$@"; }
 # csrf of the signed-in page at PATH
 page_csrf() { cgi GET "$1"; csrf_of; }
 # mail_find REGEX FILE: the first group of REGEX in the text of mail FILE.
@@ -496,7 +500,8 @@ fi
 
 begin "20 wrong passwords from one client are throttled: then even the right one is refused"
 CLIENT=198.51.100.7
-for i in $(seq 1 20); do signin "user$i@acme.example" wrong-password; done
+signin user1@acme.example wrong-password
+for i in $(seq 2 20); do unwrapped signin "user$i@acme.example" wrong-password; done
 expect_eq "$(status)" 200
 signin carl@acme.example chosen-by-carl
 expect_eq "$(status)" 429
@@ -506,7 +511,8 @@ signin carl@acme.example chosen-by-carl
 expect_eq "$(status)" 303
 
 begin "per contact: auth-failures-per-hour wrong passwords, from anywhere, refuse the right one with the same answer"
-for i in $(seq 1 10); do CLIENT=203.0.113.$i signin bob@globex.example wrong-password; done
+CLIENT=203.0.113.1 signin bob@globex.example wrong-password
+for i in $(seq 2 10); do CLIENT=203.0.113.$i unwrapped signin bob@globex.example wrong-password; done
 cp "$TMP/body" "$TMP/wrong.html"
 CLIENT=203.0.113.99 signin bob@globex.example "$BOB"
 expect_eq "$(status)" 200
@@ -599,6 +605,29 @@ expect_eq "$(header Location)" "/portal/sign-in?done=1"
 signin dora@acme.example dora-second-choice
 expect_eq "$(status)" 303
 sed -i -e '/^breached-passwords=/d' -e '/^log=stderr$/d' "$C"
+
+begin "portero maintain removes expired sessions and failed sign-ins older than the hour; live ones stay"
+CLIENT=192.0.2.90
+signin dora@acme.example dora-second-choice
+check test -n "$SESSION"
+dora_id=$(sql "$S" "select contact_id from contact_emails where email = 'dora@acme.example'")
+ago() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
+# unused past the idle limit; past the absolute one though used a minute ago; both
+sql "$S" "insert into portal_sessions(token_hash, contact_id, csrf, created, last_seen, client, agent) values
+  ('$(printf '1%.0s' $(seq 64))', $dora_id, 'x', '$(ago '-2 hours')', '$(ago '-40 minutes')', '198.51.100.50', 'idle'),
+  ('$(printf '2%.0s' $(seq 64))', $dora_id, 'x', '$(ago '-13 hours')', '$(ago '-1 minute')', '198.51.100.50', 'old'),
+  ('$(printf '3%.0s' $(seq 64))', $dora_id, 'x', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '198.51.100.50', 'both')"
+sql "$S" "insert into portal_failures(client, at) values ('198.51.100.51', '$(ago '-61 minutes')'), ('198.51.100.51', '$(ago '-59 minutes')')"
+live=$(sql "$S" "select count(*) from portal_sessions where client <> '198.51.100.50'")
+expect_code 0 p maintain
+check grep -q "^3 expired portal sessions and 1 old failed sign-ins removed" "$TMP/last.out"
+expect_eq "$(sql "$S" "select count(*) from portal_sessions where client = '198.51.100.50'")" 0
+expect_eq "$(sql "$S" "select count(*) from portal_sessions")" "$live"
+expect_eq "$(sql "$S" "select count(*) from portal_failures where client = '198.51.100.51'")" 1
+cgi GET /tickets
+expect_eq "$(status)" 200
+expect_code 0 p maintain
+check grep -q "^0 expired portal sessions and 0 old failed sign-ins removed" "$TMP/last.out"
 
 begin "a request too large is refused"
 body=$(head -c 300000 /dev/zero | tr '\0' a)

@@ -105,6 +105,11 @@ portero_cmd_maintain (PorteroCli *cli, int argc, char **argv, GError **error)
   if (!portero_store_reset_tokens_expire (cli->store, &expired, error))
     return FALSE;
   printf (_("%d expired reset codes removed\n"), expired);
+  gint64 sessions = 0, failures = 0;
+  if (!portero_store_portal_expire (cli->store, PORTERO_PORTAL_SESSION_IDLE, PORTERO_PORTAL_SESSION_ABSOLUTE,
+                                    &sessions, &failures, error))
+    return FALSE;
+  printf (_("%d expired portal sessions and %d old failed sign-ins removed\n"), (int) sessions, (int) failures);
   /* Articles edited since the last run are indexed again; a broken one is
    * reported (portero check names its line) and left out. */
   PorteroKbSyncStats kb;
