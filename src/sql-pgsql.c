@@ -34,6 +34,7 @@ static struct {
   int (*serverVersion) (const PGconn *);
   PGTransactionStatusType (*transactionStatus) (const PGconn *);
   PQnoticeProcessor (*setNoticeProcessor) (PGconn *, PQnoticeProcessor, void *);
+  char *(*escapeLiteral) (PGconn *, const char *, size_t);
 } pq;
 
 static GModule *pq_module;
@@ -45,7 +46,7 @@ load (GError **error)
     "PQconnectdbParams", "PQstatus", "PQerrorMessage", "PQfinish", "PQexec", "PQexecParams", "PQresultStatus",
     "PQresultErrorField", "PQresultErrorMessage", "PQclear", "PQntuples", "PQnfields", "PQgetvalue",
     "PQgetisnull", "PQcmdTuples", "PQunescapeBytea", "PQfreemem", "PQserverVersion", "PQtransactionStatus",
-    "PQsetNoticeProcessor",
+    "PQsetNoticeProcessor", "PQescapeLiteral",
   };
   gpointer *const slots[] = {
     (gpointer *) &pq.connectdbParams, (gpointer *) &pq.status, (gpointer *) &pq.errorMessage,
@@ -54,6 +55,7 @@ load (GError **error)
     (gpointer *) &pq.ntuples, (gpointer *) &pq.nfields, (gpointer *) &pq.getvalue, (gpointer *) &pq.getisnull,
     (gpointer *) &pq.cmdTuples, (gpointer *) &pq.unescapeBytea, (gpointer *) &pq.freemem,
     (gpointer *) &pq.serverVersion, (gpointer *) &pq.transactionStatus, (gpointer *) &pq.setNoticeProcessor,
+    (gpointer *) &pq.escapeLiteral,
   };
   G_STATIC_ASSERT (G_N_ELEMENTS (names) == G_N_ELEMENTS (slots));
   return pq_module != NULL || portero_library_open (LIBPQ_SONAME, names, slots, G_N_ELEMENTS (names), &pq_module, error);
@@ -74,6 +76,7 @@ typedef struct {
   gboolean retry;          /* the last failure was a serialization failure or a deadlock */
   gboolean stale;          /* the session's timeouts are not timeout_ms yet (see set_deadline) */
   int opened_version;      /* the schema version read while connecting, -1 once used */
+  char *begin;             /* a BEGIN not sent yet (see begin), or NULL */
 } Db;
 
 typedef struct {
@@ -176,6 +179,7 @@ ok (PGresult *res)
 }
 
 static gboolean session_timeouts (Db *d, GError **error);
+static gboolean send_begin (Db *d, GError **error);
 
 /* Whether RES (which may be NULL) succeeded; ERROR set if not; RES freed. */
 static gboolean
@@ -193,7 +197,7 @@ done (Db *d, PGresult *res, GError **error)
 static gboolean
 run_plain (Db *d, const char *sql, PGresult **out, GError **error)
 {
-  if (deadline_passed (d, error) || !session_timeouts (d, error))
+  if (deadline_passed (d, error) || !send_begin (d, error) || !session_timeouts (d, error))
     return FALSE;
   d->opened_version = -1;
   PGresult *res = pq.exec (d->conn, sql);
@@ -411,7 +415,7 @@ step (PorteroSqlStmt *s, gboolean *row, GError **error)
   *row = FALSE;
   if (st->result == NULL)
     {
-      if (deadline_passed (d, error) || !session_timeouts (d, error))
+      if (deadline_passed (d, error) || !send_begin (d, error) || !session_timeouts (d, error))
         return FALSE;
       d->opened_version = -1;
       PGresult *res = pq.execParams (d->conn, st->text, st->nparams, st->types, st->values, st->lengths,
@@ -482,6 +486,8 @@ static void reset (PorteroSqlStmt *s) { stmt_clear ((Stmt *) s); }
 static gboolean
 in_transaction (PorteroSql *db)
 {
+  if (((Db *) db)->begin != NULL)
+    return TRUE;
   PGTransactionStatusType t = pq.transactionStatus (((Db *) db)->conn);
   return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
@@ -496,15 +502,29 @@ begin (PorteroSql *db, GError **error)
   g_autofree char *timeouts = timeouts_sql (d, "LOCAL ");
   /* Said each time, never left to the session's default: behind a pooler
    * in transaction mode the server connection may have run anyone's SETs. */
-  g_autofree char *sql = g_strdup_printf ("%s%s; %s", dialect.begin, d->read_only ? " READ ONLY" : " READ WRITE",
-                                          timeouts);
-  return exec (db, sql, error);
+  d->opened_version = -1;
+  g_free (d->begin);
+  d->begin = g_strdup_printf ("%s%s; %s", dialect.begin, d->read_only ? " READ ONLY" : " READ WRITE", timeouts);
+  /* Sent with what comes next: a write transaction's first step is an
+   * advisory lock, which then travels in the same round trip (lock). */
+  return !deadline_passed (d, error);
+}
+
+/* The BEGIN begin kept, before any other statement. */
+static gboolean
+send_begin (Db *d, GError **error)
+{
+  if (d->begin == NULL)
+    return TRUE;
+  g_autofree char *sql = g_steal_pointer (&d->begin);
+  return done (d, pq.exec (d->conn, sql), error);
 }
 
 static void
 rollback (PorteroSql *db)
 {
   Db *d = (Db *) db;
+  g_clear_pointer (&d->begin, g_free);
   /* Past the deadline too; on a lost connection the server rolls back. */
   if (in_transaction (db) && pq.status (d->conn) == CONNECTION_OK)
     {
@@ -518,6 +538,12 @@ static gboolean
 commit (PorteroSql *db, GError **error)
 {
   Db *d = (Db *) db;
+  /* Nothing was sent: nothing to commit. */
+  if (d->begin != NULL)
+    {
+      g_clear_pointer (&d->begin, g_free);
+      return TRUE;
+    }
   /* COMMIT of a failed transaction rolls back without an error. */
   if (pq.transactionStatus (d->conn) == PQTRANS_INERROR)
     {
@@ -598,6 +624,21 @@ lock (PorteroSql *db, const char *key, GError **error)
     return TRUE;
   if (deadline_passed (d, error))
     return FALSE;
+  if (d->begin != NULL)
+    {
+      /* BEGIN, its SET LOCALs and the lock in one simple query, one round
+       * trip: no parameters there, so the key goes as a literal, quoted by
+       * libpq. What follows the lock is a statement of its own, whose
+       * snapshot (READ COMMITTED) is taken after the lock was granted. */
+      g_autofree char *sql = g_steal_pointer (&d->begin);
+      char *literal = pq.escapeLiteral (d->conn, key, strlen (key));
+      if (literal == NULL)
+        return fail (d, NULL, error);
+      g_autofree char *batch = g_strdup_printf ("%s; SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", sql,
+                                                literal);
+      pq.freemem (literal);
+      return done (d, pq.exec (d->conn, batch), error);
+    }
   const char *values[] = { key };
   const Oid types[] = { 25 };
   PGresult *res = pq.execParams (d->conn, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", 1, types,
@@ -619,6 +660,7 @@ db_close (PorteroSql *db)
     g_hash_table_unref (d->stmts);
   if (d->conn)
     pq.finish (d->conn);
+  g_free (d->begin);
   g_free (d->head.target);
   g_free (d);
 }
