@@ -9,9 +9,6 @@
 #include "../i18n.h"
 #include "../store.h"
 
-/* How long a session lasts: unused, and at most (store.h). */
-#define PORTAL_SESSION_IDLE PORTERO_PORTAL_SESSION_IDLE
-#define PORTAL_SESSION_ABSOLUTE PORTERO_PORTAL_SESSION_ABSOLUTE
 /* Failed sign-ins from one client address within the hour before it is
  * refused (per contact: [credentials] auth-failures-per-hour). */
 #define PORTAL_CLIENT_FAILURES_PER_HOUR 20

@@ -52,8 +52,8 @@ session_load (PorteroPortal *p, GError **error)
     {
       g_autofree char *hash = portero_token_hash (p->cookie);
       gint64 contact = 0;
-      if (!portero_store_portal_session_get (p->store, hash, PORTAL_SESSION_IDLE, PORTAL_SESSION_ABSOLUTE, &contact,
-                                             &p->csrf, error))
+      if (!portero_store_portal_session_get (p->store, hash, PORTERO_PORTAL_SESSION_IDLE,
+                                             PORTERO_PORTAL_SESSION_ABSOLUTE, &contact, &p->csrf, error))
         return FALSE;
       if (contact != 0)
         p->session_hash = g_steal_pointer (&hash);
@@ -122,8 +122,8 @@ session_start (PorteroPortal *p, gint64 contact, GError **error)
   g_autofree char *hash = portero_token_hash (token);
   g_autofree char *csrf = random_hex ();
   g_autofree char *agent = agent_summary (g_getenv ("HTTP_USER_AGENT"));
-  if (!portero_store_portal_session_add (p->store, hash, contact, csrf, p->client, agent, PORTAL_SESSION_IDLE,
-                                         PORTAL_SESSION_ABSOLUTE, error))
+  if (!portero_store_portal_session_add (p->store, hash, contact, csrf, p->client, agent, PORTERO_PORTAL_SESSION_IDLE,
+                                         PORTERO_PORTAL_SESSION_ABSOLUTE, error))
     return FALSE;
   g_free (p->session_hash);
   p->session_hash = g_steal_pointer (&hash);

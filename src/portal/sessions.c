@@ -21,8 +21,8 @@ page_sessions (PorteroPortal *p, const char *arg, GError **error)
       return TRUE;
     }
   g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  if (!portero_store_portal_sessions (p->store, p->contact, p->session_hash, PORTAL_SESSION_IDLE,
-                                      PORTAL_SESSION_ABSOLUTE, rows, error))
+  if (!portero_store_portal_sessions (p->store, p->contact, p->session_hash, PORTERO_PORTAL_SESSION_IDLE,
+                                      PORTERO_PORTAL_SESSION_ABSOLUTE, rows, error))
     return FALSE;
   page_begin (p, T (p, N_("Your sessions")));
   if (portal_param (p, "done"))
